@@ -1,0 +1,1 @@
+//! The installed-package database of an RPM-based image, read without librpm: locating it, the Berkeley DB / sqlite / ndb backends, the header parser, typed packages and files, and rpm's version ordering.

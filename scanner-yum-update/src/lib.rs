@@ -1,0 +1,1 @@
+//! scanner-yum-update library.
