@@ -1,0 +1,1 @@
+//! Locating an image's rpm database and choosing its backend.
