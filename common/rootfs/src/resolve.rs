@@ -1,0 +1,175 @@
+//! Path resolution confined to an image root: `openat2(RESOLVE_IN_ROOT)` where the kernel has it,
+//! and a userspace component-by-component walk that never lets the kernel follow a symlink.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::io::{BorrowedFd, OwnedFd};
+use std::path::Path;
+
+use rustix::fs::{Mode, OFlags, ResolveFlags};
+use rustix::io::Errno;
+
+/// Symlinks followed while resolving one path before giving up with ELOOP (the kernel's MAXSYMLINKS).
+pub(crate) const MAX_LINKS: u32 = 40;
+
+/// How many times an `openat2` that races with a rename (EAGAIN) is retried before the walk takes over.
+const OPENAT2_RETRIES: usize = 8;
+
+/// Which implementation resolves paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolver {
+    /// `openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)`.
+    Openat2,
+    /// The userspace walk (`O_PATH|O_NOFOLLOW` per component, `readlink`, restart at the root).
+    Userspace,
+}
+
+/// Whether this kernel (and seccomp policy) lets us use openat2 with RESOLVE_IN_ROOT.
+pub(crate) fn openat2_works(root: BorrowedFd<'_>) -> bool {
+    rustix::fs::openat2(
+        root,
+        ".",
+        OFlags::PATH | OFlags::CLOEXEC,
+        Mode::empty(),
+        ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
+    )
+    .is_ok()
+}
+
+/// Outcome of an openat2 attempt.
+pub(crate) enum Openat2 {
+    Done(OwnedFd),
+    /// Resolution must be redone by the userspace walk (ELOOP: the walk decides whether it is a real
+    /// loop or a magic link; ENOSYS/EAGAIN: openat2 unusable for this path).
+    UseWalk,
+    Failed(Errno),
+}
+
+/// Opens `path` (an image path) as an `O_PATH` fd with openat2 confined to `root`.
+pub(crate) fn open_openat2(root: BorrowedFd<'_>, path: &Path, follow_final: bool) -> Openat2 {
+    let rel: &Path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
+    let mut flags = OFlags::PATH | OFlags::CLOEXEC;
+    if !follow_final {
+        flags |= OFlags::NOFOLLOW;
+    }
+    for _ in 0..OPENAT2_RETRIES {
+        match rustix::fs::openat2(
+            root,
+            rel,
+            flags,
+            Mode::empty(),
+            ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
+        ) {
+            Ok(fd) => return Openat2::Done(fd),
+            Err(Errno::AGAIN) | Err(Errno::INTR) => continue,
+            Err(Errno::LOOP) | Err(Errno::NOSYS) | Err(Errno::XDEV) => return Openat2::UseWalk,
+            Err(e) => return Openat2::Failed(e),
+        }
+    }
+    Openat2::UseWalk
+}
+
+/// Result of the userspace walk: the `O_PATH` fd of the object and its canonical image path
+/// components (no `.`/`..`, no symlink except possibly an unfollowed final one).
+pub(crate) struct Walked {
+    pub fd: OwnedFd,
+    pub components: Vec<OsString>,
+}
+
+fn split(bytes: &[u8]) -> VecDeque<OsString> {
+    bytes
+        .split(|b| *b == b'/')
+        .filter(|c| !c.is_empty() && *c != b".")
+        .map(|c| OsString::from_vec(c.to_vec()))
+        .collect()
+}
+
+fn dup_root(root: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
+    rustix::fs::openat(
+        root,
+        ".",
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+/// Reopens a canonical directory path from the root without following any symlink; a component
+/// that has turned into a symlink or a non-directory since it was resolved is an error.
+pub(crate) fn reopen_canonical(
+    root: BorrowedFd<'_>,
+    components: &[OsString],
+) -> Result<OwnedFd, Errno> {
+    let mut cur = dup_root(root)?;
+    for c in components {
+        cur = rustix::fs::openat(
+            &cur,
+            c.as_os_str(),
+            OFlags::PATH | OFlags::NOFOLLOW | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+    }
+    Ok(cur)
+}
+
+/// Resolves `path` inside `root` as if chrooted there, one component at a time: every component is
+/// opened with `O_PATH|O_NOFOLLOW`; symlinks are read and their targets spliced into the remaining
+/// components (absolute ones restart at the root); `..` never climbs above the root.
+pub(crate) fn walk(root: BorrowedFd<'_>, path: &Path, follow_final: bool) -> Result<Walked, Errno> {
+    let bytes = path.as_os_str().as_bytes();
+    let trailing_slash = bytes.len() > 1 && bytes.ends_with(b"/");
+    let follow_final = follow_final || trailing_slash;
+    let mut queue = split(bytes);
+    let mut cur = dup_root(root)?;
+    let mut canon: Vec<OsString> = Vec::new();
+    let mut links = 0u32;
+    while let Some(c) = queue.pop_front() {
+        if c.as_bytes() == b".." {
+            if canon.pop().is_some() {
+                cur = reopen_canonical(root, &canon)?;
+            }
+            continue;
+        }
+        let last = queue.is_empty();
+        let fd = rustix::fs::openat(
+            &cur,
+            c.as_os_str(),
+            OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        let st = rustix::fs::fstat(&fd)?;
+        let fmt = st.st_mode & libc::S_IFMT;
+        if fmt == libc::S_IFLNK && (!last || follow_final) {
+            links += 1;
+            if links > MAX_LINKS {
+                return Err(Errno::LOOP);
+            }
+            let target = rustix::fs::readlinkat(&fd, "", Vec::new())?;
+            let target = target.as_bytes();
+            if target.is_empty() {
+                return Err(Errno::NOENT);
+            }
+            let mut spliced = split(target);
+            spliced.extend(queue.drain(..));
+            queue = spliced;
+            if target[0] == b'/' {
+                cur = dup_root(root)?;
+                canon.clear();
+            }
+            continue;
+        }
+        if fmt != libc::S_IFDIR && (!last || trailing_slash) {
+            return Err(Errno::NOTDIR);
+        }
+        cur = fd;
+        canon.push(c);
+    }
+    Ok(Walked {
+        fd: cur,
+        components: canon,
+    })
+}
