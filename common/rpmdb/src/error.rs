@@ -14,4 +14,19 @@ pub enum Error {
     /// A database backend failed (corrupt, truncated or unsupported file).
     #[error(transparent)]
     Backend(#[from] crate::backend::BackendError),
+    /// A header blob is structurally invalid (bad counts, offsets, types or region).
+    #[error("corrupt rpm header: {0}")]
+    BadHeader(String),
+    /// A tag the operation needs is missing from the header.
+    #[error("rpm header has no {name} tag ({tag})")]
+    MissingTag { tag: u32, name: &'static str },
+    /// A tag has a type or element count other than expected.
+    #[error("rpm header tag {tag} has an unexpected type or count: {what}")]
+    BadTag { tag: u32, what: String },
+}
+
+impl Error {
+    pub(crate) fn bad_header(msg: impl Into<String>) -> Self {
+        Error::BadHeader(msg.into())
+    }
 }

@@ -4,7 +4,20 @@
 
 pub mod backend;
 mod database;
+pub mod digest;
 mod error;
+pub mod evr;
+pub mod files;
+pub mod header;
+mod package;
+pub mod query;
+pub mod signature;
+pub mod tags;
 
 pub use database::*;
 pub use error::Error;
+pub use evr::{compare_evr, rpmvercmp, Evr};
+pub use files::{DigestAlgo, FileEntry};
+pub use header::Header;
+pub use package::{parse_package, parse_package_checked, Dependency, Package, Skipped};
+pub use signature::Signature;
