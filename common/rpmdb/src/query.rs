@@ -174,3 +174,75 @@ pub fn file_lines(h: &Header, out: &mut Vec<u8>) -> Result<usize, Error> {
     }
     Ok(c.len)
 }
+
+/// What [`render`] prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `NAME EPOCHNUM VERSION RELEASE ARCH`, no header line.
+    Packages,
+    /// [`INFO_HEADER`] + one line per package.
+    Info,
+    /// [`FILES_HEADER`] + one line per file.
+    Files,
+}
+
+/// Renders named header blobs like `rpm -qa --qf ... | LC_ALL=C sort` (with the header line
+/// for `Info`/`Files`). Headers rpm would skip (corrupt, BAD digest) are skipped, with a
+/// message naming the blob pushed to `warnings`.
+pub fn render(
+    blobs: impl IntoIterator<Item = (String, Vec<u8>)>,
+    mode: Mode,
+    warnings: &mut Vec<String>,
+) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(1 << 16);
+    for (name, blob) in blobs {
+        let h = match Header::from_vec(blob) {
+            Ok(h) => h,
+            Err(e) => {
+                warnings.push(format!("skipping {name}: {e}"));
+                continue;
+            }
+        };
+        if let crate::digest::DigestCheck::Bad(which) = crate::digest::check(&h) {
+            let what: Vec<String> = which
+                .iter()
+                .map(|w| format!("Header {w} digest: BAD"))
+                .collect();
+            warnings.push(format!("skipping {name}: {}", what.join(", ")));
+            continue;
+        }
+        match mode {
+            Mode::Files => {
+                let mark = buf.len();
+                if let Err(e) = file_lines(&h, &mut buf) {
+                    buf.truncate(mark);
+                    warnings.push(format!("{name}: cannot list files: {e}"));
+                }
+            }
+            Mode::Info => {
+                info_line(&h, &mut buf);
+                buf.push(b'\n');
+            }
+            Mode::Packages => {
+                package_line(&h, &mut buf);
+                buf.push(b'\n');
+            }
+        }
+    }
+    let mut lines: Vec<&[u8]> = buf.split_inclusive(|&b| b == b'\n').collect();
+    lines.sort_unstable();
+    let head = match mode {
+        Mode::Packages => "",
+        Mode::Info => INFO_HEADER,
+        Mode::Files => FILES_HEADER,
+    };
+    let mut out = Vec::with_capacity(buf.len() + head.len() + 1);
+    if !head.is_empty() {
+        out.extend_from_slice(head.as_bytes());
+        out.push(b'\n');
+    }
+    for l in lines {
+        out.extend_from_slice(l);
+    }
+    out
+}
