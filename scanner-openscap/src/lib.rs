@@ -1,1 +1,13 @@
-//! scanner-openscap library.
+//! scanner-openscap: a native OVAL 5.x engine (definitions, criteria, tests, objects, states,
+//! variables and OpenSCAP's result algebra) with collectors reading an image through the
+//! `rootfs` and `rpmdb` crates, and the CVE scan that writes atomic's result files.
+
+pub mod compare;
+pub mod eval;
+pub mod functions;
+pub mod model;
+pub mod parse;
+pub mod result;
+pub mod results_doc;
+pub mod system;
+pub mod xml;

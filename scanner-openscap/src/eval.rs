@@ -1,0 +1,716 @@
+//! The OVAL evaluation engine: resolves variables, collects objects (from a system
+//! characteristics document or through [`Probes`]), applies sets and filters, evaluates tests
+//! (check_existence, check, state_operator, entity checks) and definitions (criteria,
+//! negate, extend_definition) with OpenSCAP's result algebra, caching every step.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::compare::{compare, RegexCache};
+use crate::model::*;
+use crate::result::{test_existence, Counts, OvalResult, Status, StatusCounts};
+use crate::system::{Collected, Flag, Item, ItemStore, Syschar};
+
+/// An object entity with its values resolved (literal or from a variable), for probes.
+#[derive(Debug, Clone)]
+pub struct QueryEntity {
+    pub name: String,
+    pub operation: Operation,
+    pub datatype: Datatype,
+    pub values: Vec<String>,
+    pub var_check: Check,
+    pub nil: bool,
+}
+
+/// What a probe is asked to collect: the object's entities with resolved values.
+pub struct Query<'a> {
+    pub entities: Vec<QueryEntity>,
+    pub re: &'a RegexCache,
+}
+
+impl Query<'_> {
+    /// The entity with this name, if the object has it.
+    pub fn entity(&self, name: &str) -> Option<&QueryEntity> {
+        self.entities.iter().find(|e| e.name == name)
+    }
+    /// Whether `candidate` satisfies the object entity `name` (true when the object does not
+    /// constrain it or it is nil).
+    pub fn matches(&self, name: &str, candidate: &str) -> bool {
+        match self.entity(name) {
+            None => true,
+            Some(e) if e.nil => true,
+            Some(e) => self.entity_matches(e, candidate),
+        }
+    }
+    /// Whether `candidate` satisfies one resolved entity.
+    pub fn entity_matches(&self, e: &QueryEntity, candidate: &str) -> bool {
+        let mut c = Counts::default();
+        for v in &e.values {
+            c.add(compare(v, e.datatype, candidate, e.operation, self.re));
+        }
+        c.by_check(e.var_check) == OvalResult::True
+    }
+}
+
+/// What a probe returns for one object.
+#[derive(Debug, Clone)]
+pub struct ProbeOutput {
+    pub flag: Flag,
+    pub items: Vec<Item>,
+    pub message: Option<String>,
+}
+
+impl ProbeOutput {
+    /// Items found: `complete`, or `does not exist` when there are none.
+    pub fn found(items: Vec<Item>) -> ProbeOutput {
+        ProbeOutput {
+            flag: if items.is_empty() {
+                Flag::DoesNotExist
+            } else {
+                Flag::Complete
+            },
+            items,
+            message: None,
+        }
+    }
+    /// A flag without items.
+    pub fn flagged(flag: Flag, message: impl Into<String>) -> ProbeOutput {
+        ProbeOutput {
+            flag,
+            items: Vec::new(),
+            message: Some(message.into()),
+        }
+    }
+}
+
+/// A collector of items for objects (the live image collectors implement this).
+pub trait Probes {
+    /// Collects the items of one object (sets, filters and variable objects are handled by the
+    /// engine). Unsupported object kinds answer [`Flag::NotCollected`].
+    fn collect(&self, object: &Object, query: &Query<'_>) -> ProbeOutput;
+}
+
+/// Values of a variable with their collection flag.
+#[derive(Debug, Clone)]
+pub struct VarValue {
+    pub flag: Flag,
+    pub values: Vec<String>,
+}
+
+/// A test's result with the result of each tested item.
+#[derive(Debug, Clone)]
+pub struct TestOutcome {
+    pub result: OvalResult,
+    pub items: Vec<(usize, OvalResult)>,
+}
+
+enum Source<'d> {
+    Syschar,
+    Live(&'d dyn Probes),
+}
+
+/// One evaluation of a document against one system.
+pub struct Engine<'d> {
+    doc: &'d Document,
+    source: Source<'d>,
+    pub store: ItemStore,
+    pub collected: HashMap<String, Collected>,
+    vars: HashMap<String, VarValue>,
+    tests: HashMap<String, TestOutcome>,
+    defs: HashMap<String, OvalResult>,
+    in_progress: HashSet<String>,
+    vars_in_progress: HashSet<String>,
+    re: RegexCache,
+    external: HashMap<String, Vec<String>>,
+    /// Object kinds that no collector supports, with how many objects of each were asked for.
+    pub unsupported: HashMap<String, usize>,
+}
+
+impl<'d> Engine<'d> {
+    /// An engine that probes the system through `probes`.
+    pub fn live(doc: &'d Document, probes: &'d dyn Probes) -> Engine<'d> {
+        Engine::new(doc, Source::Live(probes))
+    }
+
+    /// An engine that evaluates against a system characteristics document.
+    pub fn from_syschar(doc: &'d Document, sc: Syschar) -> Engine<'d> {
+        let mut e = Engine::new(doc, Source::Syschar);
+        e.store = sc.store;
+        e.collected = sc.objects;
+        e
+    }
+
+    fn new(doc: &'d Document, source: Source<'d>) -> Engine<'d> {
+        Engine {
+            doc,
+            source,
+            store: ItemStore::default(),
+            collected: HashMap::new(),
+            vars: HashMap::new(),
+            tests: HashMap::new(),
+            defs: HashMap::new(),
+            in_progress: HashSet::new(),
+            vars_in_progress: HashSet::new(),
+            re: RegexCache::default(),
+            external: HashMap::new(),
+            unsupported: HashMap::new(),
+        }
+    }
+
+    /// Binds external variables.
+    pub fn set_external(&mut self, id: &str, values: Vec<String>) {
+        self.external.insert(id.to_string(), values);
+    }
+
+    /// The document evaluated.
+    pub fn document(&self) -> &'d Document {
+        self.doc
+    }
+
+    /// Evaluates every definition, in document order.
+    pub fn evaluate_all(&mut self) -> Vec<(String, OvalResult)> {
+        let doc = self.doc;
+        doc.definitions
+            .iter()
+            .map(|d| (d.id.clone(), self.definition(&d.id)))
+            .collect()
+    }
+
+    /// The result of one definition.
+    pub fn definition(&mut self, id: &str) -> OvalResult {
+        if let Some(&r) = self.defs.get(id) {
+            return r;
+        }
+        if !self.in_progress.insert(id.to_string()) {
+            return OvalResult::Error; // extend_definition cycle
+        }
+        let doc = self.doc;
+        let r = match doc.definition(id) {
+            None => OvalResult::Error,
+            Some(d) => match &d.criteria {
+                None => OvalResult::Unknown,
+                Some(c) => self.criteria(c),
+            },
+        };
+        self.in_progress.remove(id);
+        self.defs.insert(id.to_string(), r);
+        r
+    }
+
+    /// The result of a criteria node.
+    pub fn criteria(&mut self, c: &Criteria) -> OvalResult {
+        match c {
+            Criteria::Criteria {
+                operator,
+                negate,
+                children,
+                ..
+            } => {
+                let mut counts = Counts::default();
+                for ch in children {
+                    counts.add(self.criteria(ch));
+                }
+                counts.by_operator(*operator).negate(*negate)
+            }
+            Criteria::Criterion {
+                test_ref, negate, ..
+            } => self.test(test_ref).result.negate(*negate),
+            Criteria::Extend {
+                definition_ref,
+                negate,
+                ..
+            } => self.definition(definition_ref).negate(*negate),
+        }
+    }
+
+    /// The outcome of one test.
+    pub fn test(&mut self, id: &str) -> TestOutcome {
+        if let Some(t) = self.tests.get(id) {
+            return t.clone();
+        }
+        let doc = self.doc;
+        let out = match doc.tests.get(id) {
+            None => TestOutcome {
+                result: OvalResult::Error,
+                items: Vec::new(),
+            },
+            Some(t) => self.eval_test(t),
+        };
+        self.tests.insert(id.to_string(), out.clone());
+        out
+    }
+
+    fn eval_test(&mut self, t: &Test) -> TestOutcome {
+        let unknown = TestOutcome {
+            result: OvalResult::Unknown,
+            items: Vec::new(),
+        };
+        let Some(obj_ref) = &t.object_ref else {
+            return unknown;
+        };
+        let Some(col) = self.collect(obj_ref) else {
+            return unknown;
+        };
+        let has_state = !t.state_refs.is_empty();
+        let mut items: Vec<(usize, OvalResult)> = col
+            .items
+            .iter()
+            .map(|&i| (i, OvalResult::NotEvaluated))
+            .collect();
+        let (mut exists, mut errors) = (0, 0);
+        for &i in &col.items {
+            match self.store.items[i].status.get() {
+                Status::Exists => exists += 1,
+                Status::Error => errors += 1,
+                _ => {}
+            }
+        }
+        let any_no_state = t.check_existence == Existence::AnyExist && !has_state;
+        let result = match col.flag {
+            Flag::Error => {
+                if any_no_state {
+                    OvalResult::True
+                } else {
+                    OvalResult::Error
+                }
+            }
+            Flag::NotCollected => {
+                if any_no_state {
+                    OvalResult::True
+                } else {
+                    OvalResult::Unknown
+                }
+            }
+            Flag::NotApplicable => {
+                if any_no_state {
+                    OvalResult::True
+                } else {
+                    OvalResult::NotApplicable
+                }
+            }
+            Flag::DoesNotExist => OvalResult::from_bool(matches!(
+                t.check_existence,
+                Existence::NoneExist | Existence::AnyExist
+            )),
+            Flag::Complete => {
+                let r = test_existence(t.check_existence, exists, errors);
+                if r == OvalResult::True && has_state {
+                    self.check_states(t, &mut items)
+                } else {
+                    r
+                }
+            }
+            Flag::Incomplete => {
+                let mut r = match t.check_existence {
+                    Existence::AnyExist => OvalResult::True,
+                    Existence::AtLeastOneExists if exists > 0 => OvalResult::True,
+                    Existence::NoneExist if exists > 0 => OvalResult::False,
+                    Existence::OnlyOneExists if exists > 1 => OvalResult::False,
+                    _ => OvalResult::Unknown,
+                };
+                if r == OvalResult::True && has_state {
+                    r = self.check_states(t, &mut items);
+                    if r == OvalResult::True {
+                        if t.check != Check::AtLeastOne {
+                            r = OvalResult::Unknown;
+                        }
+                    } else if r != OvalResult::False {
+                        r = OvalResult::Unknown;
+                    }
+                }
+                r
+            }
+        };
+        TestOutcome { result, items }
+    }
+
+    fn check_states(&mut self, t: &Test, items: &mut [(usize, OvalResult)]) -> OvalResult {
+        let doc = self.doc;
+        let mut item_counts = Counts::default();
+        for slot in items.iter_mut() {
+            let idx = slot.0;
+            let r = match self.store.items[idx].status.get() {
+                Status::Error | Status::NotCollected => OvalResult::Error,
+                Status::DoesNotExist => OvalResult::False,
+                Status::Exists => {
+                    let mut sc = Counts::default();
+                    for sref in &t.state_refs {
+                        sc.add(match doc.states.get(sref) {
+                            Some(s) => self.eval_state(idx, s),
+                            None => OvalResult::Error,
+                        });
+                    }
+                    sc.by_operator(t.state_operator)
+                }
+            };
+            slot.1 = r;
+            item_counts.add(r);
+        }
+        item_counts.by_check(t.check)
+    }
+
+    /// Compares one stored item with a state.
+    pub fn eval_state(&mut self, idx: usize, state: &State) -> OvalResult {
+        let mut ste = Counts::default();
+        // OpenSCAP compares textfilecontent_state/line with the item's `text` entity when the
+        // document's schema is 5.4 or newer (the item kept `line` for the object's pattern).
+        let line_is_text = state.kind == "textfilecontent"
+            && state.family == "independent"
+            && schema_at_least(self.doc.schema_version.as_deref(), 5, 4);
+        for se in &state.entities {
+            let se_name = if line_is_text && se.name == "line" {
+                "text"
+            } else {
+                se.name.as_str()
+            };
+            let mut statuses = StatusCounts::default();
+            let mut ent = Counts::default();
+            let n = self.store.items[idx].entities.len();
+            for k in 0..n {
+                let (status, matches_name) = {
+                    let ie = &self.store.items[idx].entities[k];
+                    (ie.status.get(), ie.name == se_name)
+                };
+                statuses.add(status);
+                if !matches_name {
+                    continue;
+                }
+                let r = if status == Status::DoesNotExist {
+                    OvalResult::False
+                } else if let Some(var) = &se.var_ref {
+                    let vv = self.variable(var);
+                    match vv.flag {
+                        Flag::Complete | Flag::Incomplete => {
+                            let value = self.store.items[idx].entities[k].value.clone();
+                            let mut vc = Counts::default();
+                            for v in &vv.values {
+                                vc.add(compare(v, se.datatype, &value, se.operation, &self.re));
+                            }
+                            vc.by_check(se.var_check)
+                        }
+                        _ => OvalResult::Error,
+                    }
+                } else if se.datatype == Datatype::Record {
+                    OvalResult::Error
+                } else {
+                    let value = &self.store.items[idx].entities[k].value;
+                    compare(&se.value, se.datatype, value, se.operation, &self.re)
+                };
+                ent.add(r);
+            }
+            ste.add(ent.by_check(se.entity_check));
+            ste.add(statuses.entity_existence(se.check_existence));
+        }
+        ste.by_operator(state.operator)
+    }
+
+    /// Collects an object (cached). `None`: a system characteristics document without it.
+    pub fn collect(&mut self, id: &str) -> Option<Collected> {
+        if let Some(c) = self.collected.get(id) {
+            return Some(c.clone());
+        }
+        if matches!(self.source, Source::Syschar) {
+            return None;
+        }
+        let doc = self.doc;
+        let c = match doc.objects.get(id) {
+            None => Collected::flagged(Flag::Error, format!("object {id} is not defined")),
+            Some(o) => {
+                // Guard against set/variable cycles.
+                self.collected.insert(
+                    id.to_string(),
+                    Collected::flagged(Flag::Error, "object refers to itself"),
+                );
+                self.collect_object(o)
+            }
+        };
+        self.collected.insert(id.to_string(), c.clone());
+        Some(c)
+    }
+
+    fn collect_object(&mut self, o: &Object) -> Collected {
+        if let Some(set) = &o.set {
+            return self.collect_set(set);
+        }
+        let mut col = if o.kind == "variable" && o.family == "independent" {
+            self.collect_variable_object(o)
+        } else {
+            let mut entities = Vec::new();
+            for e in &o.entities {
+                let values = match &e.var_ref {
+                    Some(v) => {
+                        let vv = self.variable(v);
+                        match vv.flag {
+                            Flag::Complete | Flag::Incomplete => vv.values,
+                            f => {
+                                return Collected::flagged(
+                                    Flag::Error,
+                                    format!("variable {v} has flag {}", f.as_str()),
+                                )
+                            }
+                        }
+                    }
+                    None => vec![e.value.clone()],
+                };
+                entities.push(QueryEntity {
+                    name: e.name.clone(),
+                    operation: e.operation,
+                    datatype: e.datatype,
+                    values,
+                    var_check: e.var_check,
+                    nil: e.nil,
+                });
+            }
+            let Source::Live(probes) = self.source else {
+                return Collected::flagged(Flag::NotCollected, "no collector");
+            };
+            let out = {
+                let q = Query {
+                    entities,
+                    re: &self.re,
+                };
+                probes.collect(o, &q)
+            };
+            if out.flag == Flag::NotCollected {
+                *self
+                    .unsupported
+                    .entry(format!("{}:{}_object", o.family, o.kind))
+                    .or_default() += 1;
+            }
+            Collected {
+                flag: out.flag,
+                items: out
+                    .items
+                    .into_iter()
+                    .map(|i| self.store.intern(i))
+                    .collect(),
+                message: out.message,
+            }
+        };
+        self.apply_filters(&mut col, &o.filters);
+        col
+    }
+
+    fn collect_variable_object(&mut self, o: &Object) -> Collected {
+        let Some(e) = o.entity("var_ref") else {
+            return Collected::flagged(Flag::Error, "variable_object without var_ref");
+        };
+        let var_id = e.value.trim().to_string();
+        let vv = self.variable(&var_id);
+        match vv.flag {
+            Flag::Complete | Flag::Incomplete => {}
+            f => return Collected::flagged(f, format!("variable {var_id} not available")),
+        }
+        if vv.values.is_empty() {
+            return Collected::flagged(Flag::DoesNotExist, "variable has no value");
+        }
+        let mut item = Item::new("independent", "variable").with("var_ref", var_id.clone());
+        let dt = self
+            .doc
+            .variables
+            .get(&var_id)
+            .map(|v| v.datatype)
+            .unwrap_or(Datatype::String);
+        for v in vv.values {
+            item.push("value", v, dt);
+        }
+        Collected {
+            flag: vv.flag,
+            items: vec![self.store.intern(item)],
+            message: None,
+        }
+    }
+
+    fn apply_filters(&mut self, col: &mut Collected, filters: &[Filter]) {
+        if filters.is_empty() || !matches!(col.flag, Flag::Complete | Flag::Incomplete) {
+            return;
+        }
+        let doc = self.doc;
+        let mut kept = Vec::new();
+        'items: for &i in &col.items {
+            for f in filters {
+                let Some(state) = doc.states.get(&f.state_ref) else {
+                    col.flag = Flag::Error;
+                    col.message = Some(format!("filter state {} is not defined", f.state_ref));
+                    return;
+                };
+                let matched = self.eval_state(i, state) == OvalResult::True;
+                if matched != f.include {
+                    continue 'items;
+                }
+            }
+            kept.push(i);
+        }
+        col.items = kept;
+        if col.items.is_empty() && col.flag == Flag::Complete {
+            col.flag = Flag::DoesNotExist;
+        }
+    }
+
+    fn collect_set(&mut self, set: &ObjectSet) -> Collected {
+        let mut parts: Vec<Collected> = Vec::new();
+        for s in &set.sets {
+            parts.push(self.collect_set(s));
+        }
+        for r in &set.object_refs {
+            let mut c = self
+                .collect(r)
+                .unwrap_or_else(|| Collected::flagged(Flag::NotCollected, "object not collected"));
+            self.apply_filters(&mut c, &set.filters);
+            parts.push(c);
+        }
+        if let Some(bad) = parts.iter().find(|p| {
+            matches!(
+                p.flag,
+                Flag::Error | Flag::NotCollected | Flag::NotApplicable
+            )
+        }) {
+            return Collected::flagged(bad.flag, "a set member could not be collected");
+        }
+        let mut items: Vec<usize> = Vec::new();
+        match set.operator {
+            SetOperator::Union => {
+                for p in &parts {
+                    for &i in &p.items {
+                        if !items.contains(&i) {
+                            items.push(i);
+                        }
+                    }
+                }
+            }
+            SetOperator::Intersection => {
+                if let Some((first, rest)) = parts.split_first() {
+                    for &i in &first.items {
+                        if rest.iter().all(|p| p.items.contains(&i)) && !items.contains(&i) {
+                            items.push(i);
+                        }
+                    }
+                }
+            }
+            SetOperator::Complement => {
+                if let Some((first, rest)) = parts.split_first() {
+                    for &i in &first.items {
+                        if !rest.iter().any(|p| p.items.contains(&i)) && !items.contains(&i) {
+                            items.push(i);
+                        }
+                    }
+                }
+            }
+        }
+        let incomplete = parts.iter().any(|p| p.flag == Flag::Incomplete);
+        Collected {
+            flag: if items.is_empty() {
+                Flag::DoesNotExist
+            } else if incomplete {
+                Flag::Incomplete
+            } else {
+                Flag::Complete
+            },
+            items,
+            message: None,
+        }
+    }
+
+    /// The values of a variable (cached).
+    pub fn variable(&mut self, id: &str) -> VarValue {
+        if let Some(v) = self.vars.get(id) {
+            return v.clone();
+        }
+        if !self.vars_in_progress.insert(id.to_string()) {
+            return VarValue {
+                flag: Flag::Error,
+                values: Vec::new(),
+            };
+        }
+        let doc = self.doc;
+        let vv = match doc.variables.get(id) {
+            None => VarValue {
+                flag: Flag::Error,
+                values: Vec::new(),
+            },
+            Some(v) => match &v.kind {
+                VariableKind::Constant(vals) => VarValue {
+                    flag: Flag::Complete,
+                    values: vals.clone(),
+                },
+                VariableKind::External => match self.external.get(id) {
+                    Some(vals) => VarValue {
+                        flag: Flag::Complete,
+                        values: vals.clone(),
+                    },
+                    None => VarValue {
+                        flag: Flag::Error,
+                        values: Vec::new(),
+                    },
+                },
+                VariableKind::Local(c) => match self.component(c) {
+                    Ok(values) if values.is_empty() => VarValue {
+                        flag: Flag::DoesNotExist,
+                        values,
+                    },
+                    Ok(values) => VarValue {
+                        flag: Flag::Complete,
+                        values,
+                    },
+                    Err(flag) => VarValue {
+                        flag,
+                        values: Vec::new(),
+                    },
+                },
+            },
+        };
+        self.vars_in_progress.remove(id);
+        self.vars.insert(id.to_string(), vv.clone());
+        vv
+    }
+
+    fn component(&mut self, c: &Component) -> Result<Vec<String>, Flag> {
+        match c {
+            Component::Literal(s) => Ok(vec![s.clone()]),
+            Component::Variable(v) => {
+                let vv = self.variable(v);
+                match vv.flag {
+                    Flag::Complete | Flag::Incomplete => Ok(vv.values),
+                    Flag::DoesNotExist => Ok(Vec::new()),
+                    f => Err(f),
+                }
+            }
+            Component::Object {
+                object_ref,
+                item_field,
+                record_field,
+            } => {
+                if record_field.is_some() {
+                    return Err(Flag::Error);
+                }
+                let col = self.collect(object_ref).ok_or(Flag::NotCollected)?;
+                match col.flag {
+                    Flag::Complete | Flag::Incomplete | Flag::DoesNotExist => {}
+                    f => return Err(f),
+                }
+                let mut out = Vec::new();
+                for &i in &col.items {
+                    for e in &self.store.items[i].entities {
+                        if e.name == *item_field && e.status.get() == Status::Exists {
+                            out.push(e.value.clone());
+                        }
+                    }
+                }
+                Ok(out)
+            }
+            Component::Function { name, attrs, args } => {
+                let mut vals = Vec::new();
+                for a in args {
+                    vals.push(self.component(a)?);
+                }
+                crate::functions::apply(name, attrs, vals, &self.re)
+            }
+        }
+    }
+}
+
+fn schema_at_least(v: Option<&str>, major: u32, minor: u32) -> bool {
+    let Some(v) = v else { return true };
+    let mut it = v.trim().split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (a, b) = (it.next().unwrap_or(0), it.next().unwrap_or(0));
+    (a, b) >= (major, minor)
+}

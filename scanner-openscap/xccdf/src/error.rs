@@ -1,0 +1,53 @@
+//! Typed errors of the crate: loading and resolving SCAP content, driving `oscap`, and
+//! reading or writing result documents.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while loading content, evaluating or rendering.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The content file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The XML is not well formed.
+    #[error("{what} is not well-formed XML: {message}")]
+    Xml { what: String, message: String },
+    /// The file is XML but not a SCAP source data stream collection.
+    #[error("{0} is not a SCAP source data stream collection (ds:data-stream-collection)")]
+    NotDataStream(String),
+    /// A structural problem in the content (missing attribute, dangling reference...).
+    #[error("invalid SCAP content: {0}")]
+    Content(String),
+    /// `--datastream-id` / `--xccdf-id` / `--profile` named nothing, or several things.
+    #[error("{0}")]
+    Selection(String),
+    /// The OVAL evaluator failed as a whole (not a per-definition error).
+    #[error("OVAL evaluation of {component} failed: {message}")]
+    Oval { component: String, message: String },
+    /// The `oscap` tool could not be run or failed.
+    #[error("oscap: {0}")]
+    Oscap(String),
+    /// An I/O error while writing temporary or output files.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A requested feature this crate does not support (stated, never faked).
+    #[error("not supported: {0}")]
+    Unsupported(String),
+}
+
+impl Error {
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

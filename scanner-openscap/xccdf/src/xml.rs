@@ -1,0 +1,153 @@
+//! Small XML helpers shared by the parsers and writers: namespace URIs, element matching,
+//! plain-text flattening of mixed content, escaping, and cutting a standalone document out of a
+//! data stream component.
+
+use roxmltree::Node;
+
+pub const NS_DS: &str = "http://scap.nist.gov/schema/scap/source/1.2";
+pub const NS_XCCDF: &str = "http://checklists.nist.gov/xccdf/1.2";
+pub const NS_XLINK: &str = "http://www.w3.org/1999/xlink";
+pub const NS_CAT: &str = "urn:oasis:names:tc:entity:xmlns:xml:catalog";
+pub const NS_CPE_DICT: &str = "http://cpe.mitre.org/dictionary/2.0";
+pub const NS_CPE_LANG: &str = "http://cpe.mitre.org/language/2.0";
+pub const NS_OVAL_DEF: &str = "http://oval.mitre.org/XMLSchema/oval-definitions-5";
+pub const NS_OVAL_RES: &str = "http://oval.mitre.org/XMLSchema/oval-results-5";
+pub const NS_ARF: &str = "http://scap.nist.gov/schema/asset-reporting-format/1.1";
+pub const NS_XHTML: &str = "http://www.w3.org/1999/xhtml";
+
+/// The OVAL check system URI used by XCCDF `check/@system`.
+pub const OVAL_SYSTEM: &str = "http://oval.mitre.org/XMLSchema/oval-definitions-5";
+
+/// Whether `node` is the element `{ns}local`.
+pub fn is(node: &Node, ns: &str, local: &str) -> bool {
+    node.is_element() && node.tag_name().name() == local && node.tag_name().namespace() == Some(ns)
+}
+
+/// Child elements `{ns}local` of `node`.
+pub fn children<'a, 'input: 'a>(
+    node: Node<'a, 'input>,
+    ns: &'static str,
+    local: &'static str,
+) -> impl Iterator<Item = Node<'a, 'input>> + 'a {
+    node.children().filter(move |c| is(c, ns, local))
+}
+
+/// First child element `{ns}local`.
+pub fn child<'a, 'input>(node: Node<'a, 'input>, ns: &str, local: &str) -> Option<Node<'a, 'input>> {
+    node.children().find(|c| is(c, ns, local))
+}
+
+/// The concatenated text of every descendant text node (XHTML markup dropped, its text kept,
+/// `<sub>` and other empty elements contribute nothing).
+pub fn flat_text(node: Node) -> String {
+    let mut s = String::new();
+    for d in node.descendants() {
+        if d.is_text() {
+            if let Some(t) = d.text() {
+                s.push_str(t);
+            }
+        }
+    }
+    s
+}
+
+/// The trimmed text of the first child `{ns}local`, or "".
+pub fn child_text(node: Node, ns: &str, local: &str) -> String {
+    child(node, ns, local)
+        .map(|c| flat_text(c).trim().to_string())
+        .unwrap_or_default()
+}
+
+/// XCCDF/XSD boolean attribute ("true"/"1").
+pub fn bool_attr(node: Node, name: &str) -> Option<bool> {
+    node.attribute(name).map(|v| matches!(v.trim(), "true" | "1"))
+}
+
+/// Escapes text for element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The source text of element `node` as a standalone document: the start tag gets a declaration
+/// for every namespace in scope (data stream components rely on declarations made on the
+/// collection root). `text` must be the text the node was parsed from.
+pub fn standalone(text: &str, node: Node) -> String {
+    let range = node.range();
+    let src = &text[range];
+    // End of the element name in the start tag.
+    let name_end = src[1..]
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .map(|i| i + 1)
+        .unwrap_or(src.len());
+    let start_tag_end = src.find('>').unwrap_or(src.len());
+    let start_tag = &src[..start_tag_end];
+    let mut decls = String::new();
+    for ns in node.namespaces() {
+        let (attr, uri) = match ns.name() {
+            Some(p) => (format!("xmlns:{p}"), ns.uri()),
+            None => ("xmlns".to_string(), ns.uri()),
+        };
+        if attr == "xmlns:xml" {
+            continue;
+        }
+        let declared = start_tag.contains(&format!("{attr}=\"")) || start_tag.contains(&format!("{attr}='"));
+        if !declared {
+            decls.push(' ');
+            decls.push_str(&attr);
+            decls.push_str("=\"");
+            decls.push_str(&escape(uri));
+            decls.push('"');
+        }
+    }
+    let mut out = String::with_capacity(src.len() + decls.len() + 64);
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&src[..name_end]);
+    out.push_str(&decls);
+    out.push_str(&src[name_end..]);
+    out
+}
+
+/// Parses with the limits SCAP content needs (large documents, no DTD).
+pub fn parse<'a>(text: &'a str, what: &str) -> Result<roxmltree::Document<'a>, crate::Error> {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: u32::MAX,
+    };
+    roxmltree::Document::parse_with_options(text, opts).map_err(|e| crate::Error::Xml {
+        what: what.to_string(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standalone_adds_inherited_namespaces() {
+        let text = r#"<a:root xmlns:a="urn:a" xmlns:b="urn:b"><b:x id="1"><b:y/></b:x></a:root>"#;
+        let doc = roxmltree::Document::parse(text).unwrap();
+        let x = doc.root_element().first_child().unwrap();
+        let s = standalone(text, x);
+        let d2 = roxmltree::Document::parse(&s).unwrap();
+        assert_eq!(d2.root_element().tag_name().namespace(), Some("urn:b"));
+        assert!(s.contains("xmlns:a=\"urn:a\""));
+    }
+
+    #[test]
+    fn flat_text_keeps_markup_text() {
+        let doc = roxmltree::Document::parse("<d>a <h:b xmlns:h='x'>bold</h:b><s/> c</d>").unwrap();
+        assert_eq!(flat_text(doc.root_element()), "a bold c");
+    }
+}
