@@ -1,1 +1,194 @@
 //! Locating an image's rpm database and choosing its backend.
+//!
+//! [`Database::open`] finds the database directory inside an image the way rpm would: the
+//! `%_dbpath` configured in the image's own macro files when that directory holds a database,
+//! otherwise the first of `var/lib/rpm`, `usr/lib/sysimage/rpm` and `usr/share/rpm` that does.
+//! Symlinks (`/var/lib/rpm -> ../../usr/lib/sysimage/rpm`, absolute ones too) are resolved
+//! inside the image by the rootfs crate, never through the host. The backend is the configured
+//! `%_db_backend` when its file exists, else the first present in rpm 4.18's detection order
+//! (sqlite, ndb, bdb). Every file access goes through [`rootfs::Rootfs`]; the database files are
+//! opened once here and only read afterwards.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rootfs::Rootfs;
+
+use crate::backend::{bdb, ndb, sqlite};
+pub use crate::backend::{Backend, BackendError, RawHeader};
+use crate::{parse_package_checked, Error, Package};
+
+mod macros;
+
+/// Where real images keep their rpm database, in probing order (image paths).
+pub const DB_DIR_CANDIDATES: [&str; 3] =
+    ["/var/lib/rpm", "/usr/lib/sysimage/rpm", "/usr/share/rpm"];
+
+/// The open files of one database.
+#[derive(Debug)]
+enum DbFiles {
+    /// `Packages`.
+    Bdb(File),
+    /// `Packages.db`.
+    Ndb(File),
+    /// `rpmdb.sqlite` and its `-wal` file when the image has one.
+    Sqlite { db: File, wal: Option<File> },
+}
+
+/// An rpm database located in an image (or a database directory on the host), with its backend
+/// chosen and its files open for reading.
+#[derive(Debug)]
+pub struct Database {
+    backend: Backend,
+    /// The database directory: its canonical image path, or the host path for `open_dbpath`.
+    path: PathBuf,
+    /// The main database file, as shown in messages.
+    file_path: PathBuf,
+    files: DbFiles,
+    /// Messages about headers [`Database::packages`] skipped, as rpm does.
+    warnings: Mutex<Vec<String>>,
+}
+
+impl Database {
+    /// Locates and opens the rpm database of the image `root`.
+    /// No database in any known place is [`Error::NoDatabase`].
+    pub fn open(root: &Rootfs) -> Result<Database, Error> {
+        let config = macros::Config::load(root);
+        let mut dirs: Vec<String> = Vec::new();
+        if let Some(dbpath) = &config.dbpath {
+            dirs.push(dbpath.clone());
+        }
+        dirs.extend(DB_DIR_CANDIDATES.iter().map(|s| s.to_string()));
+        for dir in &dirs {
+            let dir = Path::new(dir);
+            if !root.metadata(dir).map(|m| m.is_dir()).unwrap_or(false) {
+                continue;
+            }
+            if let Some(backend) = detect_backend(root, dir, config.backend) {
+                let canonical = root.resolve(dir)?;
+                return Database::open_files(root, dir, canonical, backend);
+            }
+        }
+        Err(Error::NoDatabase {
+            root: root.host_path().to_path_buf(),
+        })
+    }
+
+    /// Opens the database in the host directory `dir` (like `rpm --dbpath DIR`), detecting the
+    /// backend from the files present. Files are opened through a rootfs confined to `dir`.
+    pub fn open_dbpath(dir: &Path) -> Result<Database, Error> {
+        let root = Rootfs::open(dir)?;
+        let backend =
+            detect_backend(&root, Path::new("/"), None).ok_or_else(|| Error::NoDatabase {
+                root: dir.to_path_buf(),
+            })?;
+        Database::open_files(&root, Path::new("/"), dir.to_path_buf(), backend)
+    }
+
+    fn open_files(
+        root: &Rootfs,
+        dir: &Path,
+        shown: PathBuf,
+        backend: Backend,
+    ) -> Result<Database, Error> {
+        let name = backend.file_name();
+        let db = root.open_file(dir.join(name))?;
+        let files = match backend {
+            Backend::Sqlite => {
+                let wal = match root.open_file(dir.join("rpmdb.sqlite-wal")) {
+                    Ok(f) => Some(f),
+                    Err(e) if e.is_not_found() => None,
+                    Err(e) => return Err(e.into()),
+                };
+                DbFiles::Sqlite { db, wal }
+            }
+            Backend::Bdb => DbFiles::Bdb(db),
+            Backend::Ndb => DbFiles::Ndb(db),
+        };
+        Ok(Database {
+            backend,
+            file_path: shown.join(name),
+            path: shown,
+            files,
+            warnings: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The backend (on-disk format) of this database.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The database directory: canonical image path (`/usr/lib/sysimage/rpm`) for
+    /// [`Database::open`], the given host directory for [`Database::open_dbpath`].
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The main database file (`<path>/Packages`, `rpmdb.sqlite` or `Packages.db`).
+    pub fn file_path(&self) -> &Path {
+        &self.file_path
+    }
+
+    /// Every header blob in the database, sorted by instance number (rpm itself iterates bdb in
+    /// hash order, sqlite in hnum order and ndb in blob-offset order; `rpm -qa` output is only
+    /// comparable sorted). Instance 0 (bdb's counter record) is never returned.
+    pub fn headers(&self) -> Result<Vec<RawHeader>, Error> {
+        let path = &self.file_path;
+        let headers = match &self.files {
+            DbFiles::Bdb(f) => bdb::read_headers(f, path)?,
+            DbFiles::Ndb(f) => ndb::read_headers(f, path)?,
+            DbFiles::Sqlite { db, wal } => sqlite::read_headers(db, wal.as_ref(), path)?,
+        };
+        Ok(headers)
+    }
+
+    /// Every installed package, parsed, sorted by instance number. Headers rpm would skip
+    /// (bad header digest, structurally corrupt, no name/version/release) are skipped the same
+    /// way, each with a message in [`Database::warnings`]; damage to the database file itself
+    /// is an error.
+    pub fn packages(&self) -> Result<Vec<Package>, Error> {
+        let mut out = Vec::new();
+        let mut warnings = Vec::new();
+        for h in self.headers()? {
+            match parse_package_checked(h.blob) {
+                Ok(Ok(p)) => out.push(p),
+                Ok(Err(skipped)) => warnings.push(format!(
+                    "{}: skipping h#{}: {}",
+                    self.file_path.display(),
+                    h.hnum,
+                    skipped.reason
+                )),
+                Err(e) => warnings.push(format!(
+                    "{}: skipping h#{}: {e}",
+                    self.file_path.display(),
+                    h.hnum
+                )),
+            }
+        }
+        *self.warnings.lock().unwrap_or_else(|e| e.into_inner()) = warnings;
+        Ok(out)
+    }
+
+    /// Messages about the headers the last [`Database::packages`] call skipped.
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+/// The backend whose file exists in `dir`: the configured one if present, else rpm 4.18's
+/// detection order.
+fn detect_backend(root: &Rootfs, dir: &Path, configured: Option<Backend>) -> Option<Backend> {
+    let present = |b: Backend| {
+        root.metadata(dir.join(b.file_name()))
+            .map(|m| m.is_file())
+            .unwrap_or(false)
+    };
+    configured
+        .filter(|&b| present(b))
+        .or_else(|| Backend::DETECTION_ORDER.into_iter().find(|&b| present(b)))
+}

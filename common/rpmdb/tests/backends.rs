@@ -1,0 +1,726 @@
+//! The database backends and database location against real databases and real rpm:
+//! every fixture database yields what rpm 4.18 read from it (instance numbers and the exact
+//! header blobs, through `rpm -qa --qf %{DBINSTANCE}` and `rpmdb --exportdb`), unsupported and
+//! damaged files are typed errors, a pending sqlite WAL is read without touching the image,
+//! and the database is found through symlinks that stay inside the image.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{symlink, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use rootfs::Rootfs;
+use rpmdb::{Backend, BackendError, Database, Error, RawHeader};
+use sha2::{Digest, Sha256};
+use testkit::{RpmSpec, SpecFile};
+
+const MAGIC: [u8; 8] = [0x8e, 0xad, 0xe8, 0x01, 0, 0, 0, 0];
+
+fn local_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/db")
+}
+
+fn shared_rpmdb() -> Option<PathBuf> {
+    testkit::shared_fixtures().map(|d| d.join("rpmdb"))
+}
+
+fn expected_count(dir: &Path) -> usize {
+    fs::read_to_string(dir.join("expected-packages.tsv"))
+        .unwrap()
+        .lines()
+        .count()
+}
+
+fn backend_of(dir: &Path) -> Option<(Backend, &'static str)> {
+    if dir.join("rpmdb.sqlite").is_file() {
+        Some((Backend::Sqlite, "sqlite"))
+    } else if dir.join("Packages.db").is_file() {
+        Some((Backend::Ndb, "ndb"))
+    } else if dir.join("Packages").is_file() {
+        Some((Backend::Bdb, "bdb_ro"))
+    } else {
+        None
+    }
+}
+
+/// What real rpm reads from the database in `src`: (DBINSTANCE, exported header blob), sorted.
+/// rpm runs on a private copy (it writes lock, -shm and index files next to the database).
+fn rpm_view(src: &Path, backend: &str) -> Vec<RawHeader> {
+    let work = tempfile::tempdir().unwrap();
+    for name in ["Packages", "rpmdb.sqlite", "Packages.db"] {
+        if src.join(name).is_file() {
+            fs::copy(src.join(name), work.path().join(name)).unwrap();
+        }
+    }
+    let dbpath = work.path().to_str().unwrap();
+    let define = format!("_db_backend {backend}");
+    let q = testkit::run(
+        testkit::command("rpm")
+            .args(["--dbpath", dbpath, "--define", &define, "-qa", "--qf"])
+            .arg("%{DBINSTANCE}\\n"),
+    )
+    .unwrap();
+    let hnums: Vec<u32> = String::from_utf8(q.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    let e = testkit::run(testkit::command("rpmdb").args([
+        "--dbpath",
+        dbpath,
+        "--define",
+        &define,
+        "--exportdb",
+    ]))
+    .unwrap();
+    let blobs = split_export(&e.stdout);
+    assert_eq!(
+        hnums.len(),
+        blobs.len(),
+        "rpm -qa and rpmdb --exportdb disagree"
+    );
+    let mut out: Vec<RawHeader> = hnums
+        .into_iter()
+        .zip(blobs)
+        .map(|(hnum, blob)| RawHeader { hnum, blob })
+        .collect();
+    out.sort_by_key(|h| h.hnum);
+    out
+}
+
+/// Splits an `rpmdb --exportdb` stream (magic + blob per header) into blobs.
+fn split_export(mut s: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    while !s.is_empty() {
+        assert_eq!(s[..8], MAGIC);
+        let il = u32::from_be_bytes(s[8..12].try_into().unwrap()) as usize;
+        let dl = u32::from_be_bytes(s[12..16].try_into().unwrap()) as usize;
+        let len = 8 + 16 * il + dl;
+        out.push(s[8..8 + len].to_vec());
+        s = &s[8 + len..];
+    }
+    out
+}
+
+/// `NAME EPOCHNUM VERSION RELEASE ARCH` per package, sorted, as in expected-packages.tsv.
+fn package_lines(db: &Database) -> Vec<String> {
+    let mut lines: Vec<String> = db
+        .packages()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}\t{}\t{}\t{}\t{}",
+                p.name,
+                p.epoch.unwrap_or(0),
+                p.version,
+                p.release,
+                p.arch.as_deref().unwrap_or("(none)")
+            )
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+fn expected_lines(dir: &Path) -> Vec<String> {
+    fs::read_to_string(dir.join("expected-packages.tsv"))
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn ours(dir: &Path) -> Result<Vec<RawHeader>, Error> {
+    Database::open_dbpath(dir)?.headers()
+}
+
+fn assert_same_as_rpm(dir: &Path) {
+    let (backend, be_name) = backend_of(dir).unwrap();
+    let db = Database::open_dbpath(dir).unwrap();
+    assert_eq!(db.backend(), backend, "{}", dir.display());
+    let got = db.headers().unwrap();
+    assert_eq!(got.len(), expected_count(dir), "{}", dir.display());
+    assert_eq!(package_lines(&db), expected_lines(dir), "{}", dir.display());
+    assert!(db.warnings().is_empty(), "{:?}", db.warnings());
+    if backend != Backend::Ndb && testkit::require_tool("rpm") {
+        let want = rpm_view(dir, be_name);
+        let got_h: Vec<u32> = got.iter().map(|h| h.hnum).collect();
+        let want_h: Vec<u32> = want.iter().map(|h| h.hnum).collect();
+        assert_eq!(
+            got_h,
+            want_h,
+            "instance numbers differ for {}",
+            dir.display()
+        );
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                g.blob == w.blob,
+                "h#{} blob differs from rpm's export in {}",
+                g.hnum,
+                dir.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn small_committed_databases_read_like_rpm() {
+    for name in [
+        "centos-initdb-1pkg",
+        "libuuid-bdb",
+        "epoch-bdb",
+        "empty-bdb",
+    ] {
+        assert_same_as_rpm(&local_fixtures().join(name));
+    }
+}
+
+#[test]
+fn every_shared_database_reads_like_rpm() {
+    let Some(shared) = shared_rpmdb() else { return };
+    let mut seen = 0;
+    for entry in fs::read_dir(&shared).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_str().unwrap().to_string();
+        if name.starts_with('_') || name == "header-blobs" || !dir.is_dir() {
+            continue;
+        }
+        if name == "empty-sqlite" || name.ends_with("bigendian-reconstructed") {
+            continue; // own tests below
+        }
+        eprintln!("checking {name}");
+        assert_same_as_rpm(&dir);
+        seen += 1;
+    }
+    assert!(
+        seen >= 11,
+        "only {seen} fixture databases found in {}",
+        shared.display()
+    );
+}
+
+#[test]
+fn big_endian_bdb_reads_like_rpm() {
+    let Some(shared) = shared_rpmdb() else { return };
+    let src = shared.join("ubi8-s390x-bigendian-reconstructed");
+    let tmp = tempfile::tempdir().unwrap();
+    let zst = fs::File::open(src.join("Packages.zst")).unwrap();
+    let bytes = zstd::decode_all(zst).unwrap();
+    let digest = Sha256::digest(&bytes);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        hex,
+        "cf80ef218efc552393804106cec1bf984b2060618a64bbc37a013e11bb4c353a"
+    );
+    fs::write(tmp.path().join("Packages"), &bytes).unwrap();
+    fs::copy(
+        src.join("expected-packages.tsv"),
+        tmp.path().join("expected-packages.tsv"),
+    )
+    .unwrap();
+    assert_same_as_rpm(tmp.path());
+    let got = ours(tmp.path()).unwrap();
+    assert_eq!(got.len(), 183);
+    // Keys are big-endian instance numbers 1..=183 (README: blob file prefix + 1).
+    assert_eq!(got.first().unwrap().hnum, 1);
+    assert_eq!(got.last().unwrap().hnum, 183);
+}
+
+fn assert_unsupported(dir: &Path, needle: &str) {
+    let err = ours(dir).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(&err, Error::Backend(e) if e.is_unsupported()),
+        "{}: {msg}",
+        dir.display()
+    );
+    assert!(
+        msg.contains("unsupported rpmdb format") && msg.contains(needle),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&dir.join("Packages").display().to_string()),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unsupported_formats_say_so() {
+    // rpm: "DBDIR/Packages: unsupported hash version 7"
+    assert_unsupported(
+        &local_fixtures().join("mx28-ltib-bdb-hash-v7"),
+        "hash version 7",
+    );
+    if let Some(shared) = shared_rpmdb() {
+        assert_unsupported(
+            &shared.join("_unsupported/mx28-ltib-bdb-hash-v7"),
+            "hash version 7",
+        );
+        assert_unsupported(&shared.join("_unsupported/yocto-rpm5"), "btree");
+    }
+}
+
+#[test]
+fn sqlite_without_packages_table_is_an_error() {
+    // rpm 4.18: "cannot open Packages database in DBDIR", exit 1 (expected-error.txt).
+    let expected =
+        fs::read_to_string(local_fixtures().join("empty-sqlite/expected-error.txt")).unwrap();
+    assert!(expected.contains("cannot open Packages database"));
+    let dir = local_fixtures().join("empty-sqlite");
+    let err = ours(&dir).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(err, Error::Backend(BackendError::Corrupt { .. })),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("rpmdb.sqlite") && msg.contains("no Packages table"),
+        "{msg}"
+    );
+}
+
+/// Damaged copies: truncated at several offsets, bytes flipped. Typed errors naming the file,
+/// or (for damage inside a blob, which no container format checks) a result; never a panic.
+fn damage(src_dir: &Path, file: &str, flips: usize) {
+    let data = fs::read(src_dir.join(file)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join(file);
+    let check = |bytes: &[u8], what: &str| {
+        fs::write(&target, bytes).unwrap();
+        match ours(tmp.path()) {
+            Ok(_) => {}
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(matches!(e, Error::Backend(_)), "{what}: {msg}");
+                assert!(msg.contains(&target.display().to_string()), "{what}: {msg}");
+            }
+        }
+    };
+    let len = data.len();
+    for cut in [
+        1,
+        100,
+        511,
+        512,
+        4095,
+        4096,
+        4097,
+        len / 3,
+        len / 2,
+        len - 4096,
+        len - 16,
+        len - 1,
+    ] {
+        if cut < len {
+            check(&data[..cut], &format!("{file} cut at {cut}"));
+            if file != "rpmdb.sqlite" && cut >= 512 {
+                // The bdb and ndb headers declare the file size: truncation is always an error.
+                fs::write(&target, &data[..cut]).unwrap();
+                assert!(
+                    ours(tmp.path()).is_err(),
+                    "{file} cut at {cut} was accepted"
+                );
+            }
+        }
+    }
+    let mut copy = data.clone();
+    let step = (len / flips).max(1);
+    for off in (0..len).step_by(step).chain(0..64) {
+        copy[off] ^= 0x5a;
+        check(&copy, &format!("{file} byte {off} flipped"));
+        copy[off] = data[off];
+    }
+}
+
+#[test]
+fn damaged_databases_are_typed_errors_never_panics() {
+    damage(&local_fixtures().join("libuuid-bdb"), "Packages", 300);
+    damage(
+        &local_fixtures().join("centos-initdb-1pkg"),
+        "Packages",
+        200,
+    );
+    if let Some(shared) = shared_rpmdb() {
+        damage(&shared.join("sles12sp4"), "Packages", 40);
+        damage(&shared.join("sle15-bci-2021-12"), "Packages.db", 40);
+        damage(
+            &shared.join("hummingbird-filesystem-setup"),
+            "rpmdb.sqlite",
+            15,
+        );
+    }
+}
+
+/// Rewrites the next-page pointer of the first multi-page overflow chain to point at itself.
+#[test]
+fn overflow_cycle_is_detected() {
+    let mut data = fs::read(local_fixtures().join("libuuid-bdb/Packages")).unwrap();
+    let pagesize = 4096;
+    let pages = data.len() / pagesize;
+    let mut patched = None;
+    for pg in 1..pages {
+        let p = &mut data[pg * pagesize..(pg + 1) * pagesize];
+        let next = u32::from_le_bytes(p[16..20].try_into().unwrap());
+        if p[25] == 7 && next != 0 {
+            p[16..20].copy_from_slice(&(pg as u32).to_le_bytes());
+            patched = Some(pg);
+            break;
+        }
+    }
+    let pg = patched.expect("libuuid-bdb has a multi-page overflow chain");
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("Packages"), &data).unwrap();
+    let msg = ours(tmp.path()).unwrap_err().to_string();
+    assert!(
+        msg.contains(&format!("page {pg}")) && msg.contains("cycle"),
+        "{msg}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Databases written by real rpm and by Berkeley DB's own tools.
+
+/// Builds two small packages and installs them into `root` with real rpm (sqlite backend).
+fn rpm_built_root(root: &Path) {
+    let pkgs = tempfile::tempdir().unwrap();
+    let a = RpmSpec::new("alpha", "1.0", "1")
+        .file(SpecFile::file("/usr/share/alpha/a.txt", "alpha\n"))
+        .build(pkgs.path())
+        .unwrap();
+    let b = RpmSpec::new("beta", "2.1", "3")
+        .epoch(2)
+        .file(SpecFile::file("/usr/share/beta/b.txt", "beta\n"))
+        .build(pkgs.path())
+        .unwrap();
+    testkit::rpm_install(root, &[a, b], &[]).unwrap();
+}
+
+#[test]
+fn sqlite_database_installed_by_rpm_reads_like_rpm() {
+    if !testkit::require_tool("rpmbuild") || !testkit::require_tool("rpm") {
+        return;
+    }
+    let img = tempfile::tempdir().unwrap();
+    rpm_built_root(img.path());
+    let dbdir = img.path().join("var/lib/rpm");
+    assert!(dbdir.join("rpmdb.sqlite").is_file());
+    // Snapshot before our read, then read through the rootfs as a scanner does.
+    let before = tree_state(img.path());
+    let root = Rootfs::open(img.path()).unwrap();
+    let db = Database::open(&root).unwrap();
+    assert_eq!(db.backend(), Backend::Sqlite);
+    assert_eq!(db.path(), Path::new("/var/lib/rpm"));
+    let got = db.headers().unwrap();
+    assert_eq!(tree_state(img.path()), before, "reading changed the image");
+    assert_eq!(got.len(), 2);
+    assert_eq!(got, rpm_view(&dbdir, "sqlite"));
+}
+
+/// Every file's path, type, size, mode, mtime and content hash under `dir`.
+fn tree_state(dir: &Path) -> BTreeMap<PathBuf, (u32, u64, i64, i64, String)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let m = fs::symlink_metadata(&p).unwrap();
+            let hash = if m.is_file() {
+                Sha256::digest(fs::read(&p).unwrap())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            } else if m.is_symlink() {
+                fs::read_link(&p).unwrap().display().to_string()
+            } else {
+                stack.push(p.clone());
+                String::new()
+            };
+            out.insert(p, (m.mode(), m.size(), m.mtime(), m.mtime_nsec(), hash));
+        }
+    }
+    out
+}
+
+#[test]
+fn pending_wal_rows_are_read_and_the_image_is_untouched() {
+    if !testkit::require_tool("rpmbuild") || !testkit::require_tool("rpm") {
+        return;
+    }
+    let built = tempfile::tempdir().unwrap();
+    rpm_built_root(built.path());
+    let blobs = ours(&built.path().join("var/lib/rpm")).unwrap();
+    assert_eq!(blobs.len(), 2);
+
+    // A writer keeps a WAL connection open (no checkpoint) after adding a row; the image is a
+    // snapshot of the files at that moment, as a container layer would capture them.
+    let work = tempfile::tempdir().unwrap();
+    let live = work.path().join("rpmdb.sqlite");
+    fs::copy(built.path().join("var/lib/rpm/rpmdb.sqlite"), &live).unwrap();
+    let conn = rusqlite::Connection::open(&live).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    conn.execute_batch("PRAGMA wal_autocheckpoint=0").unwrap();
+    conn.execute(
+        "INSERT INTO Packages (hnum, blob) VALUES (77, ?1)",
+        [&blobs[1].blob],
+    )
+    .unwrap();
+    let wal = work.path().join("rpmdb.sqlite-wal");
+    assert!(
+        fs::metadata(&wal).unwrap().len() > 0,
+        "the row must be in the WAL"
+    );
+    let img = tempfile::tempdir().unwrap();
+    let dbdir = img.path().join("usr/lib/sysimage/rpm");
+    fs::create_dir_all(&dbdir).unwrap();
+    fs::create_dir_all(img.path().join("var/lib")).unwrap();
+    symlink("../../usr/lib/sysimage/rpm", img.path().join("var/lib/rpm")).unwrap();
+    for name in ["rpmdb.sqlite", "rpmdb.sqlite-wal", "rpmdb.sqlite-shm"] {
+        fs::copy(work.path().join(name), dbdir.join(name)).unwrap();
+    }
+    drop(conn);
+
+    // Without the WAL the row is not in the main file: reading it must come from the WAL.
+    let nowal = tempfile::tempdir().unwrap();
+    fs::copy(
+        dbdir.join("rpmdb.sqlite"),
+        nowal.path().join("rpmdb.sqlite"),
+    )
+    .unwrap();
+    let main_only = ours(nowal.path()).unwrap();
+    assert!(main_only.iter().all(|h| h.hnum != 77));
+
+    let before = tree_state(img.path());
+    let root = Rootfs::open(img.path()).unwrap();
+    let db = Database::open(&root).unwrap();
+    assert_eq!(db.path(), Path::new("/usr/lib/sysimage/rpm"));
+    let got = db.headers().unwrap();
+    assert_eq!(got.len(), 3);
+    let row = got.iter().find(|h| h.hnum == 77).expect("the WAL row");
+    assert_eq!(row.blob, blobs[1].blob);
+    assert_eq!(tree_state(img.path()), before, "reading changed the image");
+
+    // Real rpm agrees on what a private copy of db + wal holds.
+    if testkit::require_tool("rpm") {
+        let copy = tempfile::tempdir().unwrap();
+        for name in ["rpmdb.sqlite", "rpmdb.sqlite-wal"] {
+            fs::copy(dbdir.join(name), copy.path().join(name)).unwrap();
+        }
+        assert_eq!(got, rpm_view_with_wal(copy.path()));
+    }
+}
+
+/// `rpm_view` for a directory that already holds db + wal (copied as is).
+fn rpm_view_with_wal(dir: &Path) -> Vec<RawHeader> {
+    let dbpath = dir.to_str().unwrap();
+    let q = testkit::run(
+        testkit::command("rpm")
+            .args(["--dbpath", dbpath, "-qa", "--qf"])
+            .arg("%{DBINSTANCE}\\n"),
+    )
+    .unwrap();
+    let hnums: Vec<u32> = String::from_utf8(q.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    let e =
+        testkit::run(testkit::command("rpmdb").args(["--dbpath", dbpath, "--exportdb"])).unwrap();
+    let mut out: Vec<RawHeader> = hnums
+        .into_iter()
+        .zip(split_export(&e.stdout))
+        .map(|(hnum, blob)| RawHeader { hnum, blob })
+        .collect();
+    out.sort_by_key(|h| h.hnum);
+    out
+}
+
+#[test]
+fn wal_mode_database_without_wal_leaves_no_side_files() {
+    let Some(shared) = shared_rpmdb() else { return };
+    let img = tempfile::tempdir().unwrap();
+    let dbdir = img.path().join("var/lib/rpm");
+    fs::create_dir_all(&dbdir).unwrap();
+    fs::copy(
+        shared.join("amazonlinux2023/rpmdb.sqlite"),
+        dbdir.join("rpmdb.sqlite"),
+    )
+    .unwrap();
+    let before = tree_state(img.path());
+    let root = Rootfs::open(img.path()).unwrap();
+    let got = Database::open(&root).unwrap().headers().unwrap();
+    assert_eq!(got.len(), expected_count(&shared.join("amazonlinux2023")));
+    assert_eq!(tree_state(img.path()), before);
+}
+
+/// Writes a Berkeley DB hash file with db5.3_load from (key, value) records.
+fn db_load(out: &Path, pagesize: u32, lorder: u32, records: &[(Vec<u8>, Vec<u8>)]) {
+    let mut dump = format!(
+        "VERSION=3\nformat=bytevalue\ntype=hash\ndb_lorder={lorder}\ndb_pagesize={pagesize}\nHEADER=END\n"
+    );
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    for (k, v) in records {
+        dump.push_str(&format!(" {}\n {}\n", hex(k), hex(v)));
+    }
+    dump.push_str("DATA=END\n");
+    let txt = out.with_extension("dump");
+    fs::write(&txt, dump).unwrap();
+    testkit::run(testkit::command("db5.3_load").arg("-f").arg(&txt).arg(out)).unwrap();
+}
+
+#[test]
+fn berkeley_db_files_of_every_page_size_and_byte_order() {
+    if !testkit::require_tool("db5.3_load") {
+        return;
+    }
+    // Real header blobs (one large, several small) keyed like rpm: 4-byte instance numbers in
+    // the file's byte order, key 0 holding the counter.
+    let real = ours(&local_fixtures().join("libuuid-bdb")).unwrap();
+    let big = real[0].blob.clone();
+    let mut blobs: Vec<Vec<u8>> = Vec::new();
+    for i in 0..40usize {
+        // Small values are stored inline (H_KEYDATA), large ones on overflow pages.
+        let n = [3, 40, 300, 2000, big.len()][i % 5].min(big.len());
+        let mut b = big[..n].to_vec();
+        b[0] = i as u8;
+        blobs.push(b);
+    }
+    for pagesize in [512u32, 1024, 4096, 8192, 65536] {
+        for lorder in [1234u32, 4321] {
+            let enc = |n: u32| {
+                if lorder == 1234 {
+                    n.to_le_bytes().to_vec()
+                } else {
+                    n.to_be_bytes().to_vec()
+                }
+            };
+            let mut records = vec![(enc(0), enc(blobs.len() as u32))];
+            for (i, b) in blobs.iter().enumerate() {
+                records.push((enc(i as u32 + 1), b.clone()));
+            }
+            let tmp = tempfile::tempdir().unwrap();
+            db_load(&tmp.path().join("Packages"), pagesize, lorder, &records);
+            let got = ours(tmp.path()).unwrap_or_else(|e| panic!("{pagesize}/{lorder}: {e}"));
+            let want: Vec<RawHeader> = blobs
+                .iter()
+                .enumerate()
+                .map(|(i, b)| RawHeader {
+                    hnum: i as u32 + 1,
+                    blob: b.clone(),
+                })
+                .collect();
+            assert!(got == want, "page size {pagesize}, lorder {lorder}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locating the database inside an image.
+
+fn image_with_bdb(dbdir_in_image: &str) -> tempfile::TempDir {
+    let img = tempfile::tempdir().unwrap();
+    let d = img.path().join(dbdir_in_image.trim_start_matches('/'));
+    fs::create_dir_all(&d).unwrap();
+    fs::copy(
+        local_fixtures().join("libuuid-bdb/Packages"),
+        d.join("Packages"),
+    )
+    .unwrap();
+    img
+}
+
+#[test]
+fn database_found_through_relative_and_absolute_symlinks() {
+    for target in ["../../usr/lib/sysimage/rpm", "/usr/lib/sysimage/rpm"] {
+        let img = image_with_bdb("usr/lib/sysimage/rpm");
+        fs::create_dir_all(img.path().join("var/lib")).unwrap();
+        symlink(target, img.path().join("var/lib/rpm")).unwrap();
+        let db = Database::open(&Rootfs::open(img.path()).unwrap()).unwrap();
+        assert_eq!(db.path(), Path::new("/usr/lib/sysimage/rpm"), "{target}");
+        assert_eq!(db.backend(), Backend::Bdb);
+        assert_eq!(db.headers().unwrap().len(), 1);
+    }
+    for dir in ["var/lib/rpm", "usr/share/rpm"] {
+        let img = image_with_bdb(dir);
+        let db = Database::open(&Rootfs::open(img.path()).unwrap()).unwrap();
+        assert_eq!(db.path(), Path::new("/").join(dir));
+    }
+}
+
+#[test]
+fn symlinks_out_of_the_image_are_not_followed_to_the_host() {
+    // A database on the host that the image's links point at.
+    let host = image_with_bdb("hostdb");
+    let host_db = host.path().join("hostdb");
+    for how in ["dir-absolute", "dir-dotdot", "file-absolute"] {
+        let img = tempfile::tempdir().unwrap();
+        fs::create_dir_all(img.path().join("var/lib")).unwrap();
+        match how {
+            "dir-absolute" => symlink(&host_db, img.path().join("var/lib/rpm")).unwrap(),
+            "dir-dotdot" => {
+                let ups = "../".repeat(img.path().components().count() + 3);
+                symlink(
+                    format!("{ups}{}", host_db.display()),
+                    img.path().join("var/lib/rpm"),
+                )
+                .unwrap()
+            }
+            _ => {
+                fs::create_dir_all(img.path().join("var/lib/rpm")).unwrap();
+                symlink(
+                    host_db.join("Packages"),
+                    img.path().join("var/lib/rpm/Packages"),
+                )
+                .unwrap();
+            }
+        }
+        let err = Database::open(&Rootfs::open(img.path()).unwrap()).unwrap_err();
+        assert!(matches!(err, Error::NoDatabase { .. }), "{how}: {err}");
+    }
+}
+
+#[test]
+fn configured_dbpath_and_backend_win() {
+    // %_dbpath from the image's macros, pointing at a non-standard directory.
+    let img = image_with_bdb("srv/rpmdb");
+    fs::create_dir_all(img.path().join("usr/lib/rpm/macros.d")).unwrap();
+    fs::write(
+        img.path().join("usr/lib/rpm/macros.d/macros.custom"),
+        "%_dbpath %{_prefix}/../srv/rpmdb\n",
+    )
+    .unwrap();
+    let db = Database::open(&Rootfs::open(img.path()).unwrap()).unwrap();
+    assert_eq!(db.path(), Path::new("/srv/rpmdb"));
+
+    // A directory holding leftovers of two backends: rpm's order picks sqlite, unless the
+    // image configures bdb.
+    let img = image_with_bdb("var/lib/rpm");
+    fs::copy(
+        local_fixtures().join("empty-sqlite/rpmdb.sqlite"),
+        img.path().join("var/lib/rpm/rpmdb.sqlite"),
+    )
+    .unwrap();
+    let db = Database::open(&Rootfs::open(img.path()).unwrap()).unwrap();
+    assert_eq!(db.backend(), Backend::Sqlite);
+    fs::create_dir_all(img.path().join("etc/rpm")).unwrap();
+    fs::write(img.path().join("etc/rpm/macros.db"), "%_db_backend bdb\n").unwrap();
+    let db = Database::open(&Rootfs::open(img.path()).unwrap()).unwrap();
+    assert_eq!(db.backend(), Backend::Bdb);
+    assert_eq!(db.headers().unwrap().len(), 1);
+    // A configured backend whose file is absent falls back to detection.
+    fs::write(img.path().join("etc/rpm/macros.db"), "%_db_backend ndb\n").unwrap();
+    let db = Database::open(&Rootfs::open(img.path()).unwrap()).unwrap();
+    assert_eq!(db.backend(), Backend::Sqlite);
+}
+
+#[test]
+fn no_database_is_a_clear_error() {
+    let img = tempfile::tempdir().unwrap();
+    fs::create_dir_all(img.path().join("var/lib/rpm")).unwrap();
+    let err = Database::open(&Rootfs::open(img.path()).unwrap()).unwrap_err();
+    assert!(matches!(err, Error::NoDatabase { .. }));
+    assert!(err.to_string().contains("no rpm database found"));
+}
