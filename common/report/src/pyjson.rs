@@ -1,0 +1,110 @@
+//! JSON text byte-identical to Python's `json.dump(obj, f, indent=N)` (Python 3 defaults:
+//! `ensure_ascii=True`, separators `","`/`": "` with indent, no trailing newline), which is how
+//! oscapd-evaluate and the other historical scanners wrote atomic's `json` files.
+
+use serde_json::Value;
+use std::fmt::Write;
+
+/// Serializes `value` as Python's `json.dumps(value, indent=indent)` would.
+///
+/// Integers print as Python does; floats use serde_json's shortest form, which equals Python's
+/// `repr` except for exponent spelling (`1e20` vs `1e+20`); the scanners emit no floats.
+pub fn to_string_indent(value: &Value, indent: usize) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value, indent, 0);
+    out
+}
+
+fn newline(out: &mut String, indent: usize, level: usize) {
+    out.push('\n');
+    for _ in 0..indent * level {
+        out.push(' ');
+    }
+}
+
+fn write_value(out: &mut String, value: &Value, indent: usize, level: usize) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => write_str(out, s),
+        Value::Array(items) => {
+            if items.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, indent, level + 1);
+                write_value(out, item, indent, level + 1);
+            }
+            newline(out, indent, level);
+            out.push(']');
+        }
+        Value::Object(map) => {
+            if map.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, indent, level + 1);
+                write_str(out, k);
+                out.push_str(": ");
+                write_value(out, v, indent, level + 1);
+            }
+            newline(out, indent, level);
+            out.push('}');
+        }
+    }
+}
+
+/// A string literal with Python's `ensure_ascii` escaping: `\" \\ \n \r \t \b \f`, other control
+/// characters, DEL and everything above it as `\uxxxx` (lowercase hex, UTF-16 surrogate pairs).
+fn write_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn shapes() {
+        let v =
+            json!({"a": [], "b": {}, "c": [1, {"d": null}], "e": "x\u{7f}\u{e9}\u{1f600}\u{1}"});
+        assert_eq!(
+            to_string_indent(&v, 2),
+            "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    {\n      \"d\": null\n    }\n  ],\n  \"e\": \"x\\u007f\\u00e9\\ud83d\\ude00\\u0001\"\n}"
+        );
+    }
+}
