@@ -32,8 +32,12 @@ enum DbFiles {
     Bdb(File),
     /// `Packages.db`.
     Ndb(File),
-    /// `rpmdb.sqlite` and its `-wal` file when the image has one.
-    Sqlite { db: File, wal: Option<File> },
+    /// `rpmdb.sqlite` and its `-wal` / `-journal` files when the image has them.
+    Sqlite {
+        db: File,
+        wal: Option<File>,
+        journal: Option<File>,
+    },
 }
 
 /// An rpm database located in an image (or a database directory on the host), with its backend
@@ -96,12 +100,17 @@ impl Database {
         let db = root.open_file(dir.join(name))?;
         let files = match backend {
             Backend::Sqlite => {
-                let wal = match root.open_file(dir.join("rpmdb.sqlite-wal")) {
-                    Ok(f) => Some(f),
-                    Err(e) if e.is_not_found() => None,
-                    Err(e) => return Err(e.into()),
+                let side = |suffix: &str| match root.open_file(dir.join(format!("{name}{suffix}")))
+                {
+                    Ok(f) => Ok(Some(f)),
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err(e),
                 };
-                DbFiles::Sqlite { db, wal }
+                DbFiles::Sqlite {
+                    db,
+                    wal: side("-wal")?,
+                    journal: side("-journal")?,
+                }
             }
             Backend::Bdb => DbFiles::Bdb(db),
             Backend::Ndb => DbFiles::Ndb(db),
@@ -139,7 +148,14 @@ impl Database {
         let headers = match &self.files {
             DbFiles::Bdb(f) => bdb::read_headers(f, path)?,
             DbFiles::Ndb(f) => ndb::read_headers(f, path)?,
-            DbFiles::Sqlite { db, wal } => sqlite::read_headers(db, wal.as_ref(), path)?,
+            DbFiles::Sqlite { db, wal, journal } => sqlite::read_headers(
+                sqlite::SqliteFiles {
+                    db,
+                    wal: wal.as_ref(),
+                    journal: journal.as_ref(),
+                },
+                path,
+            )?,
         };
         Ok(headers)
     }

@@ -724,3 +724,84 @@ fn no_database_is_a_clear_error() {
     assert!(matches!(err, Error::NoDatabase { .. }));
     assert!(err.to_string().contains("no rpm database found"));
 }
+
+#[test]
+fn hot_rollback_journal_is_rolled_back_in_a_private_copy() {
+    let blob = ours(&local_fixtures().join("libuuid-bdb")).unwrap()[0]
+        .blob
+        .clone();
+    let work = tempfile::tempdir().unwrap();
+    let live = work.path().join("rpmdb.sqlite");
+    let conn = rusqlite::Connection::open(&live).unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode=DELETE;
+         CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL);",
+    )
+    .unwrap();
+    for hnum in 1..=3 {
+        conn.execute(
+            "INSERT INTO Packages (hnum, blob) VALUES (?1, ?2)",
+            rusqlite::params![hnum, &blob],
+        )
+        .unwrap();
+    }
+    let committed = fs::read(&live).unwrap();
+    // An unfinished transaction whose changes spilled into the database file: what a crash
+    // (or an image snapshot) in the middle of `rpm -i` on a rollback-journal database leaves.
+    conn.execute_batch("PRAGMA cache_size=10; BEGIN; DELETE FROM Packages WHERE hnum = 2;")
+        .unwrap();
+    for hnum in 10..20 {
+        conn.execute(
+            "INSERT INTO Packages (hnum, blob) VALUES (?1, ?2)",
+            rusqlite::params![hnum, &blob],
+        )
+        .unwrap();
+    }
+    let journal = work.path().join("rpmdb.sqlite-journal");
+    assert!(fs::metadata(&journal).unwrap().len() > 0);
+    assert_ne!(
+        fs::read(&live).unwrap(),
+        committed,
+        "changes must have reached the file"
+    );
+    let img = tempfile::tempdir().unwrap();
+    let dbdir = img.path().join("var/lib/rpm");
+    fs::create_dir_all(&dbdir).unwrap();
+    fs::copy(&live, dbdir.join("rpmdb.sqlite")).unwrap();
+    fs::copy(&journal, dbdir.join("rpmdb.sqlite-journal")).unwrap();
+    drop(conn);
+    // Without the journal the file holds the half-done transaction (or is unreadable).
+    let alone = tempfile::tempdir().unwrap();
+    fs::copy(
+        dbdir.join("rpmdb.sqlite"),
+        alone.path().join("rpmdb.sqlite"),
+    )
+    .unwrap();
+    let alone_hnums = ours(alone.path()).map(|v| v.iter().map(|h| h.hnum).collect::<Vec<_>>());
+    assert!(
+        !matches!(&alone_hnums, Ok(v) if v == &[1, 2, 3]),
+        "{alone_hnums:?}"
+    );
+
+    let before = tree_state(img.path());
+    let db = Database::open(&Rootfs::open(img.path()).unwrap()).unwrap();
+    let got = db.headers().unwrap();
+    let hnums: Vec<u32> = got.iter().map(|h| h.hnum).collect();
+    assert_eq!(hnums, [1, 2, 3]);
+    assert!(got.iter().all(|h| h.blob == blob));
+    assert_eq!(tree_state(img.path()), before, "reading changed the image");
+}
+
+#[test]
+fn ndb_blob_checksum_is_verified() {
+    let Some(shared) = shared_rpmdb() else { return };
+    let mut data = fs::read(shared.join("sle15-bci-2021-12/Packages.db")).unwrap();
+    // A byte in the middle of the last blob (the slot pages come first, blobs fill the rest).
+    let off = data.len() - 200;
+    data[off] ^= 1;
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("Packages.db"), &data).unwrap();
+    let msg = ours(tmp.path()).unwrap_err().to_string();
+    assert!(msg.contains("adler32 checksum mismatch"), "{msg}");
+    assert!(msg.contains("Packages.db: corrupt rpmdb"), "{msg}");
+}

@@ -9,10 +9,14 @@
 //! - Without a non-empty `-wal` file, the copy is opened as `file:...?mode=ro&immutable=1`:
 //!   no locking, no side files, and nothing in a WAL to miss.
 //! - With a non-empty `-wal` file, the WAL is copied beside the database copy and the copy is
-//!   opened read-only without `immutable`, so SQLite applies the committed transactions that
-//!   were never checkpointed. The image's `-shm` is deliberately not copied: it is only an
-//!   index of the WAL that SQLite rebuilds from the WAL itself, so a stale or hostile one
-//!   from the image can have no effect.
+//!   opened without `immutable`, so SQLite applies the committed transactions that were never
+//!   checkpointed. The image's `-shm` is deliberately not copied: it is only an index of the
+//!   WAL that SQLite rebuilds from the WAL itself, so a stale or hostile one from the image can
+//!   have no effect.
+//! - With a non-empty `-journal` file (a rollback journal left by an interrupted transaction
+//!   in a non-WAL database), the journal is copied too and the copy is opened read-write, so
+//!   SQLite rolls the unfinished transaction back in the copy and reads the last committed
+//!   state, as rpm would see it after recovery.
 //!
 //! The temporary directory is removed when reading ends.
 
@@ -28,22 +32,33 @@ use super::{BackendError, RawHeader, ReadAt};
 pub const MAX_FILE_BYTES: u64 = 4 << 30;
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
-/// Reads every header blob of `rpmdb.sqlite` (`db`, with its `-wal` file if the image has one),
-/// sorted by hnum. `path` (the database's path, for messages) names errors.
-pub fn read_headers(
-    db: &File,
-    wal: Option<&File>,
-    path: &Path,
-) -> Result<Vec<RawHeader>, BackendError> {
-    let size = db.size().map_err(|e| BackendError::io(path, e))?;
-    let wal_size = match wal {
-        Some(w) => w.size().map_err(|e| BackendError::io(path, e))?,
-        None => 0,
+/// The files of one sqlite database, opened through the rootfs API.
+#[derive(Debug, Clone, Copy)]
+pub struct SqliteFiles<'a> {
+    /// `rpmdb.sqlite`.
+    pub db: &'a File,
+    /// `rpmdb.sqlite-wal`, when present.
+    pub wal: Option<&'a File>,
+    /// `rpmdb.sqlite-journal`, when present.
+    pub journal: Option<&'a File>,
+}
+
+/// Reads every header blob of `rpmdb.sqlite` (with its `-wal` or `-journal` file if the image
+/// has one), sorted by hnum. `path` (the database's path, for messages) names errors.
+pub fn read_headers(files: SqliteFiles<'_>, path: &Path) -> Result<Vec<RawHeader>, BackendError> {
+    let db = files.db;
+    let len = |f: Option<&File>| match f {
+        Some(f) => f.size().map_err(|e| BackendError::io(path, e)),
+        None => Ok(0),
     };
-    if size.saturating_add(wal_size) > MAX_FILE_BYTES {
+    let size = db.size().map_err(|e| BackendError::io(path, e))?;
+    let wal_size = len(files.wal)?;
+    let journal_size = len(files.journal)?;
+    let total = size.saturating_add(wal_size).saturating_add(journal_size);
+    if total > MAX_FILE_BYTES {
         return Err(BackendError::TooLarge {
             path: path.to_path_buf(),
-            size: size.saturating_add(wal_size),
+            size: total,
             limit: MAX_FILE_BYTES,
         });
     }
@@ -62,26 +77,35 @@ pub fn read_headers(
         .map_err(|e| BackendError::io(path, e))?;
     let copy = tmp.path().join("rpmdb.sqlite");
     copy_file(db, size, &copy).map_err(|e| BackendError::io(path, e))?;
-    let use_wal = wal_size > 0;
-    if let (Some(w), true) = (wal, use_wal) {
-        copy_file(w, wal_size, &tmp.path().join("rpmdb.sqlite-wal"))
-            .map_err(|e| BackendError::io(path, e))?;
-    }
-    let mut uri = format!("file:{}?mode=ro", uri_escape(&copy));
-    if !use_wal {
-        uri.push_str("&immutable=1");
-    }
+    let copy_side = |f: Option<&File>, size: u64, suffix: &str| -> Result<bool, BackendError> {
+        match f {
+            Some(f) if size > 0 => {
+                copy_file(f, size, &tmp.path().join(format!("rpmdb.sqlite{suffix}")))
+                    .map_err(|e| BackendError::io(path, e))?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    };
+    let has_wal = copy_side(files.wal, wal_size, "-wal")?;
+    let has_journal = copy_side(files.journal, journal_size, "-journal")?;
+    let mut flags = OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let uri = if has_journal {
+        // Hot journal: SQLite must be able to roll it back, in our copy.
+        flags |= OpenFlags::SQLITE_OPEN_READ_WRITE;
+        format!("file:{}", uri_escape(&copy))
+    } else if has_wal {
+        flags |= OpenFlags::SQLITE_OPEN_READ_ONLY;
+        format!("file:{}?mode=ro", uri_escape(&copy))
+    } else {
+        flags |= OpenFlags::SQLITE_OPEN_READ_ONLY;
+        format!("file:{}?mode=ro&immutable=1", uri_escape(&copy))
+    };
     let sql_err = |source| BackendError::Sqlite {
         path: path.to_path_buf(),
         source,
     };
-    let conn = Connection::open_with_flags(
-        &uri,
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(sql_err)?;
+    let conn = Connection::open_with_flags(&uri, flags).map_err(sql_err)?;
     let has_table: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'Packages'",
