@@ -184,7 +184,7 @@ impl Header {
         }
         let neg = t_off.checked_neg().filter(|n| *n > 0).map(|n| n as usize);
         let ril = match neg {
-            Some(n) if n % ENTRY_SIZE == 0 && n / ENTRY_SIZE <= il => n / ENTRY_SIZE,
+            Some(n) if n.is_multiple_of(ENTRY_SIZE) && n / ENTRY_SIZE <= il => n / ENTRY_SIZE,
             _ => {
                 return Err(Error::bad_header(format!(
                     "region size: trailer offset {t_off} does not describe 1..={il} entries"
@@ -233,7 +233,7 @@ impl Header {
             }
             _ => {
                 let size = type_size(ty).ok_or_else(|| bad(format!("unknown value type {ty}")))?;
-                if size > 1 && off % size != 0 {
+                if size > 1 && !off.is_multiple_of(size) {
                     return Err(bad(format!("offset {off} misaligned for type {ty}")));
                 }
                 (count as usize)
@@ -469,10 +469,10 @@ mod tests {
     pub(crate) fn build(entries: &[(u32, u32, u32, Vec<u8>)], ril: usize) -> Vec<u8> {
         let mut data = Vec::new();
         let mut index = Vec::new();
-        let mut push =
+        let push =
             |index: &mut Vec<[u32; 4]>, data: &mut Vec<u8>, e: &(u32, u32, u32, Vec<u8>)| {
                 let align = type_size(e.1).unwrap_or(1).max(1);
-                while data.len() % align != 0 {
+                while !data.len().is_multiple_of(align) {
                     data.push(0);
                 }
                 index.push([e.0, e.1, data.len() as u32, e.2]);

@@ -186,15 +186,13 @@ pub enum Mode {
     Files,
 }
 
-/// Renders named header blobs like `rpm -qa --qf ... | LC_ALL=C sort` (with the header line
-/// for `Info`/`Files`). Headers rpm would skip (corrupt, BAD digest) are skipped, with a
+/// Parses named header blobs and drops those rpm would skip (corrupt, BAD digest), with a
 /// message naming the blob pushed to `warnings`.
-pub fn render(
+pub fn load_headers(
     blobs: impl IntoIterator<Item = (String, Vec<u8>)>,
-    mode: Mode,
     warnings: &mut Vec<String>,
-) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(1 << 16);
+) -> Vec<(String, Header)> {
+    let mut out = Vec::new();
     for (name, blob) in blobs {
         let h = match Header::from_vec(blob) {
             Ok(h) => h,
@@ -211,20 +209,35 @@ pub fn render(
             warnings.push(format!("skipping {name}: {}", what.join(", ")));
             continue;
         }
+        out.push((name, h));
+    }
+    out
+}
+
+/// Renders headers like `rpm -qa --qf ... | LC_ALL=C sort` (with the header line for
+/// `Info`/`Files`). A header whose file list is inconsistent contributes no file lines and a
+/// warning (rpm refuses to format it too).
+pub fn render_headers(
+    headers: &[(String, Header)],
+    mode: Mode,
+    warnings: &mut Vec<String>,
+) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(1 << 16);
+    for (name, h) in headers {
         match mode {
             Mode::Files => {
                 let mark = buf.len();
-                if let Err(e) = file_lines(&h, &mut buf) {
+                if let Err(e) = file_lines(h, &mut buf) {
                     buf.truncate(mark);
                     warnings.push(format!("{name}: cannot list files: {e}"));
                 }
             }
             Mode::Info => {
-                info_line(&h, &mut buf);
+                info_line(h, &mut buf);
                 buf.push(b'\n');
             }
             Mode::Packages => {
-                package_line(&h, &mut buf);
+                package_line(h, &mut buf);
                 buf.push(b'\n');
             }
         }
@@ -245,4 +258,14 @@ pub fn render(
         out.extend_from_slice(l);
     }
     out
+}
+
+/// [`load_headers`] then [`render_headers`].
+pub fn render(
+    blobs: impl IntoIterator<Item = (String, Vec<u8>)>,
+    mode: Mode,
+    warnings: &mut Vec<String>,
+) -> Vec<u8> {
+    let headers = load_headers(blobs, warnings);
+    render_headers(&headers, mode, warnings)
 }
