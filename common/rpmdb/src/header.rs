@@ -469,15 +469,14 @@ mod tests {
     pub(crate) fn build(entries: &[(u32, u32, u32, Vec<u8>)], ril: usize) -> Vec<u8> {
         let mut data = Vec::new();
         let mut index = Vec::new();
-        let push =
-            |index: &mut Vec<[u32; 4]>, data: &mut Vec<u8>, e: &(u32, u32, u32, Vec<u8>)| {
-                let align = type_size(e.1).unwrap_or(1).max(1);
-                while !data.len().is_multiple_of(align) {
-                    data.push(0);
-                }
-                index.push([e.0, e.1, data.len() as u32, e.2]);
-                data.extend_from_slice(&e.3);
-            };
+        let push = |index: &mut Vec<[u32; 4]>, data: &mut Vec<u8>, e: &(u32, u32, u32, Vec<u8>)| {
+            let align = type_size(e.1).unwrap_or(1).max(1);
+            while !data.len().is_multiple_of(align) {
+                data.push(0);
+            }
+            index.push([e.0, e.1, data.len() as u32, e.2]);
+            data.extend_from_slice(&e.3);
+        };
         let mut region_index = Vec::new();
         for e in &entries[..ril] {
             push(&mut region_index, &mut data, e);
