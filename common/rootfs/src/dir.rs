@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, Dir, Mode, OFlags};
 
-use crate::{Error, FileKind};
+use crate::{Error, FileKind, MAX_DIR_ENTRIES};
 
 /// One directory entry: its name (any bytes, not necessarily UTF-8) and its type (not following a
 /// symlink).
@@ -50,6 +50,12 @@ fn list_open(dfd: OwnedFd, ipath: &Path) -> Result<(OwnedFd, Vec<DirEntry>), Err
     let mut out = Vec::new();
     while let Some(ent) = dir.read() {
         let ent = ent.map_err(|e| Error::from_errno(ipath, e))?;
+        if out.len() >= MAX_DIR_ENTRIES {
+            return Err(Error::TooManyEntries {
+                path: ipath.to_path_buf(),
+                limit: MAX_DIR_ENTRIES,
+            });
+        }
         let name = ent.file_name().to_bytes();
         if name == b"." || name == b".." {
             continue;

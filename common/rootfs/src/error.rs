@@ -16,6 +16,8 @@ pub enum Error {
     Loop { path: PathBuf },
     #[error("{path}: larger than the {limit}-byte limit")]
     TooLarge { path: PathBuf, limit: u64 },
+    #[error("{path}: directory has more than {limit} entries")]
+    TooManyEntries { path: PathBuf, limit: usize },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -48,6 +50,7 @@ impl Error {
             | Error::NotRegular { path, .. }
             | Error::Loop { path }
             | Error::TooLarge { path, .. }
+            | Error::TooManyEntries { path, .. }
             | Error::Io { path, .. } => path,
         }
     }

@@ -29,6 +29,13 @@ pub use error::Error;
 pub use kind::FileKind;
 pub use resolve::Resolver;
 
+/// Largest up-front buffer allocation of [`Rootfs::read`]; bigger files grow the buffer as read.
+const READ_PREALLOC_MAX: u64 = 64 << 20;
+
+/// Most entries [`Rootfs::read_dir`] and [`Rootfs::walk`] accept in one directory before giving
+/// up with [`Error::TooManyEntries`] (a hostile image could hold millions).
+pub const MAX_DIR_ENTRIES: usize = 1 << 20;
+
 /// Default depth bound of [`Rootfs::walk`] callers that have no better idea.
 pub const DEFAULT_WALK_DEPTH: usize = 256;
 
@@ -38,6 +45,9 @@ pub struct Rootfs {
     root: OwnedFd,
     host: PathBuf,
     resolver: Resolver,
+    /// Reopen files through their parent directory instead of /proc/self/fd (the fallback used
+    /// when /proc is not mounted; forced by tests).
+    parent_reopen: bool,
 }
 
 /// Converts a caller's path ("etc/passwd" or "/etc/passwd") to the absolute image path used in errors.
@@ -95,12 +105,21 @@ impl Rootfs {
             root: fd,
             host,
             resolver,
+            parent_reopen: false,
         })
     }
 
     /// The host path this root was opened from.
     pub fn host_path(&self) -> &Path {
         &self.host
+    }
+
+    /// Always reopen files for reading through their parent directory (`O_NOFOLLOW`, same-inode
+    /// check) as is done when /proc is not mounted. For tests of that fallback.
+    #[doc(hidden)]
+    pub fn force_parent_reopen(mut self) -> Rootfs {
+        self.parent_reopen = true;
+        self
     }
 
     /// The resolver in use.
@@ -138,7 +157,12 @@ impl Rootfs {
                 kind: kind.name(),
             });
         }
-        let file = match reopen_via_proc(&fd) {
+        let reopened = if self.parent_reopen {
+            Err(Errno::NOENT)
+        } else {
+            reopen_via_proc(&fd)
+        };
+        let file = match reopened {
             Ok(f) => f,
             // /proc is not mounted: reopen through the parent directory, not following links.
             Err(Errno::NOENT) | Err(Errno::NOTDIR) => self.reopen_via_parent(path)?,
@@ -200,7 +224,8 @@ impl Rootfs {
         if len > limit {
             return Err(Error::TooLarge { path: ipath, limit });
         }
-        let mut buf = Vec::with_capacity(len as usize);
+        // The size is only a hint (the file may change): cap the up-front allocation.
+        let mut buf = Vec::with_capacity(len.min(READ_PREALLOC_MAX) as usize);
         file.take(limit.saturating_add(1))
             .read_to_end(&mut buf)
             .map_err(|e| Error::from_io(&ipath, e))?;
@@ -324,6 +349,7 @@ impl Rootfs {
             root: walked.fd,
             host,
             resolver: self.resolver,
+            parent_reopen: self.parent_reopen,
         })
     }
 

@@ -20,6 +20,8 @@ struct Tree {
     root: PathBuf,
     sentinel: PathBuf,
     sentinel_atime: i64,
+    outside: PathBuf,
+    outside_atime: i64,
 }
 
 fn write(p: &Path, data: &[u8]) {
@@ -38,6 +40,19 @@ fn mkfifo(p: &Path) {
     .unwrap();
 }
 
+/// Gives `p` an atime older than its mtime: with relatime any read or listing through it moves it.
+fn set_old_atime(p: &Path) {
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    File::open(p)
+        .unwrap()
+        .set_times(
+            FileTimes::new()
+                .set_accessed(old)
+                .set_modified(old + Duration::from_secs(10)),
+        )
+        .unwrap();
+}
+
 /// Builds the hostile tree. The sentinel lives beside the root; its absolute host path is also
 /// used as a symlink target inside the image.
 fn tree() -> Tree {
@@ -52,18 +67,7 @@ fn tree() -> Tree {
     let outside = tmp.path().join("outside");
     let sentinel = outside.join("sentinel");
     write(&sentinel, SENTINEL);
-    // An old atime: with relatime any read through the file would move it.
-    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
-    File::options()
-        .write(true)
-        .open(&sentinel)
-        .unwrap()
-        .set_times(
-            FileTimes::new()
-                .set_accessed(old)
-                .set_modified(old + Duration::from_secs(10)),
-        )
-        .unwrap();
+    set_old_atime(&sentinel);
     let sentinel_atime = fs::metadata(&sentinel).unwrap().atime();
 
     write(
@@ -111,11 +115,15 @@ fn tree() -> Tree {
         &root.join(OsStr::from_bytes(b"bin\xff\xfe/na\xefme")),
         b"non-utf8",
     );
+    set_old_atime(&outside);
+    let outside_atime = fs::metadata(&outside).unwrap().atime();
     Tree {
         _tmp: tmp,
         root,
         sentinel,
         sentinel_atime,
+        outside,
+        outside_atime,
     }
 }
 
@@ -131,11 +139,28 @@ fn resolvers() -> Vec<Resolver> {
     v
 }
 
+/// Every way of opening a root: each resolver, with files reopened through /proc/self/fd (the
+/// normal path) and through their parent directory (the fallback when /proc is absent).
+fn configs() -> Vec<(Resolver, bool)> {
+    resolvers()
+        .into_iter()
+        .flat_map(|r| [(r, false), (r, true)])
+        .collect()
+}
+
+fn open(root: &Path, (r, parent_reopen): (Resolver, bool)) -> Rootfs {
+    let fs = Rootfs::open_with(root, Some(r)).unwrap();
+    assert_eq!(fs.resolver(), r);
+    if parent_reopen {
+        fs.force_parent_reopen()
+    } else {
+        fs
+    }
+}
+
 fn each(tree: &Tree, f: impl Fn(&Rootfs)) {
-    for r in resolvers() {
-        let fs = Rootfs::open_with(&tree.root, Some(r)).unwrap();
-        assert_eq!(fs.resolver(), r);
-        f(&fs);
+    for c in configs() {
+        f(&open(&tree.root, c));
     }
 }
 
@@ -148,6 +173,7 @@ fn outcome(r: Result<Vec<u8>, Error>) -> String {
         Err(Error::NotRegular { kind, .. }) => format!("notregular:{kind}"),
         Err(Error::Loop { .. }) => "loop".into(),
         Err(Error::TooLarge { .. }) => "toolarge".into(),
+        Err(Error::TooManyEntries { .. }) => "toomany".into(),
         Err(Error::Io { source, .. }) => format!("io:{:?}", source.raw_os_error()),
     }
 }
@@ -230,6 +256,11 @@ fn reads_resolve_inside_the_image() {
 }
 
 fn sentinel_untouched(t: &Tree) {
+    assert_eq!(
+        fs::metadata(&t.outside).unwrap().atime(),
+        t.outside_atime,
+        "the directory outside the root was listed"
+    );
     let atime = fs::metadata(&t.sentinel).unwrap().atime();
     assert_eq!(
         atime, t.sentinel_atime,
@@ -256,10 +287,10 @@ fn absent_in_image_is_not_found_never_the_host_file() {
 #[test]
 fn fifo_and_socket_never_block() {
     let t = tree();
-    for r in resolvers() {
+    for c in configs() {
         let root = t.root.clone();
         let (kind, kind2, meta) = no_hang(move || {
-            let fs = Rootfs::open_with(root, Some(r)).unwrap();
+            let fs = open(&root, c);
             let e = fs.open_file("/usr/bin/to_fifo").unwrap_err();
             let e2 = fs.read_to_string("/sock", 10).unwrap_err();
             let meta = fs.metadata("/usr/bin/to_fifo").unwrap();
@@ -610,8 +641,8 @@ fn permission_child() {
     let Some(root) = std::env::var_os("ROOTFS_PERMISSION_CHILD") else {
         return; // only meaningful when spawned by permission_denied_is_per_file
     };
-    for r in resolvers() {
-        let fs = Rootfs::open_with(&root, Some(r)).unwrap();
+    for c in configs() {
+        let fs = open(Path::new(&root), c);
         let e = fs.read("/etc/shadow", 100).unwrap_err();
         assert!(matches!(e, Error::PermissionDenied { .. }), "{e}");
         assert_eq!(e.to_string(), "/etc/shadow: permission denied");
@@ -631,4 +662,39 @@ fn permission_child() {
         assert_eq!(errors[0].path(), Path::new("/closed"));
     }
     println!("PERMISSION CHILD OK");
+}
+
+/// `ROOTFS_RESOLVER=userspace` forces the walk in [`Rootfs::open`] (checked in a child process so
+/// the environment of the other tests is not touched).
+#[test]
+fn resolver_env_override() {
+    if let Some(want) = std::env::var_os("ROOTFS_ENV_CHILD") {
+        let t = tempfile::tempdir().unwrap();
+        let fs = Rootfs::open(t.path()).unwrap();
+        assert_eq!(format!("{:?}", fs.resolver()), want.to_str().unwrap());
+        println!("ENV CHILD OK");
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let auto = if resolvers().contains(&Resolver::Openat2) {
+        "Openat2"
+    } else {
+        "Userspace"
+    };
+    for (env, want) in [(None, auto), (Some("userspace"), "Userspace")] {
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.args(["resolver_env_override", "--exact", "--nocapture"])
+            .env("ROOTFS_ENV_CHILD", want)
+            .env_remove("ROOTFS_RESOLVER");
+        if let Some(v) = env {
+            cmd.env("ROOTFS_RESOLVER", v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("ENV CHILD OK"),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
