@@ -7,6 +7,7 @@ pub mod eval;
 pub mod functions;
 pub mod model;
 pub mod parse;
+pub mod probes;
 pub mod result;
 pub mod results_doc;
 pub mod system;

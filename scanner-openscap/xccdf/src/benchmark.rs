@@ -43,6 +43,10 @@ pub struct Group {
     pub weight: f64,
     pub cluster_id: Option<String>,
     pub platforms: Vec<String>,
+    /// `requires`: each entry is met when any of its ids is selected.
+    pub requires: Vec<Vec<String>>,
+    /// `conflicts`: ids that must not be selected.
+    pub conflicts: Vec<String>,
     pub children: Vec<Item>,
 }
 
@@ -87,6 +91,10 @@ pub struct Rule {
     pub selected: bool,
     pub cluster_id: Option<String>,
     pub platforms: Vec<String>,
+    /// `requires`: each entry is met when any of its ids is selected.
+    pub requires: Vec<Vec<String>>,
+    /// `conflicts`: ids that must not be selected.
+    pub conflicts: Vec<String>,
     pub idents: Vec<Ident>,
     pub checks: Vec<Check>,
     pub complex_check: Option<ComplexCheck>,
@@ -192,6 +200,24 @@ fn weight_attr(node: Node) -> f64 {
     node.attribute("weight")
         .and_then(|w| w.trim().parse().ok())
         .unwrap_or(1.0)
+}
+
+fn requires_of(node: Node) -> Vec<Vec<String>> {
+    children(node, NS_XCCDF, "requires")
+        .map(|r| {
+            r.attribute("idref")
+                .unwrap_or("")
+                .split_whitespace()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+fn conflicts_of(node: Node) -> Vec<String> {
+    children(node, NS_XCCDF, "conflicts")
+        .filter_map(|c| c.attribute("idref").map(str::to_string))
+        .collect()
 }
 
 fn platforms_of(node: Node) -> Vec<String> {
@@ -336,6 +362,8 @@ fn parse_items(node: Node, values: &mut BTreeMap<String, Value>) -> Result<Vec<I
                     weight: weight_attr(c),
                     cluster_id: c.attribute("cluster-id").map(str::to_string),
                     platforms: platforms_of(c),
+                    requires: requires_of(c),
+                    conflicts: conflicts_of(c),
                     children,
                 }));
             }
@@ -387,6 +415,8 @@ fn parse_rule(c: Node) -> Result<Rule, Error> {
         selected: bool_attr(c, "selected").unwrap_or(true),
         cluster_id: c.attribute("cluster-id").map(str::to_string),
         platforms: platforms_of(c),
+        requires: requires_of(c),
+        conflicts: conflicts_of(c),
         idents: children(c, NS_XCCDF, "ident")
             .map(|i| Ident {
                 system: i.attribute("system").unwrap_or("").to_string(),

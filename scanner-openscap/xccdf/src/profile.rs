@@ -189,13 +189,27 @@ pub fn resolve(b: &Benchmark, profile: Option<&str>) -> Result<Resolved, Error> 
             values.insert(id.clone(), val);
         }
     }
+    // Selection by flags, then XCCDF `requires`/`conflicts`: an item whose requirement is not met
+    // (no id of a `requires` selected, or a `conflicts` id selected) is not processed.
+    let flagged: BTreeSet<String> = b
+        .rules_with_groups()
+        .into_iter()
+        .filter(|(r, groups)| {
+            item_selected.get(&r.id).copied().unwrap_or(false)
+                && groups.iter().all(|g| item_selected.get(&g.id).copied().unwrap_or(false))
+        })
+        .map(|(r, _)| r.id.clone())
+        .collect();
+    let is_on = |id: &str| flagged.contains(id) || (item_selected.get(id).copied().unwrap_or(false) && !b.rules().iter().any(|r| r.id == id));
+    let met = |requires: &[Vec<String>], conflicts: &[String]| {
+        requires.iter().all(|alts| alts.iter().any(|a| is_on(a))) && !conflicts.iter().any(|c| is_on(c))
+    };
     let mut selected_rules = BTreeSet::new();
     for (r, groups) in b.rules_with_groups() {
-        let on = item_selected.get(&r.id).copied().unwrap_or(false)
-            && groups
-                .iter()
-                .all(|g| item_selected.get(&g.id).copied().unwrap_or(false));
-        if on {
+        if flagged.contains(&r.id)
+            && met(&r.requires, &r.conflicts)
+            && groups.iter().all(|g| met(&g.requires, &g.conflicts))
+        {
             selected_rules.insert(r.id.clone());
         }
     }

@@ -1,0 +1,529 @@
+//! Live collection from an image root: rpminfo and rpmverifyfile from the image's rpm database
+//! (`rpmdb` crate), textfilecontent54 and file through the confined `rootfs` API, family, and
+//! uname (not applicable to an image, as in oscap's offline mode). Other object kinds answer
+//! "not collected", which the engine turns into `unknown` and counts.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use pcre2::bytes::RegexBuilder;
+use rootfs::{FileKind, Rootfs};
+
+use crate::eval::{ProbeOutput, Probes, Query};
+use crate::model::{Datatype, Object, Operation};
+use crate::system::{Flag, Item};
+
+/// Largest file textfilecontent54 reads.
+const MAX_TEXT_FILE: u64 = 64 << 20;
+
+/// One installed package as the rpm probes report it.
+#[derive(Debug, Clone)]
+pub struct PkgInfo {
+    pub name: String,
+    pub epoch: Option<u32>,
+    pub version: String,
+    pub release: String,
+    pub arch: String,
+    /// Issuer key id (16 hex digits) of the package signature, v3 or v4 header.
+    pub key_id: Option<String>,
+    /// File paths (for rpmverifyfile) with their RPMFILE_* flags.
+    pub files: Vec<(String, u32)>,
+}
+
+impl PkgInfo {
+    fn epoch_text(&self) -> String {
+        self.epoch
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "(none)".into())
+    }
+    fn evr(&self) -> String {
+        format!(
+            "{}:{}-{}",
+            self.epoch.unwrap_or(0),
+            self.version,
+            self.release
+        )
+    }
+    fn extended_name(&self) -> String {
+        format!("{}-{}.{}", self.name, self.evr(), self.arch)
+    }
+}
+
+/// Reads the installed packages of an image (all signatures considered: SIGPGP/SIGGPG and
+/// RSAHEADER/DSAHEADER, first one found in that order).
+pub fn load_packages(root: &Rootfs) -> Result<Vec<PkgInfo>, rpmdb::Error> {
+    let db = rpmdb::Database::open(root)?;
+    let mut out = Vec::new();
+    for raw in db.headers()? {
+        let Some(p) = rpmdb::parse_package(&raw.blob)? else {
+            continue;
+        };
+        let mut key_id = None;
+        for tag in [
+            rpmdb::tags::SIGPGP,
+            rpmdb::tags::SIGGPG,
+            rpmdb::tags::RSAHEADER,
+            rpmdb::tags::DSAHEADER,
+        ] {
+            if let Some(sig) = p.header.bin(tag).and_then(rpmdb::Signature::parse) {
+                key_id = Some(sig.key_id);
+                break;
+            }
+        }
+        let files = p
+            .files()
+            .map(|fs| fs.into_iter().map(|f| (f.path, f.flags)).collect())
+            .unwrap_or_default();
+        out.push(PkgInfo {
+            name: p.name.clone(),
+            epoch: p.epoch,
+            version: p.version.clone(),
+            release: p.release.clone(),
+            arch: p.arch.clone().unwrap_or_else(|| "(none)".into()),
+            key_id,
+            files,
+        });
+    }
+    Ok(out)
+}
+
+/// Collectors over one image root.
+pub struct ImageProbes {
+    root: Rootfs,
+    packages: OnceCell<Result<Vec<PkgInfo>, String>>,
+}
+
+impl ImageProbes {
+    /// Probes for the image at `root`.
+    pub fn new(root: Rootfs) -> ImageProbes {
+        ImageProbes {
+            root,
+            packages: OnceCell::new(),
+        }
+    }
+
+    /// The root being probed.
+    pub fn root(&self) -> &Rootfs {
+        &self.root
+    }
+
+    /// The image's packages (read once).
+    pub fn packages(&self) -> Result<&[PkgInfo], String> {
+        self.packages
+            .get_or_init(|| load_packages(&self.root).map_err(|e| e.to_string()))
+            .as_deref()
+            .map_err(|e| e.clone())
+    }
+
+    fn rpminfo(&self, q: &Query<'_>) -> ProbeOutput {
+        let pkgs = match self.packages() {
+            Ok(p) => p,
+            Err(e) => return ProbeOutput::flagged(Flag::Error, e),
+        };
+        let mut items = Vec::new();
+        for p in pkgs {
+            if !q.matches("name", &p.name) {
+                continue;
+            }
+            let mut it = Item::new("linux", "rpminfo")
+                .with("name", p.name.clone())
+                .with("arch", p.arch.clone())
+                .with("epoch", p.epoch_text())
+                .with("release", p.release.clone())
+                .with("version", p.version.clone());
+            it.push("evr", p.evr(), Datatype::EvrString);
+            let it = it
+                .with(
+                    "signature_keyid",
+                    p.key_id.clone().unwrap_or_else(|| "0".into()),
+                )
+                .with("extended_name", p.extended_name());
+            items.push(it);
+        }
+        ProbeOutput::found(items)
+    }
+
+    fn rpmverifyfile(&self, q: &Query<'_>) -> ProbeOutput {
+        let pkgs = match self.packages() {
+            Ok(p) => p,
+            Err(e) => return ProbeOutput::flagged(Flag::Error, e),
+        };
+        let mut items = Vec::new();
+        for p in pkgs {
+            if !(q.matches("name", &p.name)
+                && q.matches("epoch", &p.epoch_text())
+                && q.matches("version", &p.version)
+                && q.matches("release", &p.release)
+                && q.matches("arch", &p.arch))
+            {
+                continue;
+            }
+            for (path, flags) in &p.files {
+                if !q.matches("filepath", path) {
+                    continue;
+                }
+                let mut it = Item::new("linux", "rpmverifyfile")
+                    .with("name", p.name.clone())
+                    .with("epoch", p.epoch_text())
+                    .with("version", p.version.clone())
+                    .with("release", p.release.clone())
+                    .with("arch", p.arch.clone())
+                    .with("filepath", path.clone())
+                    .with("extended_name", p.extended_name());
+                // File verification itself is not performed (the Red Hat feeds switch it off).
+                for e in [
+                    "size_differs",
+                    "mode_differs",
+                    "md5_differs",
+                    "device_differs",
+                    "link_mismatch",
+                    "ownership_differs",
+                    "group_differs",
+                    "mtime_differs",
+                    "capabilities_differ",
+                ] {
+                    it = it.with(e, "not performed");
+                }
+                use rpmdb::tags::fileflags as ff;
+                for (e, bit) in [
+                    ("configuration_file", ff::CONFIG),
+                    ("documentation_file", ff::DOC),
+                    ("ghost_file", ff::GHOST),
+                    ("license_file", ff::LICENSE),
+                    ("readme_file", ff::README),
+                ] {
+                    it.push(e, (flags & bit != 0).to_string(), Datatype::Boolean);
+                }
+                items.push(it);
+            }
+        }
+        ProbeOutput::found(items)
+    }
+
+    /// Image paths selected by `filepath` or `path`+`filename` entities: `(dir, name)` pairs of
+    /// existing entries (`name` empty = the directory itself, for a nil filename).
+    fn select_paths(
+        &self,
+        q: &Query<'_>,
+        want_files: bool,
+    ) -> Result<Vec<(String, String)>, String> {
+        let mut out = Vec::new();
+        if let Some(fp) = q.entity("filepath") {
+            if fp.operation == Operation::Equals {
+                for v in &fp.values {
+                    if self.root.exists(v) {
+                        let (d, n) = split_path(v);
+                        out.push((d, n));
+                    }
+                }
+            } else {
+                for p in self.walk_candidates(&fp.values, fp.operation)? {
+                    if q.entity_matches(fp, &p) {
+                        out.push(split_path(&p));
+                    }
+                }
+            }
+        } else if let Some(pe) = q.entity("path") {
+            let dirs: Vec<String> = if pe.operation == Operation::Equals {
+                pe.values.clone()
+            } else {
+                let mut ds = vec![];
+                for d in self.walk_candidates(&pe.values, pe.operation)? {
+                    if q.entity_matches(pe, &d) {
+                        ds.push(d);
+                    }
+                }
+                ds
+            };
+            let fname = q.entity("filename");
+            for d in dirs {
+                match fname {
+                    Some(f) if f.nil => {
+                        let dir_itself = !want_files && self.root.exists(&d);
+                        if dir_itself {
+                            out.push((d.clone(), String::new()));
+                        }
+                    }
+                    Some(f) if f.operation == Operation::Equals => {
+                        for v in &f.values {
+                            if self.root.exists(Path::new(&d).join(v)) {
+                                out.push((d.clone(), v.clone()));
+                            }
+                        }
+                    }
+                    Some(f) => {
+                        if let Ok(entries) = self.root.read_dir(&d) {
+                            for e in entries {
+                                let n = e.name.to_string_lossy().into_owned();
+                                if q.entity_matches(f, &n) {
+                                    out.push((d.clone(), n));
+                                }
+                            }
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every entry under the longest fixed directory prefix of the patterns.
+    fn walk_candidates(&self, patterns: &[String], op: Operation) -> Result<Vec<String>, String> {
+        let mut starts: Vec<String> = Vec::new();
+        for p in patterns {
+            let s = if op == Operation::PatternMatch {
+                fixed_prefix(p)
+            } else {
+                "/".to_string()
+            };
+            if !starts.contains(&s) {
+                starts.push(s);
+            }
+        }
+        let mut out = Vec::new();
+        for s in starts {
+            if !self.root.exists(&s) {
+                continue;
+            }
+            out.push(s.clone());
+            let r = self
+                .root
+                .walk(&s, rootfs::DEFAULT_WALK_DEPTH, |e: &rootfs::WalkEntry| {
+                    out.push(e.path.to_string_lossy().into_owned());
+                    true
+                });
+            if let Err(e) = r {
+                return Err(e.to_string());
+            }
+        }
+        Ok(out)
+    }
+
+    fn textfilecontent54(&self, o: &Object, q: &Query<'_>) -> ProbeOutput {
+        let paths = match self.select_paths(q, true) {
+            Ok(p) => p,
+            Err(e) => return ProbeOutput::flagged(Flag::Error, e),
+        };
+        let Some(pat) = q.entity("pattern") else {
+            return ProbeOutput::flagged(Flag::Error, "textfilecontent54_object without pattern");
+        };
+        let multiline = o.behavior("multiline").map(|v| v == "true").unwrap_or(true);
+        let singleline = o.behavior("singleline") == Some("true");
+        let caseless = o.behavior("ignore_case") == Some("true");
+        let mut items = Vec::new();
+        for (dir, name) in paths {
+            let fp = join(&dir, &name);
+            let md = match self.root.metadata(&fp) {
+                Ok(m) => m,
+                Err(_) => continue,
+            };
+            if !md.is_file() {
+                continue;
+            }
+            let bytes = match self.root.read(&fp, MAX_TEXT_FILE) {
+                Ok(b) => b,
+                Err(e) => return ProbeOutput::flagged(Flag::Error, e.to_string()),
+            };
+            for p in &pat.values {
+                let re = match RegexBuilder::new()
+                    .utf(true)
+                    .multi_line(multiline)
+                    .dotall(singleline)
+                    .caseless(caseless)
+                    .build(p)
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        return ProbeOutput::flagged(Flag::Error, format!("pattern {p:?}: {e}"))
+                    }
+                };
+                let text = String::from_utf8_lossy(&bytes);
+                let mut instance = 0u64;
+                for caps in re.captures_iter(text.as_bytes()) {
+                    let Ok(caps) = caps else {
+                        return ProbeOutput::flagged(Flag::Error, format!("pattern {p:?} failed"));
+                    };
+                    let Some(m) = caps.get(0) else { continue };
+                    instance += 1;
+                    if !q.matches("instance", &instance.to_string()) {
+                        continue;
+                    }
+                    let mut it = Item::new("independent", "textfilecontent")
+                        .with("filepath", fp.clone())
+                        .with("path", dir.clone())
+                        .with("filename", name.clone())
+                        .with("pattern", p.clone());
+                    it.push("instance", instance.to_string(), Datatype::Int);
+                    it.push(
+                        "text",
+                        String::from_utf8_lossy(m.as_bytes()).into_owned(),
+                        Datatype::String,
+                    );
+                    for g in 1..caps.len() {
+                        let v = caps
+                            .get(g)
+                            .map(|c| String::from_utf8_lossy(c.as_bytes()).into_owned())
+                            .unwrap_or_default();
+                        it.push("subexpression", v, Datatype::String);
+                    }
+                    items.push(it);
+                }
+            }
+        }
+        ProbeOutput::found(items)
+    }
+
+    fn file(&self, q: &Query<'_>) -> ProbeOutput {
+        let paths = match self.select_paths(q, false) {
+            Ok(p) => p,
+            Err(e) => return ProbeOutput::flagged(Flag::Error, e),
+        };
+        let mut items = Vec::new();
+        for (dir, name) in paths {
+            let fp = join(&dir, &name);
+            let Ok(md) = self.root.symlink_metadata(&fp) else {
+                continue;
+            };
+            let kind = FileKind::from_mode(md.mode());
+            let t = match kind {
+                FileKind::File => "regular",
+                FileKind::Dir => "directory",
+                FileKind::Symlink => "symbolic link",
+                FileKind::Fifo => "named pipe",
+                FileKind::Socket => "socket",
+                FileKind::CharDevice => "character special",
+                FileKind::BlockDevice => "block special",
+                _ => "unknown",
+            };
+            let mut it = Item::new("unix", "file");
+            if name.is_empty() {
+                it = it.with("path", dir.clone());
+            } else {
+                it = it
+                    .with("filepath", fp.clone())
+                    .with("path", dir.clone())
+                    .with("filename", name.clone());
+            }
+            it = it.with("type", t);
+            it.push("group_id", md.gid().to_string(), Datatype::Int);
+            it.push("user_id", md.uid().to_string(), Datatype::Int);
+            it.push("a_time", md.atime().to_string(), Datatype::Int);
+            it.push("c_time", md.ctime().to_string(), Datatype::Int);
+            it.push("m_time", md.mtime().to_string(), Datatype::Int);
+            it.push("size", md.size().to_string(), Datatype::Int);
+            let mode = md.mode();
+            for (e, bit) in [
+                ("suid", 0o4000),
+                ("sgid", 0o2000),
+                ("sticky", 0o1000),
+                ("uread", 0o400),
+                ("uwrite", 0o200),
+                ("uexec", 0o100),
+                ("gread", 0o40),
+                ("gwrite", 0o20),
+                ("gexec", 0o10),
+                ("oread", 0o4),
+                ("owrite", 0o2),
+                ("oexec", 0o1),
+            ] {
+                it.push(e, (mode & bit != 0).to_string(), Datatype::Boolean);
+            }
+            items.push(it);
+        }
+        ProbeOutput::found(items)
+    }
+}
+
+fn split_path(p: &str) -> (String, String) {
+    match p.rsplit_once('/') {
+        Some(("", n)) => ("/".into(), n.into()),
+        Some((d, n)) => (d.into(), n.into()),
+        None => ("/".into(), p.into()),
+    }
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if name.is_empty() {
+        dir.to_string()
+    } else if dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// The directory part of a path regex before its first metacharacter ("^/etc/.*\.conf$" →
+/// "/etc").
+fn fixed_prefix(pattern: &str) -> String {
+    let p = pattern.strip_prefix('^').unwrap_or(pattern);
+    if !p.starts_with('/') {
+        return "/".into();
+    }
+    let end = p
+        .find(|c: char| ".[]()*+?{}|\\$^".contains(c))
+        .unwrap_or(p.len());
+    let fixed = &p[..end];
+    match fixed.rfind('/') {
+        Some(0) | None => "/".into(),
+        Some(i) => fixed[..i].to_string(),
+    }
+}
+
+impl Probes for ImageProbes {
+    fn collect(&self, o: &Object, q: &Query<'_>) -> ProbeOutput {
+        match (o.family.as_str(), o.kind.as_str()) {
+            ("linux", "rpminfo") => self.rpminfo(q),
+            ("linux", "rpmverifyfile") => self.rpmverifyfile(q),
+            ("independent", "textfilecontent54") => self.textfilecontent54(o, q),
+            ("independent", "family") => {
+                ProbeOutput::found(vec![
+                    Item::new("independent", "family").with("family", "unix")
+                ])
+            }
+            ("unix", "file") => self.file(q),
+            ("unix", "uname") => ProbeOutput::flagged(
+                Flag::NotApplicable,
+                "the running kernel is not part of an image (uname is not applicable offline)",
+            ),
+            (f, k) => ProbeOutput::flagged(
+                Flag::NotCollected,
+                format!("{f}:{k}_object is not supported by this scanner"),
+            ),
+        }
+    }
+}
+
+/// Object kinds the image probes support (for documentation and counting).
+pub fn supported_kinds() -> HashMap<&'static str, &'static str> {
+    HashMap::from([
+        ("linux:rpminfo", "installed packages"),
+        (
+            "linux:rpmverifyfile",
+            "package owning a file (no verification)",
+        ),
+        ("independent:textfilecontent54", "file content regex"),
+        ("independent:family", "always unix"),
+        ("independent:variable", "variable values"),
+        ("unix:file", "file metadata (lstat)"),
+        ("unix:uname", "not applicable offline"),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(fixed_prefix("^/etc/yum\\.repos\\.d/.*"), "/etc");
+        assert_eq!(fixed_prefix("^/etc/ssh/sshd_config$"), "/etc/ssh");
+        assert_eq!(fixed_prefix(".*"), "/");
+        assert_eq!(
+            split_path("/etc/os-release"),
+            ("/etc".into(), "os-release".into())
+        );
+    }
+}
