@@ -13,7 +13,9 @@ pub mod write;
 
 pub use args::normalize_scanner_args;
 pub use document::{document, to_bytes, RunInfo, ScanResult, Vulnerability};
-pub use summary::{render_atomic_summary, render_atomic_summary_entries, SummaryEntry};
+pub use summary::{
+    load_results, render_atomic_summary, render_atomic_summary_entries, SummaryEntry,
+};
 pub use targets::{
     enumerate_targets, run_targets, scan_target, ScanTarget, TargetOptions, EXIT_CANNOT_RUN,
 };

@@ -85,6 +85,34 @@ pub fn render_atomic_summary(results: &[(String, Value)], results_dir: &Path) ->
     render_atomic_summary_entries(&entries, results_dir)
 }
 
+/// The result documents of a results directory as atomic finds them: every file named exactly
+/// `json` one level down (`<results_dir>/<id>/json`), as `(id, document)` sorted by id. Files that
+/// are not valid JSON are reported as errors.
+pub fn load_results(results_dir: &Path) -> std::io::Result<Vec<(String, Value)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(results_dir)? {
+        let entry = entry?;
+        if !entry.file_type()?.is_dir() {
+            continue;
+        }
+        let path = entry.path().join("json");
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let doc: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            )
+        })?;
+        out.push((entry.file_name().to_string_lossy().into_owned(), doc));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
 /// [`render_atomic_summary`] with explicit second names.
 pub fn render_atomic_summary_entries(entries: &[SummaryEntry<'_>], results_dir: &Path) -> String {
     let mut out = String::new();

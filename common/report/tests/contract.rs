@@ -303,6 +303,13 @@ fn targets_are_isolated_and_confined() {
     );
     // Only json and the extra file: no temp files left.
     assert_eq!(fs::read_dir(s.scanout.join("a-good")).unwrap().count(), 2);
+    // The summary atomic would print for this results directory.
+    let loaded = report::load_results(&s.scanout).unwrap();
+    let names: Vec<&str> = loaded.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["a-good", "b-panics", "c-fails", "d-ostree"]);
+    let text = render_atomic_summary(&loaded, Path::new("/var/lib/atomic/rpm-verify/TS"));
+    assert!(text.contains("\n     b-panics is not supported for this scan.\n"));
+    assert!(text.contains("\na-good (a-good)\n\n   Marker: a-good\na-good passed the scan\n"));
     // Without the planted link the same run exits 0 although targets failed.
     fs::remove_file(s.scanout.join("g-planted")).unwrap();
     let code = run_targets(&cli.targets, "rpm-verify", "rpm-verify", scanner);

@@ -698,3 +698,56 @@ fn resolver_env_override() {
         );
     }
 }
+
+/// A live tree changing under the scanner: a directory is swapped, by rename, with a symlink to the
+/// host directory holding the sentinel, while reads go on. No read may ever return host content.
+#[test]
+fn swap_races_never_escape() {
+    let t = tree();
+    let root = t.root.clone();
+    fs::write(t.outside.join("f"), b"HOST").unwrap();
+    fs::create_dir_all(root.join("real")).unwrap();
+    fs::write(root.join("real/f"), b"inside").unwrap();
+    symlink(&t.outside, root.join("evil")).unwrap();
+    fs::create_dir_all(root.join("deep/a/b")).unwrap();
+    symlink(&t.outside, root.join("deep/evil")).unwrap();
+    fs::rename(root.join("real"), root.join("x")).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let attacker = {
+        let root = root.clone();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut i = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // x is the real dir, then the host link; deep/a/b moves so `..` leads elsewhere.
+                let _ = fs::rename(root.join("x"), root.join("real"));
+                let _ = fs::rename(root.join("evil"), root.join("x"));
+                let _ = fs::rename(root.join("x"), root.join("evil"));
+                let _ = fs::rename(root.join("real"), root.join("x"));
+                let _ = fs::rename(root.join("deep/a/b"), root.join("deep/b"));
+                let _ = fs::rename(root.join("deep/b"), root.join("deep/a/b"));
+                i += 1;
+            }
+            i
+        })
+    };
+    let mut seen_inside = 0;
+    for c in configs() {
+        let fs = open(&root, c);
+        for _ in 0..1500 {
+            for p in ["/x/f", "/deep/a/b/../../evil/f", "/deep/a/b/../../../x/f"] {
+                if let Ok(b) = fs.read(p, 100) {
+                    assert_ne!(b, b"HOST", "{c:?} {p} escaped the root");
+                    seen_inside += 1;
+                }
+            }
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let swaps = attacker.join().unwrap();
+    assert!(
+        swaps > 0 && seen_inside > 0,
+        "the race did not run ({swaps} swaps, {seen_inside} reads)"
+    );
+    sentinel_untouched(&t);
+}
