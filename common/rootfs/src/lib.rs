@@ -305,28 +305,42 @@ impl Rootfs {
         // The /proc/self/fd magic link lands on the object the O_PATH fd refers to (the symlink
         // itself for an unfollowed final symlink) and goes no further.
         let proc = proc_fd_path(&fd);
-        let mut buf = vec![0u8; 256];
-        loop {
-            match rustix::fs::getxattr(&proc, name, &mut buf[..]) {
-                Ok(n) => {
-                    buf.truncate(n);
-                    return Ok(Some(buf));
-                }
-                Err(Errno::NODATA) | Err(Errno::OPNOTSUPP) => return Ok(None),
-                Err(Errno::RANGE) => {
-                    let need = rustix::fs::getxattr(&proc, name, &mut [0u8; 0][..])
-                        .map_err(|e| Error::from_errno(&ipath, e))?;
-                    if need > 1 << 20 {
-                        return Err(Error::TooLarge {
-                            path: ipath,
-                            limit: 1 << 20,
-                        });
-                    }
-                    buf = vec![0u8; need.max(buf.len() * 2)];
-                }
-                Err(e) => return Err(Error::from_errno(&ipath, e)),
-            }
+        let via_proc = |buf: &mut [u8]| rustix::fs::getxattr(proc.as_str(), name, buf);
+        let first = if self.parent_reopen {
+            Err(Errno::NOENT)
+        } else {
+            read_xattr(&via_proc)
+        };
+        match first {
+            Err(Errno::NOENT) => {}
+            other => return xattr_result(other, ipath),
         }
+        // /proc is not mounted: read through a real fd, possible for files and directories only.
+        let st = rustix::fs::fstat(&fd).map_err(|e| Error::from_errno(&ipath, e))?;
+        let real = match FileKind::from_mode(st.st_mode) {
+            FileKind::File => self.reopen_via_parent(path)?,
+            FileKind::Dir => rustix::fs::openat(
+                &fd,
+                ".",
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| Error::from_errno(&ipath, e))?,
+            kind => {
+                return Err(Error::Io {
+                    path: ipath,
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::Unsupported,
+                        format!(
+                            "extended attributes of a {} need /proc mounted",
+                            kind.name()
+                        ),
+                    ),
+                })
+            }
+        };
+        let via_fd = |buf: &mut [u8]| rustix::fs::fgetxattr(&real, name, buf);
+        xattr_result(read_xattr(&via_fd), ipath)
     }
 
     /// A directory of the image as a root of its own (confined to that directory, which is
@@ -371,6 +385,46 @@ impl Rootfs {
         let mut errors = Vec::new();
         dir::walk_fd(&walked.fd, &start, 1, max_depth, &mut f, &mut errors)?;
         Ok(errors)
+    }
+}
+
+/// Largest extended attribute value read.
+const MAX_XATTR: usize = 1 << 20;
+
+/// Reads one xattr value with `get` (a getxattr flavour), growing the buffer on ERANGE.
+/// `Ok(None)`: absent attribute or no xattr support.
+fn read_xattr(get: &dyn Fn(&mut [u8]) -> Result<usize, Errno>) -> Result<Option<Vec<u8>>, Errno> {
+    let mut buf = vec![0u8; 256];
+    loop {
+        match get(&mut buf[..]) {
+            Ok(n) => {
+                buf.truncate(n);
+                return Ok(Some(buf));
+            }
+            Err(Errno::NODATA) | Err(Errno::OPNOTSUPP) => return Ok(None),
+            Err(Errno::RANGE) => {
+                let need = get(&mut [0u8; 0][..])?;
+                if need > MAX_XATTR {
+                    return Err(Errno::TOOBIG);
+                }
+                buf = vec![0u8; need.max(buf.len() * 2)];
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn xattr_result(
+    r: Result<Option<Vec<u8>>, Errno>,
+    ipath: PathBuf,
+) -> Result<Option<Vec<u8>>, Error> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(Errno::TOOBIG) => Err(Error::TooLarge {
+            path: ipath,
+            limit: MAX_XATTR as u64,
+        }),
+        Err(e) => Err(Error::from_errno(ipath, e)),
     }
 }
 
