@@ -41,7 +41,7 @@ pub(crate) fn openat2_works(root: BorrowedFd<'_>) -> bool {
 pub(crate) enum Openat2 {
     Done(OwnedFd),
     /// Resolution must be redone by the userspace walk (ELOOP: the walk decides whether it is a real
-    /// loop or a magic link; ENOSYS/EAGAIN: openat2 unusable for this path).
+    /// loop or a magic link; ENOSYS/EAGAIN/ENAMETOOLONG: openat2 unusable for this path).
     UseWalk,
     Failed(Errno),
 }
@@ -67,7 +67,11 @@ pub(crate) fn open_openat2(root: BorrowedFd<'_>, path: &Path, follow_final: bool
         ) {
             Ok(fd) => return Openat2::Done(fd),
             Err(Errno::AGAIN) | Err(Errno::INTR) => continue,
-            Err(Errno::LOOP) | Err(Errno::NOSYS) | Err(Errno::XDEV) => return Openat2::UseWalk,
+            // ENAMETOOLONG: the whole path exceeds PATH_MAX, which the walk (one component at a
+            // time) does not mind.
+            Err(Errno::LOOP) | Err(Errno::NOSYS) | Err(Errno::XDEV) | Err(Errno::NAMETOOLONG) => {
+                return Openat2::UseWalk
+            }
             Err(e) => return Openat2::Failed(e),
         }
     }

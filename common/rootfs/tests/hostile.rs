@@ -491,7 +491,48 @@ fn deep_nesting_and_link_budget() {
             symlink(next, dir.join(format!("l{i}"))).unwrap();
         }
     }
+    // A path longer than PATH_MAX (25 components of 200 bytes), built with *at calls because the
+    // host path is too long for path-based calls.
+    let mut fd =
+        rustix::fs::open(&t.root, rustix::fs::OFlags::PATH, rustix::fs::Mode::empty()).unwrap();
+    let long_name = "n".repeat(200);
+    let mut long_path = String::new();
+    for _ in 0..25 {
+        rustix::fs::mkdirat(
+            &fd,
+            long_name.as_str(),
+            rustix::fs::Mode::from_raw_mode(0o755),
+        )
+        .unwrap();
+        fd = rustix::fs::openat(
+            &fd,
+            long_name.as_str(),
+            rustix::fs::OFlags::PATH,
+            rustix::fs::Mode::empty(),
+        )
+        .unwrap();
+        long_path.push('/');
+        long_path.push_str(&long_name);
+    }
+    let dirfd = rustix::fs::openat(
+        &fd,
+        ".",
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    let f = rustix::fs::openat(
+        &dirfd,
+        "f",
+        rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CREATE,
+        rustix::fs::Mode::from_raw_mode(0o644),
+    )
+    .unwrap();
+    rustix::io::write(&f, b"long").unwrap();
+    drop(f);
+    assert!(long_path.len() > 4096);
     each(&t, |fs| {
+        assert_eq!(fs.read(format!("{long_path}/f"), 10).unwrap(), b"long");
         let p = format!("{image}/f");
         assert_eq!(fs.read(&p, 100).unwrap(), b"bottom");
         assert_eq!(fs.resolve(&p).unwrap(), PathBuf::from(&p));
