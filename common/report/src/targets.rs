@@ -133,8 +133,32 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Runs the scanner closure on one target, turning an error or a panic into an unsuccessful result
-/// whose `"Custom": {"Error": ...}` says why. Returns the `json` document and the extra files.
+/// Stack of the thread each target is scanned on: generous, so that deeply nested hostile input
+/// (XML, directory trees) meets a parser's own depth limits long before a stack overflow, which
+/// would abort the whole process and every other target with it.
+pub const TARGET_STACK_SIZE: usize = 256 << 20;
+
+/// Runs `f(target)` on its own thread with a [`TARGET_STACK_SIZE`] stack, a panic becoming `Err`.
+fn call_isolated<F>(target: &ScanTarget, f: &F) -> std::thread::Result<anyhow::Result<ScanResult>>
+where
+    F: Fn(&ScanTarget) -> anyhow::Result<ScanResult> + Sync,
+{
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name(format!("scan {}", target.id))
+            .stack_size(TARGET_STACK_SIZE)
+            .spawn_scoped(scope, || f(target));
+        match spawned {
+            Ok(handle) => handle.join(),
+            // No thread available: run here, still catching panics.
+            Err(_) => catch_unwind(AssertUnwindSafe(|| f(target))),
+        }
+    })
+}
+
+/// Runs the scanner closure on one target (on its own thread, see [`TARGET_STACK_SIZE`]), turning
+/// an error or a panic into an unsuccessful result whose `"Custom": {"Error": ...}` says why.
+/// Returns the `json` document and the extra files.
 pub fn scan_target<F>(
     target: &ScanTarget,
     scanner: &str,
@@ -142,10 +166,10 @@ pub fn scan_target<F>(
     f: &F,
 ) -> (Value, Vec<(String, Vec<u8>)>)
 where
-    F: Fn(&ScanTarget) -> anyhow::Result<ScanResult>,
+    F: Fn(&ScanTarget) -> anyhow::Result<ScanResult> + Sync,
 {
     let started = time::now();
-    let outcome = catch_unwind(AssertUnwindSafe(|| f(target)));
+    let outcome = call_isolated(target, f);
     let finished = time::now();
     let mut result = match outcome {
         Ok(Ok(r)) => r,
@@ -247,7 +271,7 @@ where
 
 fn run_rootfs<F>(rootfs: &Path, output: Option<&Path>, scanner: &str, scan_type: &str, f: &F) -> i32
 where
-    F: Fn(&ScanTarget) -> anyhow::Result<ScanResult>,
+    F: Fn(&ScanTarget) -> anyhow::Result<ScanResult> + Sync,
 {
     if !rootfs.is_dir() {
         eprintln!("{scanner}: {}: not a directory", rootfs.display());

@@ -394,3 +394,31 @@ fn atomic_summary_text() {
     );
     insta::assert_snapshot!("atomic_summary", text);
 }
+
+/// Deep recursion in a scanner (nested hostile input) runs on the target's own large stack instead
+/// of overflowing the caller's (an overflow would abort every target).
+#[test]
+fn targets_get_a_large_stack() {
+    fn depth(n: u32) -> u64 {
+        let frame = std::hint::black_box([n as u8; 1024]);
+        if n == 0 {
+            frame[0] as u64
+        } else {
+            depth(n - 1) + std::hint::black_box(frame[1]) as u64
+        }
+    }
+    let s = scan_dirs();
+    let target = report::ScanTarget {
+        id: "a-good".into(),
+        uuid: "/scanin/a-good".into(),
+        rootfs_path: s.scanin.join("a-good"),
+        out_dir: None,
+    };
+    // About 40 MB of stack: far beyond a test thread's 2 MB.
+    let (doc, _) = report::scan_target(&target, "x", "x", &|_: &report::ScanTarget| {
+        let mut r = ScanResult::success();
+        r.custom = Some(json!({"sum": depth(40_000)}));
+        Ok(r)
+    });
+    assert_eq!(doc["Successful"], "true");
+}
