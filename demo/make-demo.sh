@@ -41,7 +41,7 @@ printf 'echo backdoor\n' >> "$root/usr/bin/demo-sh"                   # S.5....T
 chmod 0777 "$root/usr/lib64/libdemossl.so.1.0"                         # .M.......  mode changed
 printf 'min_protocol = SSLv3\n' >> "$root/etc/demo-ssl/demo-ssl.cnf"  # S.5....T.  c (config, hidden by default policy)
 rm "$root/usr/share/doc/demo-ssl/README"                              # missing   d
-touch -d "@$(( $(date +%s) + 3600 ))" "$root/usr/bin/demo-sh" "$root/etc/demo-ssl/demo-ssl.cnf"   # T: changed an hour later
+touch -d "@$(( $(date +%s) - 86400 ))" "$root/usr/bin/demo-sh" "$root/etc/demo-ssl/demo-ssl.cnf"   # T: mtime differs from the package
 
 repo=$work/image/repo
 mkdir -p "$repo"
