@@ -166,6 +166,11 @@ impl<'d> Engine<'d> {
         self.doc
     }
 
+    /// Every test evaluated so far.
+    pub fn evaluated_tests(&self) -> &HashMap<String, TestOutcome> {
+        &self.tests
+    }
+
     /// Evaluates every definition, in document order.
     pub fn evaluate_all(&mut self) -> Vec<(String, OvalResult)> {
         let doc = self.doc;

@@ -3,12 +3,15 @@
 //! `rootfs` and `rpmdb` crates, and the CVE scan that writes atomic's result files.
 
 pub mod compare;
+pub mod cve;
 pub mod eval;
+pub mod feed;
 pub mod functions;
 pub mod model;
 pub mod parse;
 pub mod probes;
 pub mod result;
 pub mod results_doc;
+pub mod results_xml;
 pub mod system;
 pub mod xml;

@@ -223,6 +223,7 @@ pub struct ObjectSet {
 #[derive(Debug, Clone)]
 pub struct Object {
     pub id: String,
+    pub version: String,
     /// Platform family of the namespace: "independent", "linux", "unix", ...
     pub family: String,
     /// Element name without `_object`, e.g. "rpminfo".
@@ -251,6 +252,7 @@ impl Object {
 #[derive(Debug, Clone)]
 pub struct State {
     pub id: String,
+    pub version: String,
     pub family: String,
     pub kind: String,
     pub operator: Operator,

@@ -307,6 +307,7 @@ fn parse_set(node: &Node) -> Result<ObjectSet, XmlError> {
 fn parse_object(node: &Node) -> Result<Object, XmlError> {
     let mut o = Object {
         id: id_of(node)?,
+        version: node.attr("version").unwrap_or("0").to_string(),
         family: node.family().to_string(),
         kind: kind_of(node, "_object"),
         entities: Vec::new(),
@@ -330,6 +331,7 @@ fn parse_state(node: &Node) -> Result<State, XmlError> {
     let op = node.attr("operator").unwrap_or("AND");
     let mut s = State {
         id: id_of(node)?,
+        version: node.attr("version").unwrap_or("0").to_string(),
         family: node.family().to_string(),
         kind: kind_of(node, "_state"),
         operator: Operator::parse(op).ok_or_else(|| invalid("state", node, "operator", op))?,

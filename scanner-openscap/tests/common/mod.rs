@@ -2,7 +2,10 @@
 //! `oscap`, and comparing per-definition results.
 #![allow(dead_code)]
 
+use std::fs;
 use std::path::{Path, PathBuf};
+
+use testkit::{RpmSpec, SpecFile};
 
 use scanner_openscap::result::OvalResult;
 
@@ -101,4 +104,124 @@ pub fn assert_same(ours: &[(String, OvalResult)], theirs: &[(String, OvalResult)
         diffs.len(),
         diffs.join("\n")
     );
+}
+
+pub fn release_pkg(version: &str, release: &str) -> RpmSpec {
+    RpmSpec::new("redhat-release", version, release)
+        .file(SpecFile::file(
+            "/etc/redhat-release",
+            format!("Red Hat Enterprise Linux release {version} (Ootpa)\n"),
+        ))
+        .file(SpecFile::file(
+            "/etc/os-release",
+            format!("NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"{version}\"\nCPE_NAME=\"cpe:/o:redhat:enterprise_linux:8::baseos\"\n"),
+        ))
+}
+
+pub fn build_root(work: &Path, specs: &[RpmSpec], sign: Option<&Signer>) -> PathBuf {
+    let rpms_dir = work.join("rpms");
+    fs::create_dir_all(&rpms_dir).unwrap();
+    let rpms: Vec<PathBuf> = specs
+        .iter()
+        .map(|s| s.build(&rpms_dir).expect("rpmbuild"))
+        .collect();
+    if let Some(s) = sign {
+        s.sign(&rpms);
+    }
+    let root = work.join("root");
+    fs::create_dir_all(&root).unwrap();
+    testkit::rpm_install(&root, &rpms, &[]).expect("rpm install");
+    root
+}
+
+/// A throw-away OpenPGP key and rpmsign with v3 and v4 signatures.
+pub struct Signer {
+    pub home: PathBuf,
+    pub key_id: String,
+}
+
+impl Signer {
+    pub fn new(dir: &Path) -> Option<Signer> {
+        if !testkit::require_tool("gpg") || !testkit::require_tool("rpmsign") {
+            return None;
+        }
+        let home = dir.join("gnupg");
+        fs::create_dir_all(&home).unwrap();
+        fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+        testkit::run(testkit::command("gpg").env("GNUPGHOME", &home).args([
+            "--batch",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "OVAL Test <oval@test.invalid>",
+            "rsa2048",
+            "sign",
+            "never",
+        ]))
+        .expect("gpg key");
+        let out = testkit::run(testkit::command("gpg").env("GNUPGHOME", &home).args([
+            "--batch",
+            "--with-colons",
+            "--list-secret-keys",
+        ]))
+        .expect("gpg list");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let fpr = text
+            .lines()
+            .find(|l| l.starts_with("fpr:"))
+            .and_then(|l| l.split(':').nth(9))
+            .expect("fingerprint")
+            .to_lowercase();
+        Some(Signer {
+            key_id: fpr[fpr.len() - 16..].to_string(),
+            home,
+        })
+    }
+
+    pub fn sign(&self, rpms: &[PathBuf]) {
+        testkit::run(
+            testkit::command("rpmsign")
+                .env("GNUPGHOME", &self.home)
+                .args(["--addsign", "--rpmv3"])
+                .arg("--define")
+                .arg("__gpg /usr/bin/gpg")
+                .arg("--define")
+                .arg("_gpg_name OVAL Test")
+                .arg("--define")
+                .arg(format!("_gpg_path {}", self.home.display()))
+                .args(rpms),
+        )
+        .expect("rpmsign");
+    }
+}
+
+/// The root of the historical oscap CVE run (oscap-runs/rootfs-cve.rpm-qa.tsv): RHEL 8.0 with
+/// packages straddling the fixed versions of several RHSAs, all signed with the test key except
+/// curl (vulnerable but unsigned).
+pub fn rhel8_cve_root(work: &Path, signer: &Signer) -> PathBuf {
+    let x = |n: &str, v: &str, r: &str| {
+        RpmSpec::new(n, v, r).arch("x86_64").file(SpecFile::file(
+            &format!("/usr/share/doc/{n}/README"),
+            format!("{n}\n"),
+        ))
+    };
+    // Versions straddle the fixed versions of RHSA-2019:0990/1619/3513/3592/3700 and friends.
+    let signed = [
+        x("systemd", "239", "10.el8"),
+        x("glibc", "2.28", "42.el8"),
+        x("openssl-libs", "1.1.1", "8.el8").epoch(1),
+        x("vim-minimal", "8.0.1763", "10.el8").epoch(2),
+        x("openssh-server", "8.0p1", "3.el8"),
+        x("dbus", "1.12.8", "9.el8").epoch(1),
+        release_pkg("8.0", "0.3.el8"),
+    ];
+    let rpms_dir = work.join("rpms");
+    fs::create_dir_all(&rpms_dir).unwrap();
+    let mut rpms: Vec<PathBuf> = signed.iter().map(|s| s.build(&rpms_dir).unwrap()).collect();
+    signer.sign(&rpms);
+    // Vulnerable but unsigned: the "signed with Red Hat key" criterion keeps it false.
+    rpms.push(x("curl", "7.61.1", "8.el8").build(&rpms_dir).unwrap());
+    let root = work.join("root");
+    testkit::rpm_install(&root, &rpms, &[]).unwrap();
+    root
 }

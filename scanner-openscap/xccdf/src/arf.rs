@@ -6,8 +6,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use roxmltree::Node;
-
 use crate::benchmark::{Benchmark, Ident};
 use crate::datastream::DataStreamCollection;
 use crate::model::{CheckInfo, ComplianceResult, Engine, RuleResult};
@@ -62,7 +60,10 @@ pub fn read_arf(bytes: &[u8], engine: Engine) -> Result<ComplianceResult, Error>
                 let cref = child(c, NS_XCCDF, "check-content-ref");
                 CheckInfo {
                     system: c.attribute("system").unwrap_or("").to_string(),
-                    href: cref.and_then(|r| r.attribute("href")).unwrap_or("").to_string(),
+                    href: cref
+                        .and_then(|r| r.attribute("href"))
+                        .unwrap_or("")
+                        .to_string(),
                     name: cref.and_then(|r| r.attribute("name")).map(str::to_string),
                     exports: children(c, NS_XCCDF, "check-export")
                         .map(|e| {
@@ -83,10 +84,15 @@ pub fn read_arf(bytes: &[u8], engine: Engine) -> Result<ComplianceResult, Error>
                 .map(str::to_string)
                 .or_else(|| rule.map(|r| r.severity.clone()))
                 .unwrap_or_else(|| "unknown".into()),
-            weight: rr.attribute("weight").and_then(|w| w.parse().ok()).unwrap_or(1.0),
+            weight: rr
+                .attribute("weight")
+                .and_then(|w| w.parse().ok())
+                .unwrap_or(1.0),
             role: rr.attribute("role").unwrap_or("full").to_string(),
             title: rule.map(|r| r.title.clone()).unwrap_or_default(),
-            description: rule.map(|r| r.description.trim().to_string()).unwrap_or_default(),
+            description: rule
+                .map(|r| r.description.trim().to_string())
+                .unwrap_or_default(),
             description_atomic: rule
                 .map(|r| format!("{}{}", r.description, r.description_tail))
                 .unwrap_or_default(),
@@ -97,13 +103,18 @@ pub fn read_arf(bytes: &[u8], engine: Engine) -> Result<ComplianceResult, Error>
                 })
                 .collect(),
             checks,
-            messages: children(rr, NS_XCCDF, "message").map(|m| flat_text(m).trim().to_string()).collect(),
+            messages: children(rr, NS_XCCDF, "message")
+                .map(|m| flat_text(m).trim().to_string())
+                .collect(),
             rule_id: id,
         });
     }
-    let score_node = children(tr, NS_XCCDF, "score")
-        .find(|s| s.attribute("system").unwrap_or("urn:xccdf:scoring:default") == "urn:xccdf:scoring:default");
-    let profile_id = child(tr, NS_XCCDF, "profile").and_then(|p| p.attribute("idref")).map(str::to_string);
+    let score_node = children(tr, NS_XCCDF, "score").find(|s| {
+        s.attribute("system").unwrap_or("urn:xccdf:scoring:default") == "urn:xccdf:scoring:default"
+    });
+    let profile_id = child(tr, NS_XCCDF, "profile")
+        .and_then(|p| p.attribute("idref"))
+        .map(str::to_string);
     let profile_title = profile_id
         .as_deref()
         .and_then(|p| bench.profile(p))
@@ -122,12 +133,18 @@ pub fn read_arf(bytes: &[u8], engine: Engine) -> Result<ComplianceResult, Error>
             .and_then(|b| b.attribute("id"))
             .unwrap_or(&bench.id)
             .to_string(),
-        benchmark_version: tr.attribute("version").unwrap_or(&bench.version).to_string(),
+        benchmark_version: tr
+            .attribute("version")
+            .unwrap_or(&bench.version)
+            .to_string(),
         benchmark_title: bench.title.clone(),
         test_result_id: tr.attribute("id").unwrap_or("").to_string(),
         profile_id,
         profile_title,
-        start_time: tr.attribute("start-time").map(strip_zone).unwrap_or_default(),
+        start_time: tr
+            .attribute("start-time")
+            .map(strip_zone)
+            .unwrap_or_default(),
         end_time: tr.attribute("end-time").map(strip_zone).unwrap_or_default(),
         benchmark_applicable: !platforms.is_empty() || bench.platforms.is_empty(),
         platforms,
@@ -135,7 +152,9 @@ pub fn read_arf(bytes: &[u8], engine: Engine) -> Result<ComplianceResult, Error>
             .map(|s| (s.attribute("idref").unwrap_or("").to_string(), flat_text(s)))
             .collect(),
         rules,
-        score: score_node.and_then(|s| flat_text(s).trim().parse().ok()).unwrap_or(0.0),
+        score: score_node
+            .and_then(|s| flat_text(s).trim().parse().ok())
+            .unwrap_or(0.0),
         score_max: score_node
             .and_then(|s| s.attribute("maximum"))
             .and_then(|m| m.parse().ok())
@@ -161,13 +180,19 @@ fn body(doc: &str) -> &str {
 }
 
 /// Writes the ARF of a native evaluation.
-pub fn write_arf(ds: &DataStreamCollection, r: &ComplianceResult, reports: &OvalReports) -> Result<Vec<u8>, Error> {
+pub fn write_arf(
+    ds: &DataStreamCollection,
+    r: &ComplianceResult,
+    reports: &OvalReports,
+) -> Result<Vec<u8>, Error> {
     // Report ids for the OVAL results documents; check-content-ref hrefs point at them.
     let mut href_to_report: BTreeMap<String, String> = BTreeMap::new();
     for (i, (_, href, _)) in reports.documents.iter().enumerate() {
-        href_to_report.entry(href.clone()).or_insert(format!("oval{i}"));
+        href_to_report
+            .entry(href.clone())
+            .or_insert(format!("oval{i}"));
     }
-    let mut s = String::with_capacity(ds.text().len() + 1 << 20);
+    let mut s = String::with_capacity(ds.text().len() + (1 << 20));
     s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     s.push_str("<arf:asset-report-collection xmlns:arf=\"http://scap.nist.gov/schema/asset-reporting-format/1.1\" xmlns:core=\"http://scap.nist.gov/schema/reporting-core/1.1\" xmlns:ai=\"http://scap.nist.gov/schema/asset-identification/1.1\">\n");
     s.push_str("  <core:relationships xmlns:arfvocab=\"http://scap.nist.gov/specifications/arf/vocabulary/relationships/1.0#\">\n");
@@ -200,11 +225,21 @@ fn xsd_time(t: &str) -> String {
     let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     let off = now.offset();
     let (h, m, _) = off.as_hms();
-    format!("{t}{}{:02}:{:02}", if off.is_negative() { '-' } else { '+' }, h.abs(), m.abs())
+    format!(
+        "{t}{}{:02}:{:02}",
+        if off.is_negative() { '-' } else { '+' },
+        h.abs(),
+        m.abs()
+    )
 }
 
 /// The XCCDF `TestResult` element.
-pub fn test_result(s: &mut String, r: &ComplianceResult, bench_href: &str, href_to_report: &BTreeMap<String, String>) {
+pub fn test_result(
+    s: &mut String,
+    r: &ComplianceResult,
+    bench_href: &str,
+    href_to_report: &BTreeMap<String, String>,
+) {
     let start = xsd_time(&r.start_time);
     let end = xsd_time(&r.end_time);
     let _ = writeln!(
@@ -216,13 +251,20 @@ pub fn test_result(s: &mut String, r: &ComplianceResult, bench_href: &str, href_
         escape(&r.benchmark_version),
         env!("CARGO_PKG_VERSION")
     );
-    let _ = writeln!(s, "  <benchmark href=\"{}\" id=\"{}\"/>", escape(bench_href), escape(&r.benchmark_id));
+    let _ = writeln!(
+        s,
+        "  <benchmark href=\"{}\" id=\"{}\"/>",
+        escape(bench_href),
+        escape(&r.benchmark_id)
+    );
     s.push_str("  <title>scanner-openscap native scan result</title>\n");
     if let Some(p) = &r.profile_id {
         let _ = writeln!(s, "  <profile idref=\"{}\"/>", escape(p));
     }
     s.push_str("  <target>unknown</target>\n  <target-facts>\n");
-    s.push_str("    <fact name=\"urn:xccdf:fact:scanner:name\" type=\"string\">scanner-openscap</fact>\n");
+    s.push_str(
+        "    <fact name=\"urn:xccdf:fact:scanner:name\" type=\"string\">scanner-openscap</fact>\n",
+    );
     let _ = writeln!(
         s,
         "    <fact name=\"urn:xccdf:fact:scanner:version\" type=\"string\">{}</fact>\n  </target-facts>",
@@ -233,7 +275,12 @@ pub fn test_result(s: &mut String, r: &ComplianceResult, bench_href: &str, href_
         let _ = writeln!(s, "  <platform idref=\"{}\"/>", escape(p));
     }
     for (id, v) in &r.values {
-        let _ = writeln!(s, "  <set-value idref=\"{}\">{}</set-value>", escape(id), escape(v));
+        let _ = writeln!(
+            s,
+            "  <set-value idref=\"{}\">{}</set-value>",
+            escape(id),
+            escape(v)
+        );
     }
     for rr in &r.rules {
         let _ = writeln!(
@@ -247,12 +294,20 @@ pub fn test_result(s: &mut String, r: &ComplianceResult, bench_href: &str, href_
         );
         let _ = writeln!(s, "    <result>{}</result>", rr.result);
         for i in &rr.idents {
-            let _ = writeln!(s, "    <ident system=\"{}\">{}</ident>", escape(&i.system), escape(&i.value));
+            let _ = writeln!(
+                s,
+                "    <ident system=\"{}\">{}</ident>",
+                escape(&i.system),
+                escape(&i.value)
+            );
         }
         for m in &rr.messages {
             let _ = writeln!(s, "    <message severity=\"info\">{}</message>", escape(m));
         }
-        if !matches!(rr.result, XccdfResult::NotSelected | XccdfResult::NotApplicable) {
+        if !matches!(
+            rr.result,
+            XccdfResult::NotSelected | XccdfResult::NotApplicable
+        ) {
             for c in &rr.checks {
                 let _ = writeln!(s, "    <check system=\"{}\">", escape(&c.system));
                 for (vid, name, _) in &c.exports {
@@ -269,10 +324,16 @@ pub fn test_result(s: &mut String, r: &ComplianceResult, bench_href: &str, href_
                     .unwrap_or_else(|| c.href.clone());
                 match &c.name {
                     Some(n) => {
-                        let _ = writeln!(s, "      <check-content-ref name=\"{}\" href=\"{}\"/>", escape(n), escape(&href));
+                        let _ = writeln!(
+                            s,
+                            "      <check-content-ref name=\"{}\" href=\"{}\"/>",
+                            escape(n),
+                            escape(&href)
+                        );
                     }
                     None => {
-                        let _ = writeln!(s, "      <check-content-ref href=\"{}\"/>", escape(&href));
+                        let _ =
+                            writeln!(s, "      <check-content-ref href=\"{}\"/>", escape(&href));
                     }
                 }
                 s.push_str("    </check>\n");

@@ -174,9 +174,18 @@ impl Value {
 /// extending profile appends its own after its parent's).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProfileStatement {
-    Select { idref: String, selected: bool },
-    RefineValue { idref: String, selector: String },
-    SetValue { idref: String, value: String },
+    Select {
+        idref: String,
+        selected: bool,
+    },
+    RefineValue {
+        idref: String,
+        selector: String,
+    },
+    SetValue {
+        idref: String,
+        value: String,
+    },
     RefineRule {
         idref: String,
         selector: Option<String>,
@@ -276,7 +285,11 @@ impl Benchmark {
 
     /// Every rule in document order with the chain of its ancestor groups (outermost first).
     pub fn rules_with_groups(&self) -> Vec<(&Rule, Vec<&Group>)> {
-        fn walk<'a>(items: &'a [Item], stack: &mut Vec<&'a Group>, out: &mut Vec<(&'a Rule, Vec<&'a Group>)>) {
+        fn walk<'a>(
+            items: &'a [Item],
+            stack: &mut Vec<&'a Group>,
+            out: &mut Vec<(&'a Rule, Vec<&'a Group>)>,
+        ) {
             for it in items {
                 match it {
                     Item::Rule(r) => out.push((r, stack.clone())),
@@ -295,7 +308,10 @@ impl Benchmark {
 
     /// Every rule in document order.
     pub fn rules(&self) -> Vec<&Rule> {
-        self.rules_with_groups().into_iter().map(|(r, _)| r).collect()
+        self.rules_with_groups()
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect()
     }
 }
 
@@ -305,7 +321,10 @@ fn parse_profile(p: Node) -> Result<Profile, Error> {
         .ok_or_else(|| Error::Content("Profile without @id".into()))?
         .to_string();
     let mut statements = Vec::new();
-    for c in p.children().filter(|c| c.is_element() && c.tag_name().namespace() == Some(NS_XCCDF)) {
+    for c in p
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().namespace() == Some(NS_XCCDF))
+    {
         let idref = c.attribute("idref").unwrap_or("").to_string();
         let st = match c.tag_name().name() {
             "select" => ProfileStatement::Select {
@@ -347,7 +366,10 @@ fn parse_profile(p: Node) -> Result<Profile, Error> {
 
 fn parse_items(node: Node, values: &mut BTreeMap<String, Value>) -> Result<Vec<Item>, Error> {
     let mut items = Vec::new();
-    for c in node.children().filter(|c| c.is_element() && c.tag_name().namespace() == Some(NS_XCCDF)) {
+    for c in node
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().namespace() == Some(NS_XCCDF))
+    {
         match c.tag_name().name() {
             "Value" => {
                 let v = parse_value(c)?;
@@ -451,7 +473,10 @@ fn parse_fix(f: Node) -> Fix {
 fn parse_check(c: Node) -> Check {
     Check {
         system: c.attribute("system").unwrap_or("").to_string(),
-        selector: c.attribute("selector").filter(|s| !s.is_empty()).map(str::to_string),
+        selector: c
+            .attribute("selector")
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
         negate: bool_attr(c, "negate").unwrap_or(false),
         multi_check: bool_attr(c, "multi-check").unwrap_or(false),
         exports: children(c, NS_XCCDF, "check-export")

@@ -70,7 +70,9 @@ impl CpeDictionary {
 
     /// Items whose name matches `name` (CPE 2.2 prefix matching, see [`cpe_match`]).
     pub fn matching<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a CpeItem> + 'a {
-        self.items.iter().filter(move |it| cpe_match(name, &it.name))
+        self.items
+            .iter()
+            .filter(move |it| cpe_match(name, &it.name))
     }
 }
 
@@ -78,14 +80,17 @@ impl CpeDictionary {
 /// non-empty must equal (case-insensitively) the same component of `candidate`; components
 /// missing from the pattern match anything.
 pub fn cpe_match(pattern: &str, candidate: &str) -> bool {
-    let (Some(p), Some(c)) = (pattern.strip_prefix("cpe:/"), candidate.strip_prefix("cpe:/")) else {
+    let (Some(p), Some(c)) = (
+        pattern.strip_prefix("cpe:/"),
+        candidate.strip_prefix("cpe:/"),
+    ) else {
         return pattern.eq_ignore_ascii_case(candidate);
     };
     let pc: Vec<&str> = p.split(':').collect();
     let cc: Vec<&str> = c.split(':').collect();
-    pc.iter().enumerate().all(|(i, comp)| {
-        comp.is_empty() || cc.get(i).is_some_and(|x| x.eq_ignore_ascii_case(comp))
-    })
+    pc.iter()
+        .enumerate()
+        .all(|(i, comp)| comp.is_empty() || cc.get(i).is_some_and(|x| x.eq_ignore_ascii_case(comp)))
 }
 
 /// Parses a `cpe-lang:platform` element into its logical test.
@@ -108,7 +113,9 @@ fn parse_test(n: Node) -> PlatformExpr {
         if is(&c, NS_CPE_LANG, "logical-test") {
             kids.push(parse_test(c));
         } else if is(&c, NS_CPE_LANG, "fact-ref") {
-            kids.push(PlatformExpr::FactRef(c.attribute("name").unwrap_or("").to_string()));
+            kids.push(PlatformExpr::FactRef(
+                c.attribute("name").unwrap_or("").to_string(),
+            ));
         } else if is(&c, NS_CPE_LANG, "check-fact-ref") {
             kids.push(PlatformExpr::CheckFactRef(CpeCheck {
                 system: c.attribute("system").unwrap_or("").to_string(),
@@ -118,7 +125,10 @@ fn parse_test(n: Node) -> PlatformExpr {
         }
     }
     PlatformExpr::Test {
-        and: !n.attribute("operator").unwrap_or("AND").eq_ignore_ascii_case("OR"),
+        and: !n
+            .attribute("operator")
+            .unwrap_or("AND")
+            .eq_ignore_ascii_case("OR"),
         negate: bool_attr(n, "negate").unwrap_or(false),
         children: kids,
     }
@@ -134,7 +144,9 @@ pub fn checks_needed(
 ) {
     fn expr(e: &PlatformExpr, dicts: &[&CpeDictionary], out: &mut Vec<CpeCheck>) {
         match e {
-            PlatformExpr::Test { children, .. } => children.iter().for_each(|c| expr(c, dicts, out)),
+            PlatformExpr::Test { children, .. } => {
+                children.iter().for_each(|c| expr(c, dicts, out))
+            }
             PlatformExpr::FactRef(name) => name_checks(name, dicts, out),
             PlatformExpr::CheckFactRef(c) => out.push(c.clone()),
         }
@@ -170,9 +182,17 @@ pub fn platform_applies(
             .flat_map(|d| d.matching(name))
             .any(|it| it.checks.iter().any(check))
     };
-    fn eval(e: &PlatformExpr, name_applies: &dyn Fn(&str) -> bool, check: &dyn Fn(&CpeCheck) -> bool) -> bool {
+    fn eval(
+        e: &PlatformExpr,
+        name_applies: &dyn Fn(&str) -> bool,
+        check: &dyn Fn(&CpeCheck) -> bool,
+    ) -> bool {
         match e {
-            PlatformExpr::Test { and, negate, children } => {
+            PlatformExpr::Test {
+                and,
+                negate,
+                children,
+            } => {
                 let r = if *and {
                     children.iter().all(|c| eval(c, name_applies, check))
                 } else {
@@ -199,10 +219,22 @@ mod tests {
 
     #[test]
     fn cpe_prefix_matching() {
-        assert!(cpe_match("cpe:/o:redhat:enterprise_linux:8", "cpe:/o:redhat:enterprise_linux:8"));
-        assert!(cpe_match("cpe:/o:redhat:enterprise_linux:8", "cpe:/o:redhat:enterprise_linux:8::server"));
-        assert!(!cpe_match("cpe:/o:redhat:enterprise_linux:8", "cpe:/o:redhat:enterprise_linux:9"));
-        assert!(!cpe_match("cpe:/o:redhat:enterprise_linux:8", "cpe:/o:redhat:enterprise_linux"));
+        assert!(cpe_match(
+            "cpe:/o:redhat:enterprise_linux:8",
+            "cpe:/o:redhat:enterprise_linux:8"
+        ));
+        assert!(cpe_match(
+            "cpe:/o:redhat:enterprise_linux:8",
+            "cpe:/o:redhat:enterprise_linux:8::server"
+        ));
+        assert!(!cpe_match(
+            "cpe:/o:redhat:enterprise_linux:8",
+            "cpe:/o:redhat:enterprise_linux:9"
+        ));
+        assert!(!cpe_match(
+            "cpe:/o:redhat:enterprise_linux:8",
+            "cpe:/o:redhat:enterprise_linux"
+        ));
         assert!(cpe_match("cpe:/a:machine", "cpe:/a:MACHINE"));
     }
 }

@@ -115,7 +115,11 @@ fn component_ref(n: Node) -> ComponentRef {
 
 fn refs_in(stream: Node, section: &'static str) -> Vec<ComponentRef> {
     children(stream, NS_DS, section)
-        .flat_map(|s| children(s, NS_DS, "component-ref").map(component_ref).collect::<Vec<_>>())
+        .flat_map(|s| {
+            children(s, NS_DS, "component-ref")
+                .map(component_ref)
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -137,8 +141,10 @@ fn oval_info(root: Node) -> OvalInfo {
         for d in children(defs, NS_OVAL_DEF, "definition") {
             if let Some(id) = d.attribute("id") {
                 info.order.push(id.to_string());
-                info.classes
-                    .insert(id.to_string(), d.attribute("class").unwrap_or("").to_string());
+                info.classes.insert(
+                    id.to_string(),
+                    d.attribute("class").unwrap_or("").to_string(),
+                );
             }
         }
     }
@@ -219,7 +225,11 @@ impl DataStreamCollection {
     /// The component a component-ref points at, or where it points outside.
     pub fn follow(&self, cref: &ComponentRef) -> Target<'_> {
         match cref.href.strip_prefix('#') {
-            Some(id) => self.components.get(id).map(Target::Local).unwrap_or(Target::Missing),
+            Some(id) => self
+                .components
+                .get(id)
+                .map(Target::Local)
+                .unwrap_or(Target::Missing),
             None if cref.href.is_empty() => Target::Missing,
             None => Target::Remote(cref.href.clone()),
         }
@@ -239,7 +249,10 @@ impl DataStreamCollection {
         if let Some(cref) = stream.component_ref(id) {
             return self.follow(cref);
         }
-        self.components.get(id).map(Target::Local).unwrap_or(Target::Missing)
+        self.components
+            .get(id)
+            .map(Target::Local)
+            .unwrap_or(Target::Missing)
     }
 
     /// The XML of a component's root element as a standalone document.
@@ -297,13 +310,18 @@ impl DataStreamCollection {
         }
         Err(Error::Selection(format!(
             "no XCCDF checklist{} in {}",
-            xccdf_id.map(|x| format!(" with component-ref id {x:?}")).unwrap_or_default(),
+            xccdf_id
+                .map(|x| format!(" with component-ref id {x:?}"))
+                .unwrap_or_default(),
             self.path.display()
         )))
     }
 
     /// The CPE dictionaries of a data stream with the component-ref each came from.
-    pub fn dictionaries<'a>(&'a self, stream: &'a DataStream) -> Vec<(&'a ComponentRef, &'a CpeDictionary)> {
+    pub fn dictionaries<'a>(
+        &'a self,
+        stream: &'a DataStream,
+    ) -> Vec<(&'a ComponentRef, &'a CpeDictionary)> {
         let mut out = Vec::new();
         for cref in &stream.dictionaries {
             if let Target::Local(c) = self.follow(cref) {

@@ -46,7 +46,11 @@ pub fn render(r: &ComplianceResult) -> Vec<u8> {
         details{margin:2px 0}summary{cursor:pointer}.sev-high{font-weight:bold;color:#a00}\n\
         .filter label{margin-right:1em}pre{white-space:pre-wrap}\n");
     for res in ORDER {
-        let _ = writeln!(s, "#show-{0}:not(:checked) ~ table tr.r-{0}{{display:none}}", res.as_str());
+        let _ = writeln!(
+            s,
+            "#show-{0}:not(:checked) ~ table tr.r-{0}{{display:none}}",
+            res.as_str()
+        );
     }
     s.push_str("</style></head><body>\n");
     let _ = writeln!(s, "<h1>{}</h1>", escape(&r.benchmark_title));
@@ -61,23 +65,28 @@ pub fn render(r: &ComplianceResult) -> Vec<u8> {
         escape(&r.start_time),
         escape(&r.end_time)
     );
-    let _ = writeln!(
-        s,
-        "<h2>Score: {:.2} / {:.0}</h2>",
-        r.score, r.score_max
-    );
+    let _ = writeln!(s, "<h2>Score: {:.2} / {:.0}</h2>", r.score, r.score_max);
     for w in &r.warnings {
         let _ = writeln!(s, "<p class=\"fail\"><b>Warning:</b> {}</p>", escape(w));
     }
     s.push_str("<table id=\"counts\"><tr><th>Result</th><th>Rules</th></tr>\n");
     for res in ORDER {
         if let Some(n) = counts.get(&res) {
-            let _ = writeln!(s, "<tr class=\"{0}\"><td>{0}</td><td>{1}</td></tr>", res.as_str(), n);
+            let _ = writeln!(
+                s,
+                "<tr class=\"{0}\"><td>{0}</td><td>{1}</td></tr>",
+                res.as_str(),
+                n
+            );
         }
     }
     s.push_str("</table>\n<h2>Rules</h2>\n<div class=\"filter\">\n");
     for res in ORDER {
-        let checked = if res == XccdfResult::NotSelected { "" } else { " checked" };
+        let checked = if res == XccdfResult::NotSelected {
+            ""
+        } else {
+            " checked"
+        };
         let _ = write!(
             s,
             "<input type=\"checkbox\" id=\"show-{0}\"{1}><label for=\"show-{0}\">{0}</label>",

@@ -174,7 +174,11 @@ pub fn evaluate(
 /// Adds the loud warning for oscap's silent failure mode: every selected rule notapplicable.
 pub(crate) fn warn_all_notapplicable(r: &mut ComplianceResult) {
     let selected: Vec<_> = r.selected().collect();
-    if !selected.is_empty() && selected.iter().all(|x| x.result == XccdfResult::NotApplicable) {
+    if !selected.is_empty()
+        && selected
+            .iter()
+            .all(|x| x.result == XccdfResult::NotApplicable)
+    {
         r.warnings.push(format!(
             "every one of the {} selected rules is notapplicable: the benchmark platform ({}) did not match. \
              Is this image of that product, and was its rpm database readable (oscap silently reports \

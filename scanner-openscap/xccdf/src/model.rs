@@ -112,7 +112,9 @@ impl ComplianceResult {
 
     /// Rule results that are selected (not notselected).
     pub fn selected(&self) -> impl Iterator<Item = &RuleResult> {
-        self.rules.iter().filter(|r| r.result != XccdfResult::NotSelected)
+        self.rules
+            .iter()
+            .filter(|r| r.result != XccdfResult::NotSelected)
     }
 }
 

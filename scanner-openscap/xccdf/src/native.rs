@@ -80,7 +80,13 @@ struct Requests {
 }
 
 impl Requests {
-    fn add(&mut self, component: &str, href: &str, defs: &[String], exports: &[(String, String, String)]) {
+    fn add(
+        &mut self,
+        component: &str,
+        href: &str,
+        defs: &[String],
+        exports: &[(String, String, String)],
+    ) {
         let e = self
             .per_component
             .entry(component.to_string())
@@ -118,7 +124,8 @@ impl Ctx<'_> {
             })
             .collect();
         for r in &c.content_refs {
-            let Target::Local(comp) = self.ds.resolve_href(self.stream, self.checklist, &r.href) else {
+            let Target::Local(comp) = self.ds.resolve_href(self.stream, self.checklist, &r.href)
+            else {
                 continue;
             };
             let ComponentContent::Oval(info) = &comp.content else {
@@ -185,22 +192,27 @@ impl Ctx<'_> {
             .refinements
             .get(&r.id)
             .and_then(|x| x.selector.clone());
-        let mut candidates: Vec<&Check> = r
-            .checks
-            .iter()
-            .filter(|c| c.selector == selector)
-            .collect();
+        let mut candidates: Vec<&Check> =
+            r.checks.iter().filter(|c| c.selector == selector).collect();
         if candidates.is_empty() && selector.is_some() {
             candidates = r.checks.iter().filter(|c| c.selector.is_none()).collect();
         }
         match candidates.iter().find(|c| c.system == OVAL_SYSTEM) {
             Some(c) => self.plan_check(c, requests),
-            None if candidates.is_empty() => {
-                Plan::Fixed(XccdfResult::NotChecked, "No candidate or applicable check found.".into())
-            }
+            None if candidates.is_empty() => Plan::Fixed(
+                XccdfResult::NotChecked,
+                "No candidate or applicable check found.".into(),
+            ),
             None => Plan::Fixed(
                 XccdfResult::NotChecked,
-                format!("no supported check system among {}", candidates.iter().map(|c| c.system.as_str()).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "no supported check system among {}",
+                    candidates
+                        .iter()
+                        .map(|c| c.system.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ),
         }
     }
@@ -208,7 +220,12 @@ impl Ctx<'_> {
 
 type OvalTable = BTreeMap<String, BTreeMap<String, OvalResult>>;
 
-fn def_result(ds: &DataStreamCollection, table: &OvalTable, component: &str, def: &str) -> (XccdfResult, Option<String>) {
+fn def_result(
+    ds: &DataStreamCollection,
+    table: &OvalTable,
+    component: &str,
+    def: &str,
+) -> (XccdfResult, Option<String>) {
     let class = match ds.component(component).map(|c| &c.content) {
         Some(ComponentContent::Oval(info)) => info.classes.get(def).cloned().unwrap_or_default(),
         _ => String::new(),
@@ -223,7 +240,12 @@ fn def_result(ds: &DataStreamCollection, table: &OvalTable, component: &str, def
 }
 
 /// Results of a plan: one entry, or several for a multi-check (with the definition name).
-fn run_plan(ds: &DataStreamCollection, table: &OvalTable, p: &Plan, msgs: &mut Vec<String>) -> Vec<(XccdfResult, Option<String>)> {
+fn run_plan(
+    ds: &DataStreamCollection,
+    table: &OvalTable,
+    p: &Plan,
+    msgs: &mut Vec<String>,
+) -> Vec<(XccdfResult, Option<String>)> {
     match p {
         Plan::Fixed(r, m) => {
             msgs.push(m.clone());
@@ -256,7 +278,11 @@ fn run_plan(ds: &DataStreamCollection, table: &OvalTable, p: &Plan, msgs: &mut V
                 vec![(neg(combined), None)]
             }
         }
-        Plan::Complex { op, negate, children } => {
+        Plan::Complex {
+            op,
+            negate,
+            children,
+        } => {
             let mut acc: Option<XccdfResult> = None;
             for c in children {
                 let r = run_plan(ds, table, c, msgs)[0].0;
@@ -353,8 +379,18 @@ pub fn evaluate_native(
         .collect();
     let benchmark_applicable =
         bench.platforms.is_empty() || bench.platforms.iter().any(|p| applies[p]);
-    let platforms: Vec<String> = bench.platforms.iter().filter(|p| applies[*p]).cloned().collect();
-    let any_applies = |list: &[String]| list.is_empty() || list.iter().any(|p| applies.get(p).copied().unwrap_or(false));
+    let platforms: Vec<String> = bench
+        .platforms
+        .iter()
+        .filter(|p| applies[*p])
+        .cloned()
+        .collect();
+    let any_applies = |list: &[String]| {
+        list.is_empty()
+            || list
+                .iter()
+                .any(|p| applies.get(p).copied().unwrap_or(false))
+    };
 
     // 2. Plan every selected, applicable rule.
     let ctx = Ctx {
@@ -368,7 +404,10 @@ pub fn evaluate_native(
     for (r, groups) in &rules {
         let plan = if !resolved.rule_selected(&r.id) {
             None
-        } else if !benchmark_applicable || !any_applies(&r.platforms) || !groups.iter().all(|g| any_applies(&g.platforms)) {
+        } else if !benchmark_applicable
+            || !any_applies(&r.platforms)
+            || !groups.iter().all(|g| any_applies(&g.platforms))
+        {
             Some(Plan::Fixed(XccdfResult::NotApplicable, String::new()))
         } else {
             Some(ctx.plan_rule(r, &mut requests))
@@ -464,7 +503,11 @@ fn run_requests(
 ) -> Result<(), Error> {
     for (comp_id, (href, defs, vars)) in &requests.per_component {
         let entry = table.entry(comp_id.clone()).or_default();
-        let todo: Vec<String> = defs.iter().filter(|d| !entry.contains_key(*d)).cloned().collect();
+        let todo: Vec<String> = defs
+            .iter()
+            .filter(|d| !entry.contains_key(*d))
+            .cloned()
+            .collect();
         if todo.is_empty() {
             continue;
         }

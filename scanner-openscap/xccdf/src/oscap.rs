@@ -215,16 +215,19 @@ pub fn run_eval(root: &Path, opts: &ComplianceOptions) -> Result<OscapRun, Error
     }
     // 0: all pass, 2: some fail/unknown; anything else is an error.
     if code != 0 && code != 2 {
-        return Err(Error::Oscap(format!("oscap xccdf eval exited {code}: {stderr}")));
+        return Err(Error::Oscap(format!(
+            "oscap xccdf eval exited {code}: {stderr}"
+        )));
     }
     let arf = std::fs::read(&arf_path).map_err(|e| Error::io("oscap ARF output", e))?;
     let mut result = read_arf(&arf, Engine::Oscap)?;
     result.datastream = opts.datastream.clone();
     result.xccdf_id = opts.xccdf_id.clone().unwrap_or_default();
     if stderr.contains("shell expansion pipe") || stderr.contains("rpmdb") {
-        result
-            .warnings
-            .push(format!("oscap reported rpm database problems: {}", stderr.trim()));
+        result.warnings.push(format!(
+            "oscap reported rpm database problems: {}",
+            stderr.trim()
+        ));
     }
     Ok(OscapRun {
         result,
@@ -242,7 +245,11 @@ pub fn generate_report(oscap: &Path, arf: &[u8]) -> Result<Vec<u8>, Error> {
 /// `oscap xccdf generate fix --fix-type bash --result-id <id>` on an ARF: a bash script with the
 /// remediations of the failed rules.
 pub fn generate_fix(oscap: &Path, arf: &[u8], result_id: &str) -> Result<Vec<u8>, Error> {
-    generate(oscap, arf, &["fix", "--fix-type", "bash", "--result-id", result_id])
+    generate(
+        oscap,
+        arf,
+        &["fix", "--fix-type", "bash", "--result-id", result_id],
+    )
 }
 
 fn generate(oscap: &Path, arf: &[u8], what: &[&str]) -> Result<Vec<u8>, Error> {

@@ -46,7 +46,10 @@ impl Resolved {
             .unwrap_or(&r.severity)
     }
     pub fn rule_weight(&self, r: &Rule) -> f64 {
-        self.refinements.get(&r.id).and_then(|x| x.weight).unwrap_or(r.weight)
+        self.refinements
+            .get(&r.id)
+            .and_then(|x| x.weight)
+            .unwrap_or(r.weight)
     }
     pub fn rule_role<'a>(&'a self, r: &'a Rule) -> &'a str {
         self.refinements
@@ -58,7 +61,10 @@ impl Resolved {
 
 /// Finds a profile by exact id, else by a unique suffix (`standard` or
 /// `content_profile_standard`), as `oscap --profile` and the historical scanner accepted.
-pub fn find_profile<'a>(b: &'a Benchmark, wanted: &str) -> Result<&'a crate::benchmark::Profile, Error> {
+pub fn find_profile<'a>(
+    b: &'a Benchmark,
+    wanted: &str,
+) -> Result<&'a crate::benchmark::Profile, Error> {
     if let Some(p) = b.profile(wanted) {
         return Ok(p);
     }
@@ -66,7 +72,8 @@ pub fn find_profile<'a>(b: &'a Benchmark, wanted: &str) -> Result<&'a crate::ben
         .profiles
         .iter()
         .filter(|p| {
-            p.id.ends_with(&format!("_profile_{wanted}")) || (wanted.len() > 3 && p.id.ends_with(wanted))
+            p.id.ends_with(&format!("_profile_{wanted}"))
+                || (wanted.len() > 3 && p.id.ends_with(wanted))
         })
         .collect();
     match matches.as_slice() {
@@ -74,11 +81,18 @@ pub fn find_profile<'a>(b: &'a Benchmark, wanted: &str) -> Result<&'a crate::ben
         [] => Err(Error::Selection(format!(
             "no profile {wanted:?} in benchmark {} (profiles: {})",
             b.id,
-            b.profiles.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+            b.profiles
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
         many => Err(Error::Selection(format!(
             "profile {wanted:?} is ambiguous: {}",
-            many.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }
@@ -103,14 +117,22 @@ pub fn resolve(b: &Benchmark, profile: Option<&str>) -> Result<Resolved, Error> 
     let (profile_id, profile_title, stmts) = match profile {
         Some(wanted) => {
             let p = find_profile(b, wanted)?;
-            (Some(p.id.clone()), p.title.clone(), statements(b, &p.id, 0)?)
+            (
+                Some(p.id.clone()),
+                p.title.clone(),
+                statements(b, &p.id, 0)?,
+            )
         }
         None => (None, String::new(), Vec::new()),
     };
     // Default selection of every item, and the idref -> item ids map (ids and cluster-ids).
     let mut item_selected = BTreeMap::new();
     let mut by_ref: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    fn index(items: &[Item], sel: &mut BTreeMap<String, bool>, by_ref: &mut BTreeMap<String, Vec<String>>) {
+    fn index(
+        items: &[Item],
+        sel: &mut BTreeMap<String, bool>,
+        by_ref: &mut BTreeMap<String, Vec<String>>,
+    ) {
         for it in items {
             let (id, selected, cluster) = match it {
                 Item::Group(g) => {
@@ -196,13 +218,20 @@ pub fn resolve(b: &Benchmark, profile: Option<&str>) -> Result<Resolved, Error> 
         .into_iter()
         .filter(|(r, groups)| {
             item_selected.get(&r.id).copied().unwrap_or(false)
-                && groups.iter().all(|g| item_selected.get(&g.id).copied().unwrap_or(false))
+                && groups
+                    .iter()
+                    .all(|g| item_selected.get(&g.id).copied().unwrap_or(false))
         })
         .map(|(r, _)| r.id.clone())
         .collect();
-    let is_on = |id: &str| flagged.contains(id) || (item_selected.get(id).copied().unwrap_or(false) && !b.rules().iter().any(|r| r.id == id));
+    let is_on = |id: &str| {
+        flagged.contains(id)
+            || (item_selected.get(id).copied().unwrap_or(false)
+                && !b.rules().iter().any(|r| r.id == id))
+    };
     let met = |requires: &[Vec<String>], conflicts: &[String]| {
-        requires.iter().all(|alts| alts.iter().any(|a| is_on(a))) && !conflicts.iter().any(|c| is_on(c))
+        requires.iter().all(|alts| alts.iter().any(|a| is_on(a)))
+            && !conflicts.iter().any(|c| is_on(c))
     };
     let mut selected_rules = BTreeSet::new();
     for (r, groups) in b.rules_with_groups() {

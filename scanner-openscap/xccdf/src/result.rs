@@ -116,7 +116,13 @@ impl XccdfResult {
 }
 
 fn pick(order: &[XccdfResult; 8], a: XccdfResult, b: XccdfResult) -> XccdfResult {
-    let norm = |x: XccdfResult| if x == XccdfResult::Fixed { XccdfResult::Pass } else { x };
+    let norm = |x: XccdfResult| {
+        if x == XccdfResult::Fixed {
+            XccdfResult::Pass
+        } else {
+            x
+        }
+    };
     let (a, b) = (norm(a), norm(b));
     let rank = |x| order.iter().position(|o| *o == x).unwrap_or(order.len());
     if rank(a) <= rank(b) {
@@ -154,16 +160,27 @@ impl FromStr for XccdfResult {
 mod tests {
     use super::XccdfResult::{self, *};
 
-    const ALL: [XccdfResult; 8] = [Pass, Fail, Unknown, Error, NotApplicable, NotChecked, NotSelected, Informational];
+    const ALL: [XccdfResult; 8] = [
+        Pass,
+        Fail,
+        Unknown,
+        Error,
+        NotApplicable,
+        NotChecked,
+        NotSelected,
+        Informational,
+    ];
 
     /// XCCDF 1.2 Table 12 and 13, row by row in the spec's P F U E N K S I order.
     #[test]
     fn truth_tables() {
         let and_rows = [
-            "PFUEPPPP", "FFFFFFFF", "UFUUUUUU", "EFUEEEEE", "PFUENNNN", "PFUENKKK", "PFUENKSS", "PFUENKSI",
+            "PFUEPPPP", "FFFFFFFF", "UFUUUUUU", "EFUEEEEE", "PFUENNNN", "PFUENKKK", "PFUENKSS",
+            "PFUENKSI",
         ];
         let or_rows = [
-            "PPPPPPPP", "PFUEFFFF", "PUUUUUUU", "PEUEEEEE", "PFUENNNN", "PFUENKKK", "PFUENKSS", "PFUENKSI",
+            "PPPPPPPP", "PFUEFFFF", "PUUUUUUU", "PEUEEEEE", "PFUENNNN", "PFUENKKK", "PFUENKSS",
+            "PFUENKSI",
         ];
         let letter = |r: XccdfResult| match r {
             Pass => 'P',

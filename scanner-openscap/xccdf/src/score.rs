@@ -8,7 +8,11 @@ use crate::profile::Resolved;
 use crate::result::XccdfResult;
 
 /// Score of the benchmark given every rule's result; (score, maximum).
-pub fn default_score(b: &Benchmark, resolved: &Resolved, results: &BTreeMap<String, XccdfResult>) -> (f64, f64) {
+pub fn default_score(
+    b: &Benchmark,
+    resolved: &Resolved,
+    results: &BTreeMap<String, XccdfResult>,
+) -> (f64, f64) {
     // Returns (count, score) of a node.
     fn node(it: &Item, resolved: &Resolved, results: &BTreeMap<String, XccdfResult>) -> (u32, f64) {
         match it {
@@ -44,7 +48,11 @@ pub fn default_score(b: &Benchmark, resolved: &Resolved, results: &BTreeMap<Stri
             Item::Group(g) => resolved.item_selected.get(&g.id).copied().unwrap_or(false),
         }
     }
-    fn group(children: &[Item], resolved: &Resolved, results: &BTreeMap<String, XccdfResult>) -> (u32, f64) {
+    fn group(
+        children: &[Item],
+        resolved: &Resolved,
+        results: &BTreeMap<String, XccdfResult>,
+    ) -> (u32, f64) {
         let (mut count, mut s, mut a) = (0u32, 0.0f64, 0.0f64);
         for c in children.iter().filter(|c| selected(c, resolved)) {
             let (cc, cs) = node(c, resolved, results);

@@ -33,7 +33,11 @@ pub fn children<'a, 'input: 'a>(
 }
 
 /// First child element `{ns}local`.
-pub fn child<'a, 'input>(node: Node<'a, 'input>, ns: &str, local: &str) -> Option<Node<'a, 'input>> {
+pub fn child<'a, 'input>(
+    node: Node<'a, 'input>,
+    ns: &str,
+    local: &str,
+) -> Option<Node<'a, 'input>> {
     node.children().find(|c| is(c, ns, local))
 }
 
@@ -60,7 +64,8 @@ pub fn child_text(node: Node, ns: &str, local: &str) -> String {
 
 /// XCCDF/XSD boolean attribute ("true"/"1").
 pub fn bool_attr(node: Node, name: &str) -> Option<bool> {
-    node.attribute(name).map(|v| matches!(v.trim(), "true" | "1"))
+    node.attribute(name)
+        .map(|v| matches!(v.trim(), "true" | "1"))
 }
 
 /// Escapes text for element content and attribute values.
@@ -101,7 +106,8 @@ pub fn standalone(text: &str, node: Node) -> String {
         if attr == "xmlns:xml" {
             continue;
         }
-        let declared = start_tag.contains(&format!("{attr}=\"")) || start_tag.contains(&format!("{attr}='"));
+        let declared =
+            start_tag.contains(&format!("{attr}=\"")) || start_tag.contains(&format!("{attr}='"));
         if !declared {
             decls.push(' ');
             decls.push_str(&attr);

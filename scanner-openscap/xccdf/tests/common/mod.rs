@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 
 use openscap_xccdf::oscap::OscapRun;
 use openscap_xccdf::{
-    ComplianceOptions, ContainerMarker, Engine, OscapOptions, OvalEvaluator, OvalOutcome, OvalRequest, OvalResult,
+    ComplianceOptions, ContainerMarker, Engine, OscapOptions, OvalEvaluator, OvalOutcome,
+    OvalRequest, OvalResult,
 };
 use testkit::{RpmSpec, SpecFile};
 
@@ -22,9 +23,15 @@ pub fn ssg(name: &str) -> Option<PathBuf> {
         return Some(p);
     }
     if testkit::ci() {
-        panic!("{} is missing (apt-get install ssg-nondebian ssg-base), CI=true forbids skipping", p.display());
+        panic!(
+            "{} is missing (apt-get install ssg-nondebian ssg-base), CI=true forbids skipping",
+            p.display()
+        );
     }
-    eprintln!("skipping: {} is not installed (apt-get install ssg-nondebian ssg-base)", p.display());
+    eprintln!(
+        "skipping: {} is not installed (apt-get install ssg-nondebian ssg-base)",
+        p.display()
+    );
     None
 }
 
@@ -71,9 +78,17 @@ pub fn build_rhel8_root(dir: &Path, container: bool) -> PathBuf {
     testkit::rpm_install(&root, &rpms, &[]).expect("rpm --root -i");
     // Files not owned by packages.
     std::fs::create_dir_all(root.join("etc/dnf")).unwrap();
-    std::fs::write(root.join("etc/dnf/dnf.conf"), "[main]\ngpgcheck=1\ninstallonly_limit=3\nclean_requirements_on_remove=True\n").unwrap();
+    std::fs::write(
+        root.join("etc/dnf/dnf.conf"),
+        "[main]\ngpgcheck=1\ninstallonly_limit=3\nclean_requirements_on_remove=True\n",
+    )
+    .unwrap();
     std::fs::create_dir_all(root.join("etc/yum.repos.d")).unwrap();
-    std::fs::write(root.join("etc/yum.repos.d/test.repo"), "[test]\nname=test\nbaseurl=file:///srv\ngpgcheck=0\n").unwrap();
+    std::fs::write(
+        root.join("etc/yum.repos.d/test.repo"),
+        "[test]\nname=test\nbaseurl=file:///srv\ngpgcheck=0\n",
+    )
+    .unwrap();
     std::fs::create_dir_all(root.join("run")).unwrap();
     if container {
         std::fs::write(root.join("run/.containerenv"), "").unwrap();
@@ -93,13 +108,18 @@ pub fn process_dir(name: &str) -> &'static Path {
 pub fn oscap_standard_run() -> Option<&'static (PathBuf, OscapRun)> {
     static RUN: OnceLock<Option<(PathBuf, OscapRun)>> = OnceLock::new();
     RUN.get_or_init(|| {
-        if !testkit::require_tool("oscap") || !testkit::require_tool("rpmbuild") || !testkit::require_tool("rpm") {
+        if !testkit::require_tool("oscap")
+            || !testkit::require_tool("rpmbuild")
+            || !testkit::require_tool("rpm")
+        {
             return None;
         }
         let ds = ssg("ssg-rhel8-ds.xml")?;
         let dir = process_dir("standard");
         let root = build_rhel8_root(dir, true);
-        let mut opts = ComplianceOptions::new(&ds).profile(STANDARD).engine(Engine::Oscap);
+        let mut opts = ComplianceOptions::new(&ds)
+            .profile(STANDARD)
+            .engine(Engine::Oscap);
         opts.oscap = OscapOptions {
             container_marker: ContainerMarker::Off,
             ..OscapOptions::default()
@@ -155,17 +175,36 @@ impl OvalEvaluator for TableEvaluator {
         _root: &rootfs::Rootfs,
         req: &OvalRequest<'_>,
     ) -> Result<OvalOutcome, Box<dyn std::error::Error + Send + Sync>> {
-        self.seen_vars
-            .lock()
-            .unwrap()
-            .extend(req.external_variables.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.seen_vars.lock().unwrap().extend(
+            req.external_variables
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
         Ok(OvalOutcome {
             results: req
                 .definition_ids
                 .iter()
-                .map(|d| (d.clone(), self.table.get(d).copied().unwrap_or(OvalResult::NotEvaluated)))
+                .map(|d| {
+                    (
+                        d.clone(),
+                        self.table
+                            .get(d)
+                            .copied()
+                            .unwrap_or(OvalResult::NotEvaluated),
+                    )
+                })
                 .collect(),
             results_document: None,
         })
     }
+}
+
+/// The rhel8 data stream, loaded once per test process.
+pub fn rhel8() -> Option<&'static openscap_xccdf::DataStreamCollection> {
+    static DS: OnceLock<Option<openscap_xccdf::DataStreamCollection>> = OnceLock::new();
+    DS.get_or_init(|| {
+        let p = ssg("ssg-rhel8-ds.xml")?;
+        Some(openscap_xccdf::DataStreamCollection::load(&p).expect("load rhel8 DS"))
+    })
+    .as_ref()
 }

@@ -1,0 +1,133 @@
+//! End-to-end CVE scans with the binary in atomic mode (/scanin, /scanout): feed chosen from a
+//! content directory by the image's os-release (bzip2-compressed), per-definition results equal
+//! to `oscap oval eval` on the same root, the `json` vulnerabilities equal to what
+//! openscap-daemon's summariser wrote for oscap's run of this feed on this package set, and
+//! images of another OS refused with a reason.
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use scanner_openscap::result::OvalResult;
+
+fn run_scanner(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_scanner-openscap"))
+        .args(args)
+        .output()
+        .expect("run scanner-openscap")
+}
+
+fn read_tsv(p: &Path) -> Vec<(String, OvalResult)> {
+    fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (id, r) = l.split_once('\t').unwrap();
+            (id.to_string(), OvalResult::parse(r).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn atomic_cve_scan_matches_oscap_and_oscapd() {
+    if !["oscap", "rpm", "rpmbuild"]
+        .iter()
+        .all(|t| testkit::require_tool(t))
+    {
+        return;
+    }
+    let Some(fx) = common::oval_fixtures() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let Some(signer) = common::Signer::new(work.path()) else {
+        return;
+    };
+    let built = common::rhel8_cve_root(work.path(), &signer);
+    // atomic layout: /scanin/<id> is the root; a second target is a CentOS root.
+    let scanin = work.path().join("scanin");
+    let scanout = work.path().join("scanout");
+    fs::create_dir_all(&scanin).unwrap();
+    fs::create_dir_all(&scanout).unwrap();
+    let root = scanin.join("rhel8img");
+    fs::rename(&built, &root).unwrap();
+    let centos = scanin.join("centosimg");
+    fs::create_dir_all(centos.join("etc")).unwrap();
+    fs::write(
+        centos.join("etc/os-release"),
+        "NAME=\"CentOS Linux\"\nID=\"centos\"\nVERSION_ID=\"8\"\nPRETTY_NAME=\"CentOS Linux 8\"\n",
+    )
+    .unwrap();
+    // Content dir with the test-key feed, bzip2-compressed.
+    let content = work.path().join("content");
+    fs::create_dir_all(&content).unwrap();
+    let feed = fs::read_to_string(fx.join("claircore__com.redhat.rhsa-RHEL8.xml"))
+        .unwrap()
+        .replace("199e2f91fd431d51", &signer.key_id);
+    let plain = work.path().join("rhel8-testkey.xml");
+    fs::write(&plain, &feed).unwrap();
+    let mut bz = bzip2::write::BzEncoder::new(
+        fs::File::create(content.join("com.redhat.rhsa-RHEL8.xml.bz2")).unwrap(),
+        bzip2::Compression::fast(),
+    );
+    bz.write_all(feed.as_bytes()).unwrap();
+    bz.finish().unwrap();
+
+    common::prepare_root_for_oscap(&root, work.path());
+    let out = run_scanner(&[
+        "--scanin".as_ref(),
+        scanin.as_os_str(),
+        "--scanout".as_ref(),
+        scanout.as_os_str(),
+        "--content_dir".as_ref(),
+        content.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Per-definition results equal oscap's on the same root.
+    let ours = read_tsv(&scanout.join("rhel8img/results.tsv"));
+    let theirs = common::oscap_eval_root(&plain, &root, work.path());
+    common::assert_same(&ours, &theirs, "results.tsv");
+
+    // json: the vulnerabilities openscap-daemon wrote for oscap's run on this package set.
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(scanout.join("rhel8img/json")).unwrap()).unwrap();
+    assert_eq!(json["Successful"], "true");
+    assert_eq!(json["Scanner"], "openscap");
+    assert_eq!(json["Scan Type"], "CVE");
+    assert_eq!(json["UUID"], "/scanin/rhel8img");
+    let oscapd: serde_json::Value =
+        serde_json::from_slice(&fs::read(fx.join("oscap-runs/atomic-json-cve.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["Vulnerabilities"], oscapd["Vulnerabilities"]);
+
+    // cve.xml is an OVAL results document oscap itself reads.
+    let cve = scanout.join("rhel8img/cve.xml");
+    let from_xml = scanner_openscap::results_doc::definition_results(&cve).unwrap();
+    assert_eq!(from_xml.len(), ours.len());
+    let report = work.path().join("report.html");
+    testkit::run(
+        testkit::command("oscap")
+            .args(["oval", "generate", "report", "--output"])
+            .arg(&report)
+            .arg(&cve),
+    )
+    .expect("oscap oval generate report on our cve.xml");
+    let html = fs::read_to_string(&report).unwrap();
+    assert!(html.contains("RHSA-2019:3700"));
+
+    // The CentOS image is refused with a reason, not scanned with the RHEL feed.
+    let json: serde_json::Value =
+        serde_json::from_slice(&fs::read(scanout.join("centosimg/json")).unwrap()).unwrap();
+    assert_eq!(json["Successful"], "false");
+    let reason = json["Custom"]["Error"].as_str().unwrap();
+    assert!(reason.contains("CentOS Linux 8"), "{reason}");
+    assert!(!scanout.join("centosimg/results.tsv").exists());
+}

@@ -1,0 +1,167 @@
+//! The oscap engine and the XCCDF layer of the native engine against a real `oscap xccdf eval`
+//! of SSG rhel8 `standard` on a fake RHEL 8 root built with rpmbuild + `rpm --root`:
+//! - the translated ARF (rule results, severities, idents, score) and its selected rules equal
+//!   our own profile resolution and default scoring;
+//! - the native engine fed with oscap's own OVAL definition results (a table evaluator) gives
+//!   the same result for every rule: CPE applicability, check selection, Value export,
+//!   negation and result mapping are then proven independently of any OVAL engine;
+//! - our native ARF is accepted by `oscap xccdf generate report`, and `generate fix` works on
+//!   oscap's ARF.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use openscap_xccdf::native::{evaluate_native, NativeInput};
+use openscap_xccdf::{profile, score, XccdfResult};
+
+#[test]
+fn oscap_standard_translation_matches_our_resolution_and_score() {
+    let Some((_, run)) = common::oscap_standard_run() else {
+        return;
+    };
+    let r = &run.result;
+    let counts = r.counts();
+    eprintln!("oscap standard: {counts:?}, score {}", r.score);
+    assert!(run.exit_code == 0 || run.exit_code == 2);
+    // The platform matched (rpmdb read through the HOME/.rpmmacros fix): not all notapplicable.
+    assert!(
+        counts.get(&XccdfResult::Pass).copied().unwrap_or(0) > 0,
+        "{counts:?}, stderr {}",
+        run.stderr
+    );
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert!(
+        r.platforms
+            .iter()
+            .any(|p| p == "cpe:/o:redhat:enterprise_linux:8"),
+        "{:?}",
+        r.platforms
+    );
+    let ds = common::rhel8().unwrap();
+    let (_, _, bench) = ds.select(None, None).unwrap();
+    let resolved = profile::resolve(bench, Some(common::STANDARD)).unwrap();
+    let theirs: std::collections::BTreeSet<String> =
+        r.selected().map(|x| x.rule_id.clone()).collect();
+    assert_eq!(theirs, resolved.selected_rules);
+    // Every rule of the benchmark is reported, titles and CCEs come through.
+    assert_eq!(r.rules.len(), bench.rules().len());
+    let crypto = r
+        .rules
+        .iter()
+        .find(|x| x.rule_id.ends_with("_rule_configure_crypto_policy"))
+        .unwrap();
+    assert_eq!(crypto.title, "Configure System Cryptography Policy");
+    assert_eq!(crypto.severity, "high");
+    assert!(crypto.idents.iter().any(|i| i.value == "CCE-80935-0"));
+    // Default scoring over oscap's results equals oscap's score (it prints 6 decimals of a float).
+    let by_rule: BTreeMap<String, XccdfResult> = r
+        .rules
+        .iter()
+        .map(|x| (x.rule_id.clone(), x.result))
+        .collect();
+    let (ours, max) = score::default_score(bench, &resolved, &by_rule);
+    assert!(
+        (ours - r.score).abs() < 1e-3,
+        "our score {ours} vs oscap {}",
+        r.score
+    );
+    assert_eq!(max, r.score_max);
+}
+
+#[test]
+fn native_xccdf_layer_reproduces_oscap_rule_by_rule() {
+    let Some((root, run)) = common::oscap_standard_run() else {
+        return;
+    };
+    let ds = common::rhel8().unwrap();
+    let table = common::oval_results_of_arf(&run.arf);
+    let eval = common::TableEvaluator::new(table);
+    let rootfs = rootfs::Rootfs::open(root).unwrap();
+    let input = NativeInput {
+        ds,
+        profile: Some("standard"),
+        datastream_id: None,
+        xccdf_id: None,
+    };
+    let (ours, reports) = evaluate_native(&rootfs, &input, &eval).unwrap();
+    let theirs: BTreeMap<&str, XccdfResult> = run
+        .result
+        .rules
+        .iter()
+        .map(|x| (x.rule_id.as_str(), x.result))
+        .collect();
+    let mut differ = Vec::new();
+    for x in &ours.rules {
+        if theirs.get(x.rule_id.as_str()) != Some(&x.result) {
+            differ.push(format!(
+                "{}: ours {} oscap {:?}",
+                x.rule_id,
+                x.result,
+                theirs.get(x.rule_id.as_str())
+            ));
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} rules differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+    assert_eq!(ours.rules.len(), run.result.rules.len());
+    assert!(
+        (ours.score - run.result.score).abs() < 1e-3,
+        "{} vs {}",
+        ours.score,
+        run.result.score
+    );
+    assert_eq!(
+        ours.platforms,
+        vec!["cpe:/o:redhat:enterprise_linux:8".to_string()]
+    );
+    // Values exported to OVAL: what oscap bound for the TestResult.
+    let vars = eval.seen_vars.lock().unwrap();
+    assert_eq!(
+        vars.get("oval:ssg-var_system_crypto_policy:var:1"),
+        Some(&vec![
+            run.result.values["xccdf_org.ssgproject.content_value_var_system_crypto_policy"]
+                .clone()
+        ])
+    );
+    // Our ARF renders with oscap's report generator.
+    let arf = openscap_xccdf::arf::write_arf(ds, &ours, &reports).unwrap();
+    let html = openscap_xccdf::oscap::generate_report(std::path::Path::new("oscap"), &arf).unwrap();
+    let html = String::from_utf8_lossy(&html);
+    assert!(html.contains("Configure System Cryptography Policy"));
+    let reread = openscap_xccdf::arf::read_arf(&arf, openscap_xccdf::Engine::Native).unwrap();
+    assert_eq!(reread.results_tsv(), ours.results_tsv());
+    eprintln!(
+        "native (oscap OVAL table) == oscap for all {} rules; score {:.6}",
+        ours.rules.len(),
+        ours.score
+    );
+}
+
+#[test]
+fn fix_script_from_oscap_arf() {
+    let Some((_, run)) = common::oscap_standard_run() else {
+        return;
+    };
+    let fix = openscap_xccdf::oscap::generate_fix(
+        std::path::Path::new("oscap"),
+        &run.arf,
+        &run.result.test_result_id,
+    )
+    .unwrap();
+    let fix = String::from_utf8(fix).unwrap();
+    assert!(
+        fix.starts_with("#!/usr/bin/env bash"),
+        "{}",
+        &fix[..fix.len().min(200)]
+    );
+    // The failed crypto-policy rule's remediation is in it.
+    assert!(
+        fix.contains("configure_crypto_policy"),
+        "no crypto policy fix"
+    );
+}
