@@ -85,12 +85,19 @@ pub(crate) struct Walked {
     pub components: Vec<OsString>,
 }
 
+/// Splits a path into components, keeping `.` and `..`. A trailing `/` becomes a final `.`: like a
+/// `.` after a component, it makes that component non-final (a symlink there is followed) and
+/// requires it to be a directory, which is the kernel's rule for both.
 fn split(bytes: &[u8]) -> VecDeque<OsString> {
-    bytes
+    let mut v: VecDeque<OsString> = bytes
         .split(|b| *b == b'/')
-        .filter(|c| !c.is_empty() && *c != b".")
+        .filter(|c| !c.is_empty())
         .map(|c| OsString::from_vec(c.to_vec()))
-        .collect()
+        .collect();
+    if bytes.ends_with(b"/") && !v.is_empty() {
+        v.push_back(OsString::from("."));
+    }
+    v
 }
 
 fn dup_root(root: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
@@ -124,14 +131,15 @@ pub(crate) fn reopen_canonical(
 /// opened with `O_PATH|O_NOFOLLOW`; symlinks are read and their targets spliced into the remaining
 /// components (absolute ones restart at the root); `..` never climbs above the root.
 pub(crate) fn walk(root: BorrowedFd<'_>, path: &Path, follow_final: bool) -> Result<Walked, Errno> {
-    let bytes = path.as_os_str().as_bytes();
-    let trailing_slash = bytes.len() > 1 && bytes.ends_with(b"/");
-    let follow_final = follow_final || trailing_slash;
-    let mut queue = split(bytes);
+    let mut queue = split(path.as_os_str().as_bytes());
     let mut cur = dup_root(root)?;
     let mut canon: Vec<OsString> = Vec::new();
     let mut links = 0u32;
     while let Some(c) = queue.pop_front() {
+        if c.as_bytes() == b"." {
+            // The previous component was not final, hence followed and checked to be a directory.
+            continue;
+        }
         if c.as_bytes() == b".." {
             if canon.pop().is_some() {
                 cur = reopen_canonical(root, &canon)?;
@@ -166,7 +174,7 @@ pub(crate) fn walk(root: BorrowedFd<'_>, path: &Path, follow_final: bool) -> Res
             }
             continue;
         }
-        if fmt != libc::S_IFDIR && (!last || trailing_slash) {
+        if fmt != libc::S_IFDIR && !last {
             return Err(Errno::NOTDIR);
         }
         cur = fd;
