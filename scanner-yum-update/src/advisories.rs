@@ -1,0 +1,101 @@
+//! Which updateinfo advisories apply to the image: the `dnf updateinfo list` rows (advisory
+//! packages newer than the latest installed package of the same name.arch) and, for each
+//! update, the advisories it fixes. Collections tied to module streams are left out (modular
+//! state is not evaluated).
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::metadata::updateinfo::Advisory;
+use crate::model::{evr_cmp, AvailablePkg, Evr, InstalledPkg};
+
+/// One `dnf updateinfo list` row.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AdvisoryHit {
+    pub nevra: String,
+    pub id: String,
+    pub kind: String,
+    pub severity: String,
+    pub name: String,
+    pub arch: String,
+    pub evr: Evr,
+}
+
+impl AdvisoryHit {
+    /// dnf's type label: `Important/Sec.` for security advisories, else the type.
+    pub fn label(&self) -> String {
+        if self.kind == "security" {
+            match self.severity.as_str() {
+                "Critical" | "Important" | "Moderate" | "Low" => format!("{}/Sec.", self.severity),
+                _ => "Unknown/Sec.".to_string(),
+            }
+        } else {
+            match self.kind.as_str() {
+                "bugfix" | "enhancement" | "newpackage" => self.kind.clone(),
+                _ => "unknown".to_string(),
+            }
+        }
+    }
+}
+
+/// `dnf updateinfo list` (availability "available"): advisory packages whose EVR is greater than
+/// the latest installed package of the same name and arch.
+pub fn available(advisories: &[&Advisory], installed: &[InstalledPkg]) -> Vec<AdvisoryHit> {
+    let mut latest: BTreeMap<(&str, &str), &Evr> = BTreeMap::new();
+    for i in installed {
+        let e = latest
+            .entry((i.name.as_str(), i.arch.as_str()))
+            .or_insert(&i.evr);
+        if evr_cmp(&i.evr, e) == Ordering::Greater {
+            *e = &i.evr;
+        }
+    }
+    let mut out = BTreeSet::new();
+    for a in advisories {
+        for p in &a.packages {
+            if p.modular {
+                continue;
+            }
+            let Some(inst) = latest.get(&(p.name.as_str(), p.arch.as_str())) else {
+                continue;
+            };
+            if evr_cmp(&p.evr, inst) == Ordering::Greater {
+                out.insert(AdvisoryHit {
+                    nevra: format!("{}-{}.{}", p.name, p.evr, p.arch),
+                    id: a.id.clone(),
+                    kind: a.kind.clone(),
+                    severity: a.severity.clone(),
+                    name: p.name.clone(),
+                    arch: p.arch.clone(),
+                    evr: p.evr.clone(),
+                });
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Advisory ids an update fixes: a package of the advisory with the update's name and arch, newer
+/// than every installed version it replaces and not newer than the update.
+pub fn fixed_by(
+    advisories: &[&Advisory],
+    update: &AvailablePkg,
+    installed: &[(Evr, String)],
+) -> Vec<String> {
+    let mut ids = BTreeSet::new();
+    for a in advisories {
+        let hit = a.packages.iter().any(|p| {
+            !p.modular
+                && p.name == update.name
+                && p.arch == update.arch
+                && evr_cmp(&p.evr, &update.evr) != Ordering::Greater
+                && installed
+                    .iter()
+                    .all(|(e, _)| evr_cmp(&p.evr, e) == Ordering::Greater)
+        });
+        if hit {
+            ids.insert(a.id.clone());
+        }
+    }
+    ids.into_iter().collect()
+}

@@ -1,0 +1,426 @@
+//! The image's dnf configuration: the main options from `/etc/dnf/dnf.conf` (or `/etc/yum.conf`
+//! when there is no dnf.conf), the repositories of every `*.repo` file in the reposdirs, the
+//! variables of the varsdirs, and the scanner's overrides (extra repo files, base URLs,
+//! releasever, arch, disabled repos). Nothing is read from the host's configuration.
+
+use std::collections::BTreeMap;
+
+use crate::ini::{self, Section};
+use crate::vars::substitute;
+
+/// Reading the image's configuration failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading {path} in the image: {message}")]
+    Image { path: String, message: String },
+    #[error("reading repo file {path}: {source}")]
+    HostRepoFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("bad override {what}: {value}")]
+    BadOverride { what: &'static str, value: String },
+}
+
+/// Read access to the image (implemented over the confined `rootfs` API).
+pub trait ImageFiles {
+    /// The text of a regular file, `None` when it does not exist.
+    fn read_text(&self, path: &str) -> Result<Option<String>, ConfigError>;
+    /// Names of the regular files (after following links) in a directory; empty when the
+    /// directory does not exist.
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, ConfigError>;
+}
+
+/// `[main]` options the scan needs.
+#[derive(Debug, Clone)]
+pub struct MainConfig {
+    /// Which file they came from (image path), or None for built-in defaults.
+    pub file: Option<String>,
+    pub reposdir: Vec<String>,
+    pub varsdir: Vec<String>,
+    pub excludepkgs: Vec<String>,
+    pub includepkgs: Vec<String>,
+    pub disable_excludes: Vec<String>,
+    pub obsoletes: bool,
+    pub skip_if_unavailable: bool,
+    pub gpgcheck: bool,
+    pub sslverify: bool,
+    pub sslcacert: Option<String>,
+    pub sslclientcert: Option<String>,
+    pub sslclientkey: Option<String>,
+    pub proxy: Option<String>,
+    pub proxy_username: Option<String>,
+    pub proxy_password: Option<String>,
+}
+
+impl Default for MainConfig {
+    fn default() -> Self {
+        MainConfig {
+            file: None,
+            reposdir: vec![
+                "/etc/yum.repos.d".into(),
+                "/etc/yum/repos.d".into(),
+                "/etc/distro.repos.d".into(),
+            ],
+            varsdir: vec!["/etc/yum/vars".into(), "/etc/dnf/vars".into()],
+            excludepkgs: Vec::new(),
+            includepkgs: Vec::new(),
+            disable_excludes: Vec::new(),
+            obsoletes: true,
+            skip_if_unavailable: false,
+            gpgcheck: false,
+            sslverify: true,
+            sslcacert: None,
+            sslclientcert: None,
+            sslclientkey: None,
+            proxy: None,
+            proxy_username: None,
+            proxy_password: None,
+        }
+    }
+}
+
+/// One repository definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoConfig {
+    pub id: String,
+    pub name: String,
+    /// Where it was defined (image path or host path of an extra file).
+    pub file: String,
+    pub baseurl: Vec<String>,
+    pub mirrorlist: Option<String>,
+    pub metalink: Option<String>,
+    pub enabled: bool,
+    pub priority: i32,
+    pub cost: i32,
+    pub excludepkgs: Vec<String>,
+    pub includepkgs: Vec<String>,
+    pub skip_if_unavailable: bool,
+    pub module_hotfixes: bool,
+    pub gpgcheck: bool,
+    pub sslverify: bool,
+    pub sslcacert: Option<String>,
+    pub sslclientcert: Option<String>,
+    pub sslclientkey: Option<String>,
+    pub proxy: Option<String>,
+    pub proxy_username: Option<String>,
+    pub proxy_password: Option<String>,
+}
+
+/// Scanner-side overrides.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// Extra `.repo` files on the host, read after the image's.
+    pub extra_repo_files: Vec<std::path::PathBuf>,
+    /// Replace the base URLs of a repo: (repo id, url).
+    pub baseurls: Vec<(String, String)>,
+    pub releasever: Option<String>,
+    /// Machine arch (`$arch`); `$basearch` follows from it.
+    pub arch: Option<String>,
+    /// `$basearch` override.
+    pub basearch: Option<String>,
+    /// Repo ids (globs) to disable.
+    pub disable_repos: Vec<String>,
+    /// Repo ids (globs) to enable.
+    pub enable_repos: Vec<String>,
+}
+
+/// The whole configuration of a scan.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub main: MainConfig,
+    pub vars: BTreeMap<String, String>,
+    /// Enabled and disabled repos in definition order (duplicate ids: the first wins).
+    pub repos: Vec<RepoConfig>,
+    pub warnings: Vec<String>,
+}
+
+fn opt(sec: &Section, key: &str, vars: &BTreeMap<String, String>) -> Option<String> {
+    sec.get(key).map(|v| substitute(v, vars))
+}
+
+fn opt_bool(sec: &Section, key: &str, default: bool, warnings: &mut Vec<String>) -> bool {
+    match sec.get(key) {
+        None => default,
+        Some(v) => ini::boolean(v).unwrap_or_else(|| {
+            warnings.push(format!(
+                "[{}] {key}={v}: not a boolean, using {default}",
+                sec.name
+            ));
+            default
+        }),
+    }
+}
+
+fn opt_list(sec: &Section, keys: &[&str], vars: &BTreeMap<String, String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v) in &sec.entries {
+        if keys.contains(&k.as_str()) {
+            if v.trim().is_empty() {
+                out.clear();
+            }
+            out.extend(ini::list(&substitute(v, vars)));
+        }
+    }
+    out
+}
+
+impl MainConfig {
+    /// Reads the main options from the image: `/etc/dnf/dnf.conf`, else `/etc/yum.conf`.
+    pub fn load(
+        img: &dyn ImageFiles,
+        warnings: &mut Vec<String>,
+    ) -> Result<MainConfig, ConfigError> {
+        let mut main = MainConfig::default();
+        for path in ["/etc/dnf/dnf.conf", "/etc/yum.conf"] {
+            if let Some(text) = img.read_text(path)? {
+                main.file = Some(path.to_string());
+                let no_vars = BTreeMap::new();
+                if let Some(sec) = ini::parse(&text).into_iter().find(|s| s.name == "main") {
+                    main.apply(&sec, &no_vars, warnings);
+                }
+                break;
+            }
+        }
+        Ok(main)
+    }
+
+    fn apply(
+        &mut self,
+        sec: &Section,
+        vars: &BTreeMap<String, String>,
+        warnings: &mut Vec<String>,
+    ) {
+        if sec.get("reposdir").is_some() {
+            self.reposdir = opt_list(sec, &["reposdir"], vars);
+        }
+        if sec.get("varsdir").is_some() {
+            self.varsdir = opt_list(sec, &["varsdir"], vars);
+        }
+        self.excludepkgs = opt_list(sec, &["exclude", "excludepkgs"], vars);
+        self.includepkgs = opt_list(sec, &["includepkgs"], vars);
+        self.disable_excludes = opt_list(sec, &["disable_excludes", "disableexcludes"], vars);
+        self.obsoletes = opt_bool(sec, "obsoletes", self.obsoletes, warnings);
+        self.skip_if_unavailable = opt_bool(
+            sec,
+            "skip_if_unavailable",
+            self.skip_if_unavailable,
+            warnings,
+        );
+        self.gpgcheck = opt_bool(sec, "gpgcheck", self.gpgcheck, warnings);
+        self.sslverify = opt_bool(sec, "sslverify", self.sslverify, warnings);
+        for (key, slot) in [
+            ("sslcacert", &mut self.sslcacert),
+            ("sslclientcert", &mut self.sslclientcert),
+            ("sslclientkey", &mut self.sslclientkey),
+            ("proxy", &mut self.proxy),
+            ("proxy_username", &mut self.proxy_username),
+            ("proxy_password", &mut self.proxy_password),
+        ] {
+            if let Some(v) = opt(sec, key, vars) {
+                *slot = Some(v).filter(|v| !v.is_empty());
+            }
+        }
+    }
+}
+
+/// Reads the variables of the varsdirs (later directories override earlier ones): each regular
+/// file defines `$<file name>` as its first line.
+pub fn load_vars(
+    img: &dyn ImageFiles,
+    varsdir: &[String],
+    vars: &mut BTreeMap<String, String>,
+) -> Result<(), ConfigError> {
+    for dir in varsdir {
+        let mut names = img.list_files(dir)?;
+        names.sort();
+        for name in names {
+            let path = format!("{}/{}", dir.trim_end_matches('/'), name);
+            if let Some(text) = img.read_text(&path)? {
+                let first = text.split('\n').next().unwrap_or_default();
+                vars.insert(name, first.to_string());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn repo_from_section(
+    sec: &Section,
+    file: &str,
+    main: &MainConfig,
+    vars: &BTreeMap<String, String>,
+    warnings: &mut Vec<String>,
+) -> RepoConfig {
+    let id = substitute(&sec.name, vars);
+    let priority = match sec.get("priority").map(str::trim) {
+        None => 99,
+        Some(v) => v.parse().unwrap_or_else(|_| {
+            warnings.push(format!("[{id}] priority={v}: not a number, using 99"));
+            99
+        }),
+    };
+    let cost = sec
+        .get("cost")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(1000);
+    let inherit = |key: &str, main_value: &Option<String>| -> Option<String> {
+        match opt(sec, key, vars) {
+            Some(v) => Some(v).filter(|v| !v.is_empty()),
+            None => main_value.clone(),
+        }
+    };
+    RepoConfig {
+        name: opt(sec, "name", vars).unwrap_or_else(|| id.clone()),
+        file: file.to_string(),
+        baseurl: opt_list(sec, &["baseurl"], vars),
+        mirrorlist: opt(sec, "mirrorlist", vars).filter(|v| !v.is_empty()),
+        metalink: opt(sec, "metalink", vars).filter(|v| !v.is_empty()),
+        enabled: opt_bool(sec, "enabled", true, warnings),
+        priority,
+        cost,
+        excludepkgs: opt_list(sec, &["exclude", "excludepkgs"], vars),
+        includepkgs: opt_list(sec, &["includepkgs"], vars),
+        skip_if_unavailable: opt_bool(
+            sec,
+            "skip_if_unavailable",
+            main.skip_if_unavailable,
+            warnings,
+        ),
+        module_hotfixes: opt_bool(sec, "module_hotfixes", false, warnings),
+        gpgcheck: opt_bool(sec, "gpgcheck", main.gpgcheck, warnings),
+        sslverify: opt_bool(sec, "sslverify", main.sslverify, warnings),
+        sslcacert: inherit("sslcacert", &main.sslcacert),
+        sslclientcert: inherit("sslclientcert", &main.sslclientcert),
+        sslclientkey: inherit("sslclientkey", &main.sslclientkey),
+        proxy: inherit("proxy", &main.proxy),
+        proxy_username: inherit("proxy_username", &main.proxy_username),
+        proxy_password: inherit("proxy_password", &main.proxy_password),
+        id,
+    }
+}
+
+fn add_repos(
+    text: &str,
+    file: &str,
+    main: &MainConfig,
+    vars: &BTreeMap<String, String>,
+    repos: &mut Vec<RepoConfig>,
+    warnings: &mut Vec<String>,
+) {
+    for sec in ini::parse(text) {
+        if sec.name == "main" {
+            continue;
+        }
+        let repo = repo_from_section(&sec, file, main, vars, warnings);
+        if let Some(prev) = repos.iter().find(|r| r.id == repo.id) {
+            warnings.push(format!(
+                "repository {} is listed more than once ({} and {}); the first is used",
+                repo.id, prev.file, file
+            ));
+            continue;
+        }
+        repos.push(repo);
+    }
+}
+
+impl Config {
+    /// Loads everything. `builtin` holds `releasever`, `arch`, `basearch` (and anything else the
+    /// caller derived); varsdir files override them, as dnf does; then `overrides` apply.
+    pub fn load(
+        img: &dyn ImageFiles,
+        builtin: BTreeMap<String, String>,
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let mut warnings = Vec::new();
+        let main = MainConfig::load(img, &mut warnings)?;
+        let mut vars = builtin;
+        load_vars(img, &main.varsdir, &mut vars)?;
+        if let Some(r) = &overrides.releasever {
+            vars.insert("releasever".into(), r.clone());
+        }
+        if let Some(a) = &overrides.arch {
+            vars.insert("arch".into(), a.clone());
+            vars.insert("basearch".into(), crate::arch::basearch(a).to_string());
+        }
+        if let Some(b) = &overrides.basearch {
+            vars.insert("basearch".into(), b.clone());
+        }
+        if let Some(r) = vars.get("releasever").cloned() {
+            let (major, minor) = match r.split_once('.') {
+                Some((a, b)) => (a.to_string(), b.to_string()),
+                None => (r.clone(), String::new()),
+            };
+            vars.entry("releasever_major".into()).or_insert(major);
+            vars.entry("releasever_minor".into()).or_insert(minor);
+        }
+        let mut repos = Vec::new();
+        for dir in &main.reposdir {
+            let mut names: Vec<String> = img
+                .list_files(dir)?
+                .into_iter()
+                .filter(|n| n.ends_with(".repo"))
+                .collect();
+            names.sort();
+            for name in names {
+                let path = format!("{}/{}", dir.trim_end_matches('/'), name);
+                if let Some(text) = img.read_text(&path)? {
+                    add_repos(&text, &path, &main, &vars, &mut repos, &mut warnings);
+                }
+            }
+        }
+        for extra in &overrides.extra_repo_files {
+            let text =
+                std::fs::read_to_string(extra).map_err(|source| ConfigError::HostRepoFile {
+                    path: extra.display().to_string(),
+                    source,
+                })?;
+            add_repos(
+                &text,
+                &extra.display().to_string(),
+                &main,
+                &vars,
+                &mut repos,
+                &mut warnings,
+            );
+        }
+        for (id, url) in &overrides.baseurls {
+            match repos.iter_mut().find(|r| &r.id == id) {
+                Some(r) => {
+                    r.baseurl = vec![url.clone()];
+                    r.mirrorlist = None;
+                    r.metalink = None;
+                }
+                None => {
+                    return Err(ConfigError::BadOverride {
+                        what: "--repo-baseurl (no such repository)",
+                        value: format!("{id}={url}"),
+                    })
+                }
+            }
+        }
+        for r in &mut repos {
+            if overrides
+                .enable_repos
+                .iter()
+                .any(|p| crate::pattern::fnmatch(p, &r.id))
+            {
+                r.enabled = true;
+            }
+            if overrides
+                .disable_repos
+                .iter()
+                .any(|p| crate::pattern::fnmatch(p, &r.id))
+            {
+                r.enabled = false;
+            }
+        }
+        Ok(Config {
+            main,
+            vars,
+            repos,
+            warnings,
+        })
+    }
+}

@@ -1,0 +1,185 @@
+//! updateinfo.xml: advisories with their type, severity, dates, references and the package
+//! versions that fix them.
+
+use std::io::BufRead;
+
+use super::{attr, attrs, local, xml_err, MetadataError};
+use crate::model::Evr;
+use quick_xml::events::Event;
+
+/// A package named by an advisory: fixed in `name.arch` at `evr` or later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisoryPkg {
+    pub name: String,
+    pub arch: String,
+    pub evr: Evr,
+    /// True when the package's collection is tied to a module stream.
+    pub modular: bool,
+}
+
+/// A reference of an advisory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub kind: String,
+    pub id: String,
+    pub href: String,
+    pub title: String,
+}
+
+/// One `<update>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Advisory {
+    pub id: String,
+    pub kind: String,
+    pub title: String,
+    pub severity: String,
+    pub issued: String,
+    pub updated: String,
+    pub description: String,
+    pub references: Vec<Reference>,
+    pub packages: Vec<AdvisoryPkg>,
+}
+
+impl Advisory {
+    /// CVE ids from `<reference type="cve">`.
+    pub fn cves(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .references
+            .iter()
+            .filter(|r| r.kind == "cve")
+            .map(|r| r.id.clone())
+            .collect();
+        v.dedup();
+        v
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    None,
+    Id,
+    Title,
+    Severity,
+    Description,
+}
+
+/// Parses a whole updateinfo.xml.
+pub fn parse(input: impl BufRead, file: &str) -> Result<Vec<Advisory>, MetadataError> {
+    let mut reader = quick_xml::Reader::from_reader(input);
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    let mut cur: Option<Advisory> = None;
+    let mut field = Field::None;
+    let mut depth_in_pkglist = false;
+    let mut collection_modular = false;
+    let mut collection_start = 0usize;
+    loop {
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| xml_err(file, e))?;
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(ev, Event::Empty(_));
+                let qn = e.name();
+                let name = local(qn.as_ref());
+                let Some(adv) = cur.as_mut() else {
+                    if name == b"update" {
+                        let a = attrs(e, file)?;
+                        cur = Some(Advisory {
+                            kind: attr(&a, b"type").unwrap_or_default().to_string(),
+                            ..Default::default()
+                        });
+                    }
+                    buf.clear();
+                    continue;
+                };
+                match name {
+                    b"id" if !depth_in_pkglist && !empty => field = Field::Id,
+                    b"title" if !empty => field = Field::Title,
+                    b"severity" if !empty => field = Field::Severity,
+                    b"description" if !empty => field = Field::Description,
+                    b"issued" | b"updated" => {
+                        let a = attrs(e, file)?;
+                        let d = attr(&a, b"date").unwrap_or_default().to_string();
+                        if name == b"issued" {
+                            adv.issued = d;
+                        } else {
+                            adv.updated = d;
+                        }
+                    }
+                    b"reference" => {
+                        let a = attrs(e, file)?;
+                        adv.references.push(Reference {
+                            kind: attr(&a, b"type").unwrap_or_default().to_string(),
+                            id: attr(&a, b"id").unwrap_or_default().to_string(),
+                            href: attr(&a, b"href").unwrap_or_default().to_string(),
+                            title: attr(&a, b"title").unwrap_or_default().to_string(),
+                        });
+                    }
+                    b"pkglist" => depth_in_pkglist = true,
+                    b"collection" => {
+                        collection_modular = false;
+                        collection_start = adv.packages.len();
+                    }
+                    b"module" if depth_in_pkglist => {
+                        collection_modular = true;
+                        for p in &mut adv.packages[collection_start..] {
+                            p.modular = true;
+                        }
+                    }
+                    b"package" if depth_in_pkglist => {
+                        let a = attrs(e, file)?;
+                        adv.packages.push(AdvisoryPkg {
+                            name: attr(&a, b"name").unwrap_or_default().to_string(),
+                            arch: attr(&a, b"arch").unwrap_or_default().to_string(),
+                            evr: Evr::new(
+                                attr(&a, b"epoch").and_then(|s| s.parse().ok()).unwrap_or(0),
+                                attr(&a, b"version").unwrap_or_default(),
+                                attr(&a, b"release").unwrap_or_default(),
+                            ),
+                            modular: collection_modular,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(ref t) => {
+                if let (Some(adv), true) = (cur.as_mut(), field != Field::None) {
+                    let s = t.unescape().map_err(|e| xml_err(file, e))?;
+                    match field {
+                        Field::Id => adv.id.push_str(&s),
+                        Field::Title => adv.title.push_str(&s),
+                        Field::Severity => adv.severity.push_str(&s),
+                        Field::Description => adv.description.push_str(&s),
+                        Field::None => {}
+                    }
+                }
+            }
+            Event::CData(ref t) => {
+                if let (Some(adv), Field::Description) = (cur.as_mut(), field) {
+                    adv.description.push_str(&String::from_utf8_lossy(t));
+                }
+            }
+            Event::End(ref e) => {
+                let qn = e.name();
+                match local(qn.as_ref()) {
+                    b"id" | b"title" | b"severity" | b"description" => field = Field::None,
+                    b"pkglist" => depth_in_pkglist = false,
+                    b"update" => {
+                        if let Some(mut adv) = cur.take() {
+                            adv.id = adv.id.trim().to_string();
+                            adv.title = adv.title.trim().to_string();
+                            adv.severity = adv.severity.trim().to_string();
+                            out.push(adv);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(out)
+}

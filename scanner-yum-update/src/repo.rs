@@ -1,0 +1,177 @@
+//! Loading one repository: the first working base URL's repomd.xml, then its primary and
+//! updateinfo, each verified against repomd's checksum. Parsed metadata is cached in memory by
+//! checksum, so targets sharing a repository parse it once.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+
+use crate::config::RepoConfig;
+use crate::fetch::{self, FetchError, Verifying};
+use crate::metadata::repomd::{DataEntry, Repomd};
+use crate::metadata::{decompress, primary, updateinfo, MetadataError};
+
+/// Largest repomd.xml accepted.
+const MAX_REPOMD: u64 = 16 * 1024 * 1024;
+
+/// Why a repository could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error("{0}")]
+    Fetch(#[from] FetchError),
+    #[error("{0}")]
+    Metadata(#[from] MetadataError),
+    #[error("no baseurl, and {0} needs the network to resolve mirrors (not supported); set --repo-baseurl")]
+    MirrorsOnly(&'static str),
+    #[error("no baseurl, mirrorlist or metalink")]
+    NoUrl,
+    #[error("{0}")]
+    Several(String),
+}
+
+/// The metadata of one loaded repository.
+#[derive(Debug)]
+pub struct RepoData {
+    /// The base URL that worked.
+    pub baseurl: String,
+    pub revision: Option<String>,
+    pub packages: Arc<Vec<primary::PrimaryPkg>>,
+    pub advisories: Arc<Vec<updateinfo::Advisory>>,
+    /// True when the repo carries modules metadata (modular filtering is not implemented).
+    pub has_modules: bool,
+}
+
+/// In-memory cache of parsed metadata keyed by (type, checksum).
+#[derive(Default)]
+pub struct Cache {
+    primary: Mutex<HashMap<String, Arc<Vec<primary::PrimaryPkg>>>>,
+    updateinfo: Mutex<HashMap<String, Arc<Vec<updateinfo::Advisory>>>>,
+}
+
+fn open_verified(
+    base: &str,
+    entry: &DataEntry,
+) -> Result<(Box<dyn std::io::BufRead>, fetch::Check, String), RepoError> {
+    let root = entry.base.as_deref().unwrap_or(base);
+    let url = fetch::join(root, &entry.href)?;
+    let raw = fetch::open(&url)?;
+    let (reader, check) =
+        Verifying::new(raw, &url, &entry.checksum_type, &entry.checksum)?.publish();
+    let r = decompress::reader_for(&entry.href, reader).map_err(|source| FetchError::Io {
+        url: url.clone(),
+        source,
+    })?;
+    Ok((r, check, url))
+}
+
+/// Reads the rest of a stream (so that the checksum covers the whole file).
+fn drain(mut r: impl Read, url: &str) -> Result<(), RepoError> {
+    std::io::copy(&mut r, &mut std::io::sink()).map_err(|source| FetchError::Io {
+        url: url.to_string(),
+        source,
+    })?;
+    Ok(())
+}
+
+fn load_primary(base: &str, entry: &DataEntry) -> Result<Vec<primary::PrimaryPkg>, RepoError> {
+    let (mut r, check, url) = open_verified(base, entry)?;
+    let mut pkgs = Vec::new();
+    primary::parse(&mut r, &url, |p| pkgs.push(p)).map_err(|e| match e {
+        MetadataError::Xml { .. } => {
+            // A checksum failure explains broken XML better than the parser does.
+            match check.verify() {
+                Err(c) => RepoError::Fetch(c),
+                Ok(()) => RepoError::Metadata(e),
+            }
+        }
+        e => RepoError::Metadata(e),
+    })?;
+    drain(r, &url)?;
+    check.verify()?;
+    Ok(pkgs)
+}
+
+fn load_updateinfo(base: &str, entry: &DataEntry) -> Result<Vec<updateinfo::Advisory>, RepoError> {
+    let (mut r, check, url) = open_verified(base, entry)?;
+    let adv = updateinfo::parse(&mut r, &url)?;
+    drain(r, &url)?;
+    check.verify()?;
+    Ok(adv)
+}
+
+fn load_from(base: &str, cache: &Cache) -> Result<RepoData, RepoError> {
+    let repomd_url = fetch::join(base, "repodata/repomd.xml")?;
+    let xml = fetch::read_all(&repomd_url, MAX_REPOMD)?;
+    let md = Repomd::parse(&xml, &repomd_url)?;
+    let prim = md.get("primary").expect("Repomd::parse requires primary");
+    let key = format!("{}:{}", prim.checksum_type, prim.checksum);
+    let cached = cache.primary.lock().ok().and_then(|m| m.get(&key).cloned());
+    let packages = match cached {
+        Some(p) => p,
+        None => {
+            let p = Arc::new(load_primary(base, prim)?);
+            if let Ok(mut m) = cache.primary.lock() {
+                m.insert(key, p.clone());
+            }
+            p
+        }
+    };
+    let advisories = match md.get("updateinfo") {
+        None => Arc::new(Vec::new()),
+        Some(ui) => {
+            let key = format!("{}:{}", ui.checksum_type, ui.checksum);
+            let cached = cache
+                .updateinfo
+                .lock()
+                .ok()
+                .and_then(|m| m.get(&key).cloned());
+            match cached {
+                Some(a) => a,
+                None => {
+                    let a = Arc::new(load_updateinfo(base, ui)?);
+                    if let Ok(mut m) = cache.updateinfo.lock() {
+                        m.insert(key, a.clone());
+                    }
+                    a
+                }
+            }
+        }
+    };
+    Ok(RepoData {
+        baseurl: base.to_string(),
+        revision: md.revision.clone(),
+        packages,
+        advisories,
+        has_modules: md.get("modules").is_some(),
+    })
+}
+
+/// Loads a repository from its first working base URL.
+pub fn load(repo: &RepoConfig, cache: &Cache) -> Result<RepoData, RepoError> {
+    if repo.baseurl.is_empty() {
+        if repo.metalink.is_some() {
+            return Err(RepoError::MirrorsOnly("metalink"));
+        }
+        if repo.mirrorlist.is_some() {
+            return Err(RepoError::MirrorsOnly("mirrorlist"));
+        }
+        return Err(RepoError::NoUrl);
+    }
+    let mut errors = Vec::new();
+    for base in &repo.baseurl {
+        match load_from(base, cache) {
+            Ok(d) => return Ok(d),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.len() == 1 {
+        return Err(errors.pop().expect("one error"));
+    }
+    Err(RepoError::Several(
+        errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+    ))
+}

@@ -1,0 +1,417 @@
+//! One scan of one image: configuration, installed packages, repositories, excludes and
+//! includes, the update computation, and the advisories of each update.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rootfs::Rootfs;
+
+use crate::advisories::{self, AdvisoryHit};
+use crate::config::{Config, ConfigError, Overrides};
+use crate::image::{self, ImageError, Installed, RootfsFiles};
+use crate::model::{AvailablePkg, Evr, InstalledPkg, RepoRef};
+use crate::pattern::{Candidate, Spec};
+use crate::repo::{self, Cache, RepoData};
+use crate::solver::{self, Universe};
+
+fn cand_i(p: &InstalledPkg) -> Candidate<'_> {
+    Candidate {
+        name: &p.name,
+        evr: &p.evr,
+        arch: &p.arch,
+    }
+}
+
+fn cand_a(p: &AvailablePkg) -> Candidate<'_> {
+    Candidate {
+        name: &p.name,
+        evr: &p.evr,
+        arch: &p.arch,
+    }
+}
+
+/// Why a scan could not produce an answer at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("cannot open the image: {0}")]
+    Rootfs(#[from] rootfs::Error),
+    #[error("{0}")]
+    Image(#[from] ImageError),
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("failed to load repositories: {}", .0.iter().map(|(id, e)| format!("{id}: {e}")).collect::<Vec<_>>().join("; "))]
+    Repos(Vec<(String, String)>),
+}
+
+/// One line of updates.tsv.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Update {
+    pub name: String,
+    pub evr: Evr,
+    pub arch: String,
+    pub repo: String,
+    /// The installed EVRs of the same name this replaces (compatible arch).
+    pub installed: Vec<(Evr, String)>,
+    pub advisories: Vec<String>,
+}
+
+/// One line of obsoletes.tsv.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Obsolete {
+    pub name: String,
+    pub evr: Evr,
+    pub arch: String,
+    pub repo: String,
+    pub old_name: String,
+    pub old_evr: Evr,
+    pub old_arch: String,
+}
+
+/// A repository as the report shows it.
+#[derive(Debug, Clone)]
+pub struct RepoStatus {
+    pub id: String,
+    pub name: String,
+    pub enabled: bool,
+    pub priority: i32,
+    pub gpgcheck: bool,
+    pub baseurl: Vec<String>,
+    pub loaded_from: Option<String>,
+    pub packages: usize,
+    pub advisories: usize,
+    pub error: Option<String>,
+}
+
+/// Everything a scan found.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub updates: Vec<Update>,
+    pub obsoletes: Vec<Obsolete>,
+    /// `dnf updateinfo list` (available) rows.
+    pub advisory_rows: Vec<AdvisoryHit>,
+    pub advisories: BTreeMap<String, crate::metadata::updateinfo::Advisory>,
+    pub repos: Vec<RepoStatus>,
+    pub releasever: Option<String>,
+    pub arch: String,
+    pub basearch: String,
+    pub os_release: Option<String>,
+    pub installed_count: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Scans the image at `root` (a host path).
+pub fn scan_path(root: &Path, overrides: &Overrides, cache: &Cache) -> Result<Outcome, ScanError> {
+    let rootfs = Rootfs::open(root)?;
+    scan(&rootfs, overrides, cache)
+}
+
+/// Scans an opened image.
+pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Outcome, ScanError> {
+    let installed = image::installed_packages(rootfs)?;
+    let mut warnings = Vec::new();
+    let arch = match &overrides.arch {
+        Some(a) => a.clone(),
+        None => crate::arch::detect_machine_arch(installed.iter().map(|i| i.pkg.arch.as_str()))
+            .unwrap_or_else(|| {
+                warnings.push(format!(
+                    "no arch-specific package installed; assuming the scanner's arch {}",
+                    std::env::consts::ARCH
+                ));
+                std::env::consts::ARCH.to_string()
+            }),
+    };
+    let mut builtin = BTreeMap::new();
+    builtin.insert("arch".to_string(), arch.clone());
+    builtin.insert(
+        "basearch".to_string(),
+        crate::arch::basearch(&arch).to_string(),
+    );
+    if let Some(r) = crate::vars::detect_releasever(&installed) {
+        builtin.insert("releasever".to_string(), r);
+    } else {
+        warnings.push("unable to detect the release version ($releasever)".into());
+    }
+    let files = RootfsFiles(rootfs);
+    let config = Config::load(&files, builtin, overrides)?;
+    warnings.extend(config.warnings.iter().cloned());
+    let os_release = rootfs::os_release::load(rootfs)
+        .ok()
+        .flatten()
+        .and_then(|o| o.pretty_name.clone());
+
+    // Load the enabled repositories.
+    let mut statuses = Vec::new();
+    let mut loaded: Vec<(usize, RepoData)> = Vec::new();
+    let mut failures = Vec::new();
+    for (k, r) in config.repos.iter().enumerate() {
+        let mut st = RepoStatus {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            enabled: r.enabled,
+            priority: r.priority,
+            gpgcheck: r.gpgcheck,
+            baseurl: r.baseurl.clone(),
+            loaded_from: None,
+            packages: 0,
+            advisories: 0,
+            error: None,
+        };
+        if r.enabled {
+            match repo::load(r, cache) {
+                Ok(d) => {
+                    st.loaded_from = Some(d.baseurl.clone());
+                    st.packages = d.packages.len();
+                    st.advisories = d.advisories.len();
+                    if d.has_modules {
+                        warnings.push(format!(
+                            "repository {} has modules metadata; modular filtering is not supported, modular packages are treated as ordinary ones",
+                            r.id
+                        ));
+                    }
+                    loaded.push((k, d));
+                }
+                Err(e) => {
+                    st.error = Some(e.to_string());
+                    if r.skip_if_unavailable {
+                        warnings.push(format!("repository {} skipped: {e}", r.id));
+                    } else {
+                        failures.push((r.id.clone(), e.to_string()));
+                    }
+                }
+            }
+        }
+        statuses.push(st);
+    }
+    if !failures.is_empty() {
+        return Err(ScanError::Repos(failures));
+    }
+
+    // The solver's universe.
+    let repo_refs: Vec<RepoRef> = loaded
+        .iter()
+        .map(|(k, _)| RepoRef {
+            id: config.repos[*k].id.clone(),
+            priority: config.repos[*k].priority,
+        })
+        .collect();
+    let mut available: Vec<AvailablePkg> = Vec::new();
+    for (ri, (_, d)) in loaded.iter().enumerate() {
+        for p in d.packages.iter() {
+            if p.arch == "src" || p.arch == "nosrc" {
+                continue;
+            }
+            available.push(AvailablePkg {
+                name: p.name.clone(),
+                evr: p.evr.clone(),
+                arch: p.arch.clone(),
+                repo: ri,
+                obsoletes: p.obsoletes.clone(),
+            });
+        }
+    }
+    let installed_pkgs: Vec<InstalledPkg> = installed.iter().map(|i| i.pkg.clone()).collect();
+    let (inst_vis, avail_vis) = visibility(&config, &loaded, &installed_pkgs, &available);
+    let inst_f: Vec<InstalledPkg> = installed_pkgs
+        .iter()
+        .zip(&inst_vis)
+        .filter(|(_, v)| **v)
+        .map(|(p, _)| p.clone())
+        .collect();
+    let avail_f: Vec<AvailablePkg> = available
+        .iter()
+        .zip(&avail_vis)
+        .filter(|(_, v)| **v)
+        .map(|(p, _)| p.clone())
+        .collect();
+    let answer = solver::solve(&Universe {
+        installed: &inst_f,
+        available: &avail_f,
+        repos: &repo_refs,
+        machine_arch: &arch,
+        obsoletes: config.main.obsoletes,
+    });
+
+    // Advisories from every loaded repo.
+    let all_adv: Vec<&crate::metadata::updateinfo::Advisory> = loaded
+        .iter()
+        .flat_map(|(_, d)| d.advisories.iter())
+        .collect();
+    let advisory_rows = advisories::available(&all_adv, &installed_pkgs);
+
+    let mut updates: Vec<Update> = answer
+        .updates
+        .iter()
+        .map(|&k| {
+            let p = &avail_f[k];
+            let inst: Vec<(Evr, String)> = inst_f
+                .iter()
+                .filter(|i| {
+                    i.name == p.name
+                        && (i.arch == p.arch || i.arch == "noarch" || p.arch == "noarch")
+                })
+                .map(|i| (i.evr.clone(), i.arch.clone()))
+                .collect();
+            Update {
+                advisories: advisories::fixed_by(&all_adv, p, &inst),
+                name: p.name.clone(),
+                evr: p.evr.clone(),
+                arch: p.arch.clone(),
+                repo: repo_refs[p.repo].id.clone(),
+                installed: inst,
+            }
+        })
+        .collect();
+    updates.sort();
+    updates.dedup_by(|a, b| {
+        a.name == b.name && a.evr == b.evr && a.arch == b.arch && a.repo == b.repo
+    });
+    let mut obsoletes: Vec<Obsolete> = answer
+        .obsoletes
+        .iter()
+        .map(|&(k, j)| {
+            let p = &avail_f[k];
+            let o = &inst_f[j];
+            Obsolete {
+                name: p.name.clone(),
+                evr: p.evr.clone(),
+                arch: p.arch.clone(),
+                repo: repo_refs[p.repo].id.clone(),
+                old_name: o.name.clone(),
+                old_evr: o.evr.clone(),
+                old_arch: o.arch.clone(),
+            }
+        })
+        .collect();
+    obsoletes.sort();
+    obsoletes.dedup();
+
+    let mut adv_map = BTreeMap::new();
+    for a in &all_adv {
+        adv_map.entry(a.id.clone()).or_insert_with(|| (*a).clone());
+    }
+    Ok(Outcome {
+        updates,
+        obsoletes,
+        advisory_rows,
+        advisories: adv_map,
+        repos: statuses,
+        releasever: config.vars.get("releasever").cloned(),
+        basearch: config.vars.get("basearch").cloned().unwrap_or_default(),
+        arch,
+        os_release,
+        installed_count: installed_pkgs.len(),
+        warnings,
+    })
+}
+
+/// Applies excludepkgs/includepkgs as dnf's `_setup_excludes_includes` does: patterns are
+/// resolved against every package (installed and available); repo-level ones then only affect
+/// that repo's packages; main-level ones affect everything, installed packages included.
+fn visibility(
+    config: &Config,
+    loaded: &[(usize, RepoData)],
+    installed: &[InstalledPkg],
+    available: &[AvailablePkg],
+) -> (Vec<bool>, Vec<bool>) {
+    let all = || -> Box<dyn Iterator<Item = Candidate<'_>> + '_> {
+        Box::new(
+            installed
+                .iter()
+                .map(|p| Candidate {
+                    name: &p.name,
+                    evr: &p.evr,
+                    arch: &p.arch,
+                })
+                .chain(available.iter().map(|p| Candidate {
+                    name: &p.name,
+                    evr: &p.evr,
+                    arch: &p.arch,
+                })),
+        )
+    };
+    let specs = |patterns: &[String]| -> Vec<Spec> {
+        let mut uniq: Vec<&String> = patterns.iter().collect();
+        uniq.sort();
+        uniq.dedup();
+        uniq.into_iter().map(|p| Spec::resolve(p, all)).collect()
+    };
+    let disabled = &config.main.disable_excludes;
+    let all_disabled = disabled.iter().any(|d| d == "all");
+    let mut inst_vis = vec![true; installed.len()];
+    let mut avail_vis = vec![true; available.len()];
+    if all_disabled {
+        return (inst_vis, avail_vis);
+    }
+    // Per repo: (uses includes, included flags) and excludes.
+    let mut repo_uses_includes = vec![false; loaded.len()];
+    let mut included_avail = vec![false; available.len()];
+    for (ri, (k, _)) in loaded.iter().enumerate() {
+        let rc = &config.repos[*k];
+        if disabled.iter().any(|d| d == &rc.id) {
+            continue;
+        }
+        if !rc.includepkgs.is_empty() {
+            repo_uses_includes[ri] = true;
+            let inc = specs(&rc.includepkgs);
+            for (a, p) in available.iter().enumerate() {
+                if p.repo == ri && inc.iter().any(|s| s.matches(&cand_a(p))) {
+                    included_avail[a] = true;
+                }
+            }
+        }
+        let exc = specs(&rc.excludepkgs);
+        for (a, p) in available.iter().enumerate() {
+            if p.repo == ri && exc.iter().any(|s| s.matches(&cand_a(p))) {
+                avail_vis[a] = false;
+            }
+        }
+    }
+    let mut main_includes = false;
+    let mut included_inst = vec![false; installed.len()];
+    if !disabled.iter().any(|d| d == "main") {
+        let exc = specs(&config.main.excludepkgs);
+        for (v, p) in avail_vis.iter_mut().zip(available) {
+            if exc.iter().any(|s| s.matches(&cand_a(p))) {
+                *v = false;
+            }
+        }
+        for (v, p) in inst_vis.iter_mut().zip(installed) {
+            if exc.iter().any(|s| s.matches(&cand_i(p))) {
+                *v = false;
+            }
+        }
+        if !config.main.includepkgs.is_empty() {
+            main_includes = true;
+            let inc = specs(&config.main.includepkgs);
+            for (a, p) in available.iter().enumerate() {
+                if inc.iter().any(|s| s.matches(&cand_a(p))) {
+                    included_avail[a] = true;
+                }
+            }
+            for (j, p) in installed.iter().enumerate() {
+                if inc.iter().any(|s| s.matches(&cand_i(p))) {
+                    included_inst[j] = true;
+                }
+            }
+        }
+    }
+    for (a, p) in available.iter().enumerate() {
+        let uses = main_includes || repo_uses_includes[p.repo];
+        if uses && !included_avail[a] {
+            avail_vis[a] = false;
+        }
+    }
+    if main_includes {
+        for (v, inc) in inst_vis.iter_mut().zip(&included_inst) {
+            if !inc {
+                *v = false;
+            }
+        }
+    }
+    (inst_vis, avail_vis)
+}
+
+/// Installed packages of a scan, for callers that need them (benchmarks, reports).
+pub fn installed(rootfs: &Rootfs) -> Result<Vec<Installed>, ScanError> {
+    Ok(image::installed_packages(rootfs)?)
+}

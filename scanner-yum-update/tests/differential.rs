@@ -1,0 +1,448 @@
+//! Differential tests: for each scenario, real RPMs (rpmbuild), real repositories
+//! (createrepo_c, modifyrepo_c) and an image root filled with `rpm --root`; our updates.tsv,
+//! obsoletes.tsv and advisories.tsv must equal what `dnf --installroot <copy> check-update` and
+//! `dnf updateinfo list` print for the same root, and the root must be byte-identical after our
+//! scan.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::*;
+use yum_update::{output, scan_path, Cache, Overrides};
+
+fn tools() -> bool {
+    ["rpm", "rpmbuild", "createrepo_c", "modifyrepo_c", "dnf"]
+        .iter()
+        .all(|t| testkit::require_tool(t))
+}
+
+/// Scans `root` with us and with dnf; asserts equal answers and an untouched tree.
+/// Returns dnf's parsed answer for extra checks.
+fn compare(root: &Path, arch: &str, overrides: &Overrides) -> DnfAnswer {
+    let before = testkit::tree_fingerprint(root);
+    let ours = scan_path(root, overrides, &Cache::default());
+    let after = testkit::tree_fingerprint(root);
+    assert_eq!(before, after, "the scan changed the image tree");
+    let theirs = dnf_check_update(root, arch);
+    match ours {
+        Ok(o) => {
+            assert!(
+                theirs.rc == 0 || theirs.rc == 100,
+                "we answered but dnf failed (rc {}):\n{}",
+                theirs.rc,
+                theirs.stderr
+            );
+            assert_eq!(
+                output::updates_tsv(&o),
+                theirs.updates,
+                "updates differ from dnf check-update:\n{}",
+                theirs.stdout
+            );
+            assert_eq!(
+                output::obsoletes_tsv(&o),
+                theirs.obsoletes,
+                "obsoletes differ from dnf check-update:\n{}",
+                theirs.stdout
+            );
+            let any = !o.updates.is_empty() || !o.obsoletes.is_empty();
+            assert_eq!(theirs.rc, if any { 100 } else { 0 });
+        }
+        Err(e) => {
+            assert_eq!(
+                theirs.rc, 1,
+                "we failed ({e}) but dnf answered:\n{}",
+                theirs.stdout
+            );
+        }
+    }
+    theirs
+}
+
+const INSTALLED: &[&str] = &[
+    "fake-release-9.4-1.noarch",
+    "hello-1.0-1.x86_64",
+    "multi-1.0-1.x86_64",
+    "multi-1.0-1.i686",
+    "archswitch-1.0-1.x86_64",
+    "toarch-1.0-1.noarch",
+    "onlyi686-1.0-1.x86_64",
+    "foreign-1.0-1.noarch",
+    "epochy-2.0-1.noarch",
+    "tildepkg-1.0~rc1-1.noarch",
+    "caretpkg-1.0-1.noarch",
+    "relpkg-1.0-1.noarch",
+    "kernel-1-1.x86_64",
+    "kernel-3-1.x86_64",
+    "kernel-core-1-1.x86_64",
+    "kernel-core-3-1.x86_64",
+    "newer-3.0-1.noarch",
+    "oldname-1.0-1.noarch",
+    "gone-0.5-1.noarch",
+    "prio-1.0-1.noarch",
+    "dup-1.0-1.noarch",
+    "excluded-1.0-1.noarch",
+];
+
+const REPO_A: &[&str] = &[
+    "hello-1.1-1.x86_64",
+    "multi-1.1-1.x86_64",
+    "multi-1.1-1.i686",
+    "archswitch-1.1-1.noarch",
+    "toarch-1.1-1.x86_64",
+    "toarch-1.1-1.i686",
+    "onlyi686-1.1-1.i686",
+    "foreign-1.1-1.aarch64",
+    "epochy-1:1.0-1.noarch",
+    "tildepkg-1.0-1.noarch",
+    "caretpkg-1.0^git1-1.noarch",
+    "relpkg-1.0-2.el9.noarch",
+    "kernel-2-1.x86_64",
+    "kernel-4-1.x86_64",
+    "kernel-core-2-1.x86_64",
+    "newer-2.0-1.noarch",
+    "notinstalled-1.0-1.noarch",
+    "newname-2.0-1.noarch",
+    "replacer-1.0-1.noarch",
+    "prio-1.2-1.noarch",
+    "dup-1.1-1.noarch",
+    "excluded-1.1-1.noarch",
+];
+
+const REPO_B: &[&str] = &["hello-1.2-1.x86_64", "dup-1.1-1.noarch"];
+const REPO_C: &[&str] = &["prio-1.1-1.noarch"];
+
+/// The standard three repositories under `dir/<id>/9/x86_64` (so `$releasever`/`$basearch` are
+/// exercised), with createrepo_c args.
+fn standard_repos(dir: &Path, extra: &[&str]) {
+    make_repo(&dir.join("repo-a/9/x86_64"), REPO_A, extra);
+    make_repo(&dir.join("repo-b/9/x86_64"), REPO_B, extra);
+    make_repo(&dir.join("repo-c/9/x86_64"), REPO_C, extra);
+}
+
+fn standard_repo_file(dir: &Path, a_extra: &str, b_extra: &str, c_extra: &str) -> String {
+    let url = |id: &str| format!("file://{}/{id}/$releasever/$basearch", dir.display());
+    format!(
+        "{}\n{}\n{}",
+        repo_section("repo-a", &url("repo-a"), a_extra),
+        repo_section("repo-b", &url("repo-b"), b_extra),
+        repo_section("repo-c", &url("repo-c"), &format!("priority=10\n{c_extra}"))
+    )
+}
+
+fn scenario(main_conf: &str, a: &str, b: &str, c: &str, repo_args: &[&str]) -> DnfAnswer {
+    let t = tempfile::tempdir().unwrap();
+    let repos = t.path().join("repos");
+    standard_repos(&repos, repo_args);
+    let root = t.path().join("root");
+    make_root(
+        &root,
+        INSTALLED,
+        &[
+            ("/etc/dnf/dnf.conf", main_conf.to_string()),
+            (
+                "/etc/yum.repos.d/test.repo",
+                standard_repo_file(&repos, a, b, c),
+            ),
+        ],
+    );
+    compare(&root, "x86_64", &Overrides::default())
+}
+
+#[test]
+fn priorities_arches_epochs_installonly_obsoletes() {
+    if !tools() {
+        return;
+    }
+    let d = scenario("[main]\nexclude=excluded\n", "", "", "", &[]);
+    // Sanity: the scenario must give dnf something to say in both sections.
+    assert!(d.updates.lines().count() >= 8, "{}", d.stdout);
+    assert!(!d.obsoletes.is_empty(), "{}", d.stdout);
+}
+
+#[test]
+fn repo_includepkgs_and_excludes() {
+    if !tools() {
+        return;
+    }
+    let d = scenario(
+        "[main]\n",
+        "includepkgs=hello multi* newname kernel*\nexclude=kernel-4*\n",
+        "",
+        "",
+        &[],
+    );
+    assert!(!d.updates.is_empty(), "{}", d.stdout);
+}
+
+#[test]
+fn main_excludes_by_name_and_arch() {
+    if !tools() {
+        return;
+    }
+    scenario(
+        "[main]\nexcludepkgs=hello multi.i686 tilde*\n",
+        "",
+        "",
+        "",
+        &[],
+    );
+}
+
+#[test]
+fn main_includepkgs_and_obsoletes_off() {
+    if !tools() {
+        return;
+    }
+    scenario(
+        "[main]\nincludepkgs=multi* newname oldname prio epochy\nobsoletes=0\n",
+        "",
+        "",
+        "",
+        &[],
+    );
+}
+
+#[test]
+fn disabled_repo_and_skipped_broken_repo() {
+    if !tools() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repos = t.path().join("repos");
+    standard_repos(&repos, &[]);
+    let root = t.path().join("root");
+    let mut file = standard_repo_file(&repos, "", "enabled=0\n", "");
+    file.push_str(&repo_section(
+        "broken",
+        &format!("file://{}/nowhere", repos.display()),
+        "skip_if_unavailable=1\n",
+    ));
+    make_root(
+        &root,
+        INSTALLED,
+        &[
+            ("/etc/dnf/dnf.conf", "[main]\n".into()),
+            ("/etc/yum.repos.d/test.repo", file),
+        ],
+    );
+    compare(&root, "x86_64", &Overrides::default());
+}
+
+#[test]
+fn broken_repo_fails_the_target() {
+    if !tools() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repos = t.path().join("repos");
+    standard_repos(&repos, &[]);
+    let root = t.path().join("root");
+    let mut file = standard_repo_file(&repos, "", "", "");
+    file.push_str(&repo_section(
+        "broken",
+        &format!("file://{}/nowhere", repos.display()),
+        "",
+    ));
+    make_root(
+        &root,
+        INSTALLED,
+        &[
+            (
+                "/etc/dnf/dnf.conf",
+                "[main]\nskip_if_unavailable=0\n".into(),
+            ),
+            ("/etc/yum.repos.d/test.repo", file),
+        ],
+    );
+    let d = compare(&root, "x86_64", &Overrides::default());
+    assert_eq!(d.rc, 1);
+}
+
+#[test]
+fn xz_and_bz2_metadata() {
+    if !tools() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repos = t.path().join("repos");
+    make_repo(
+        &repos.join("repo-a/9/x86_64"),
+        REPO_A,
+        &["--general-compress-type=xz"],
+    );
+    make_repo(
+        &repos.join("repo-b/9/x86_64"),
+        REPO_B,
+        &["--general-compress-type=bz2"],
+    );
+    make_repo(&repos.join("repo-c/9/x86_64"), REPO_C, &[]);
+    let root = t.path().join("root");
+    make_root(
+        &root,
+        INSTALLED,
+        &[
+            ("/etc/dnf/dnf.conf", "[main]\n".into()),
+            (
+                "/etc/yum.repos.d/test.repo",
+                standard_repo_file(&repos, "", "", ""),
+            ),
+        ],
+    );
+    let d = compare(&root, "x86_64", &Overrides::default());
+    assert!(!d.updates.is_empty());
+}
+
+#[test]
+fn aarch64_image_and_vars_files() {
+    if !tools() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repos = t.path().join("repos");
+    // /etc/dnf/vars/releasever overrides the detected 9; a custom var names the mirror root.
+    make_repo(
+        &repos.join("9.2/aarch64"),
+        &[
+            "multi-1.1-1.aarch64",
+            "multi-1.1-1.x86_64",
+            "hello-1.1-1.aarch64",
+            "hello-1.1-1.x86_64",
+            "toarch-1.1-1.x86_64",
+        ],
+        &[],
+    );
+    let root = t.path().join("root");
+    make_root(
+        &root,
+        &[
+            "fake-release-9.4-1.noarch",
+            "multi-1.0-1.aarch64",
+            "hello-1.0-1.aarch64",
+            "toarch-1.0-1.noarch",
+        ],
+        &[
+            ("/etc/dnf/dnf.conf", "[main]\n".into()),
+            ("/etc/dnf/vars/releasever", "9.2\n".into()),
+            ("/etc/yum/vars/mirrorroot", format!("{}\n", repos.display())),
+            (
+                "/etc/yum.repos.d/a.repo",
+                repo_section("arm", "file://${mirrorroot}/$releasever/$basearch/", ""),
+            ),
+        ],
+    );
+    let d = compare(&root, "aarch64", &Overrides::default());
+    assert!(!d.updates.is_empty(), "{}", d.stdout);
+}
+
+#[test]
+fn updateinfo_list_matches_dnf() {
+    if !tools() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repos = t.path().join("repos");
+    let repo_dir = repos.join("repo-a/9/x86_64");
+    make_repo(&repo_dir, REPO_A, &[]);
+    let ui = t.path().join("updateinfo.xml");
+    fs::write(&ui, UPDATEINFO).unwrap();
+    testkit::run(
+        testkit::command("modifyrepo_c")
+            .arg("--mdtype=updateinfo")
+            .arg(&ui)
+            .arg(repo_dir.join("repodata")),
+    )
+    .unwrap();
+    let root = t.path().join("root");
+    make_root(
+        &root,
+        INSTALLED,
+        &[
+            ("/etc/dnf/dnf.conf", "[main]\n".into()),
+            (
+                "/etc/yum.repos.d/a.repo",
+                repo_section(
+                    "repo-a",
+                    &format!("file://{}/repo-a/$releasever/$basearch", repos.display()),
+                    "",
+                ),
+            ),
+        ],
+    );
+    compare(&root, "x86_64", &Overrides::default());
+    let ours = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap();
+    let theirs = dnf_updateinfo_list(&root, "x86_64");
+    assert!(!theirs.is_empty());
+    assert_eq!(output::advisories_tsv(&ours), theirs);
+    // The security advisories that apply become atomic vulnerabilities, with their CVEs.
+    let vulns = output::vulnerabilities(&ours);
+    let ids: Vec<&str> = theirs
+        .lines()
+        .filter(|l| l.contains("/Sec."))
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    for id in &ids {
+        assert!(vulns.iter().any(|v| v.0.starts_with(id)), "{id} missing");
+    }
+    assert!(vulns
+        .iter()
+        .any(|v| v.3.to_string().contains("CVE-2026-0001")));
+}
+
+const UPDATEINFO: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<updates>
+  <update from="test" status="final" type="security" version="1">
+    <id>RHSA-2026:0001</id>
+    <title>hello security update</title>
+    <issued date="2026-01-02 00:00:00"/>
+    <severity>Important</severity>
+    <description>Fixes CVE-2026-0001.</description>
+    <references>
+      <reference href="https://example.invalid/CVE-2026-0001" id="CVE-2026-0001" title="CVE-2026-0001" type="cve"/>
+    </references>
+    <pkglist><collection short="c"><name>c</name>
+      <package name="hello" version="1.1" release="1" epoch="0" arch="x86_64" src="hello-1.1-1.src.rpm"><filename>hello-1.1-1.x86_64.rpm</filename></package>
+    </collection></pkglist>
+  </update>
+  <update from="test" status="final" type="bugfix" version="1">
+    <id>RHBA-2026:0002</id>
+    <title>multi bug fix</title>
+    <issued date="2026-01-03 00:00:00"/>
+    <pkglist><collection short="c"><name>c</name>
+      <package name="multi" version="1.1" release="1" epoch="0" arch="x86_64"><filename>multi-1.1-1.x86_64.rpm</filename></package>
+      <package name="multi" version="1.1" release="1" epoch="0" arch="i686"><filename>multi-1.1-1.i686.rpm</filename></package>
+    </collection></pkglist>
+  </update>
+  <update from="test" status="final" type="enhancement" version="1">
+    <id>RHEA-2026:0003</id>
+    <title>relpkg enhancement</title>
+    <issued date="2026-01-04 00:00:00"/>
+    <pkglist><collection short="c"><name>c</name>
+      <package name="relpkg" version="1.0" release="2.el9" epoch="0" arch="noarch"><filename>relpkg-1.0-2.el9.noarch.rpm</filename></package>
+    </collection></pkglist>
+  </update>
+  <update from="test" status="final" type="security" version="1">
+    <id>RHSA-2026:0004</id>
+    <title>newer already fixed</title>
+    <issued date="2026-01-05 00:00:00"/>
+    <severity>Moderate</severity>
+    <pkglist><collection short="c"><name>c</name>
+      <package name="newer" version="2.0" release="1" epoch="0" arch="noarch"><filename>newer-2.0-1.noarch.rpm</filename></package>
+    </collection></pkglist>
+  </update>
+  <update from="test" status="final" type="security" version="1">
+    <id>RHSA-2026:0005</id>
+    <title>hello fix not in any repo yet</title>
+    <issued date="2026-01-06 00:00:00"/>
+    <severity>Critical</severity>
+    <references>
+      <reference href="https://example.invalid/CVE-2026-0005" id="CVE-2026-0005" type="cve"/>
+    </references>
+    <pkglist><collection short="c"><name>c</name>
+      <package name="hello" version="5.0" release="1" epoch="0" arch="x86_64"><filename>hello-5.0-1.x86_64.rpm</filename></package>
+      <package name="epochy" version="1.0" release="1" epoch="1" arch="noarch"><filename>epochy-1.0-1.noarch.rpm</filename></package>
+    </collection></pkglist>
+  </update>
+</updates>
+"#;
