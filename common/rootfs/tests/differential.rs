@@ -64,7 +64,7 @@ fn build(root: &Path, rng: &mut Rng) {
     let dirs = ["", "a", "a/b", "a/b/c", "c", "c/a", "b"];
     for dir in dirs {
         for link in ["l1", "l2", "l3", "l4", "l5", "l6"] {
-            if rng.next() % 3 == 0 {
+            if rng.next().is_multiple_of(3) {
                 continue;
             }
             let t = rng.pick(&targets);
@@ -85,8 +85,14 @@ fn kernel(
         flags |= OFlags::NOFOLLOW;
     }
     let p = if path.is_empty() { "." } else { path };
-    let fd = rustix::fs::openat2(rootfd, p, flags, Mode::empty(), ResolveFlags::IN_ROOT)
-        .map_err(|e| e.raw_os_error())?;
+    // EAGAIN: a rename somewhere on the system raced with a `..` step; the kernel asks to retry.
+    let mut attempt = 0;
+    let fd = loop {
+        match rustix::fs::openat2(rootfd, p, flags, Mode::empty(), ResolveFlags::IN_ROOT) {
+            Err(rustix::io::Errno::AGAIN) if attempt < 1000 => attempt += 1,
+            r => break r.map_err(|e| e.raw_os_error())?,
+        }
+    };
     let st = rustix::fs::fstat(&fd).unwrap();
     let host = fs::read_link(format!(
         "/proc/self/fd/{}",
@@ -139,7 +145,7 @@ fn walk_agrees_with_openat2_on_random_trees() {
         for _ in 0..400 {
             let n = 1 + rng.next() % 6;
             let mut path = String::new();
-            if rng.next() % 2 == 0 {
+            if rng.next().is_multiple_of(2) {
                 path.push('/');
             }
             for i in 0..n {
@@ -148,7 +154,7 @@ fn walk_agrees_with_openat2_on_random_trees() {
                 }
                 path.push_str(rng.pick(STEPS));
             }
-            if rng.next() % 8 == 0 {
+            if rng.next().is_multiple_of(8) {
                 path.push('/');
             }
             for follow in [true, false] {
