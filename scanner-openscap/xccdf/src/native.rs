@@ -73,10 +73,13 @@ enum Plan {
     },
 }
 
+/// What one OVAL component must evaluate: (href, definitions, external variables).
+type ComponentRequest = (String, BTreeSet<String>, BTreeMap<String, Vec<String>>);
+
 #[derive(Default)]
 struct Requests {
-    /// component id -> (href, definitions, external variables)
-    per_component: BTreeMap<String, (String, BTreeSet<String>, BTreeMap<String, Vec<String>>)>,
+    /// component id -> request
+    per_component: BTreeMap<String, ComponentRequest>,
 }
 
 impl Requests {
