@@ -91,13 +91,20 @@ impl Rootfs {
             OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )
-        .map_err(|e| Error::from_errno(&host, e))?;
+        // A host path, not an image path: keep the OS error text ("No such file or directory").
+        .map_err(|e| Error::Io {
+            path: host.clone(),
+            source: e.into(),
+        })?;
         let usable = resolve::openat2_works(fd.as_fd());
         let resolver = match resolver {
             None if usable => Resolver::Openat2,
             None => Resolver::Userspace,
             Some(Resolver::Openat2) if !usable => {
-                return Err(Error::from_errno(&host, Errno::NOSYS));
+                return Err(Error::Io {
+                    path: host,
+                    source: Errno::NOSYS.into(),
+                });
             }
             Some(r) => r,
         };
