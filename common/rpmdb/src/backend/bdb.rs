@@ -469,4 +469,30 @@ mod tests {
             copy[off] = data[off];
         }
     }
+
+    #[test]
+    fn random_multi_byte_damage_never_panics() {
+        let data = fixture("libuuid-bdb").expect("libuuid-bdb fixture");
+        let p = Path::new("Packages");
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut errors = 0;
+        for _ in 0..3000 {
+            let mut copy = data.clone();
+            for _ in 0..(next() % 8 + 1) {
+                let off = (next() % copy.len() as u64) as usize;
+                copy[off] = next() as u8;
+            }
+            if let Err(e) = read_headers(&copy[..], p) {
+                assert!(e.to_string().starts_with("Packages: "), "{e}");
+                errors += 1;
+            }
+        }
+        assert!(errors > 0);
+    }
 }

@@ -29,7 +29,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::{BackendError, RawHeader, ReadAt};
 
 /// Database (+ WAL) files larger than this are refused rather than copied.
-pub const MAX_FILE_BYTES: u64 = 4 << 30;
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// The files of one sqlite database, opened through the rootfs API.
