@@ -133,7 +133,11 @@ pub(crate) fn reopen_canonical(
 pub(crate) fn walk(root: BorrowedFd<'_>, path: &Path, follow_final: bool) -> Result<Walked, Errno> {
     let mut queue = split(path.as_os_str().as_bytes());
     let mut cur = dup_root(root)?;
+    let root_st = rustix::fs::fstat(&cur)?;
+    let root_id = (root_st.st_dev, root_st.st_ino);
     let mut canon: Vec<OsString> = Vec::new();
+    // (st_dev, st_ino) of each directory in `canon`, to check a `..` step lands where expected.
+    let mut ids: Vec<(u64, u64)> = Vec::new();
     let mut links = 0u32;
     while let Some(c) = queue.pop_front() {
         if c.as_bytes() == b"." {
@@ -142,7 +146,23 @@ pub(crate) fn walk(root: BorrowedFd<'_>, path: &Path, follow_final: bool) -> Res
         }
         if c.as_bytes() == b".." {
             if canon.pop().is_some() {
-                cur = reopen_canonical(root, &canon)?;
+                ids.pop();
+                // One step up through the kernel's `..`, accepted only if it is the directory we
+                // came through (else a rename raced us: redo the canonical path from the root).
+                // This keeps `..` O(1) instead of O(depth), so `../` chains cannot be quadratic.
+                let expected = ids.last().copied().unwrap_or(root_id);
+                let up = rustix::fs::openat(
+                    &cur,
+                    "..",
+                    OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )?;
+                let st = rustix::fs::fstat(&up)?;
+                cur = if (st.st_dev, st.st_ino) == expected {
+                    up
+                } else {
+                    reopen_canonical(root, &canon)?
+                };
             }
             continue;
         }
@@ -171,6 +191,7 @@ pub(crate) fn walk(root: BorrowedFd<'_>, path: &Path, follow_final: bool) -> Res
             if target[0] == b'/' {
                 cur = dup_root(root)?;
                 canon.clear();
+                ids.clear();
             }
             continue;
         }
@@ -179,6 +200,7 @@ pub(crate) fn walk(root: BorrowedFd<'_>, path: &Path, follow_final: bool) -> Res
         }
         cur = fd;
         canon.push(c);
+        ids.push((st.st_dev, st.st_ino));
     }
     Ok(Walked {
         fd: cur,
