@@ -805,3 +805,59 @@ fn ndb_blob_checksum_is_verified() {
     assert!(msg.contains("adler32 checksum mismatch"), "{msg}");
     assert!(msg.contains("Packages.db: corrupt rpmdb"), "{msg}");
 }
+
+/// A database row rpm refuses (bad header digests) is skipped by `packages()` with a warning,
+/// exactly as `rpm -qa` skips it; the good row next to it is listed by both.
+#[test]
+fn headers_rpm_skips_are_skipped_with_a_warning() {
+    let Some(shared) = shared_rpmdb() else { return };
+    if !testkit::require_tool("rpm") || !testkit::require_tool("rpmdb") {
+        return;
+    }
+    let bad = fs::read(shared.join("header-blobs/go-rpmdb-bad-digests/blob.bin")).unwrap();
+    let good = ours(&local_fixtures().join("epoch-bdb")).unwrap()[0]
+        .blob
+        .clone();
+    // A real sqlite rpmdb holding both headers (`rpmdb --importdb` does not check digests).
+    let dir = tempfile::tempdir().unwrap();
+    let dbpath = dir.path().to_str().unwrap();
+    testkit::run(testkit::command("rpm").args(["--dbpath", dbpath, "--initdb"])).unwrap();
+    let stream = tempfile::NamedTempFile::new().unwrap();
+    let mut bytes = Vec::new();
+    for blob in [&bad, &good] {
+        bytes.extend_from_slice(&MAGIC);
+        bytes.extend_from_slice(blob);
+    }
+    fs::write(stream.path(), &bytes).unwrap();
+    testkit::run(
+        testkit::command("rpmdb")
+            .args(["--dbpath", dbpath, "--importdb"])
+            .stdin(fs::File::open(stream.path()).unwrap()),
+    )
+    .unwrap();
+    let snapshot = tempfile::tempdir().unwrap();
+    fs::copy(
+        dir.path().join("rpmdb.sqlite"),
+        snapshot.path().join("rpmdb.sqlite"),
+    )
+    .unwrap();
+
+    let db = Database::open_dbpath(snapshot.path()).unwrap();
+    assert_eq!(db.headers().unwrap().len(), 2);
+    let names: Vec<String> = db.packages().unwrap().into_iter().map(|p| p.name).collect();
+    let warnings = db.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("skipping h#1") && warnings[0].contains("digest: BAD"));
+
+    let out = testkit::command("rpm")
+        .args(["--dbpath", dbpath, "-qa", "--qf", "%{NAME}\\n"])
+        .output()
+        .unwrap();
+    let rpm_names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(names, rpm_names);
+    assert_eq!(names, ["hello"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipping h#       1"));
+}
