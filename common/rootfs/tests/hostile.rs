@@ -653,7 +653,8 @@ fn permission_denied_is_per_file() {
     let closed = t.root.join("closed");
     fs::create_dir(&closed).unwrap();
     fs::write(closed.join("inner"), b"x").unwrap();
-    fs::set_permissions(&closed, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    // 0000: unreadable for the unprivileged child whether or not it owns the directory.
+    fs::set_permissions(&closed, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
     let exe = std::env::current_exe().unwrap();
     let uid = rustix::process::geteuid();
     let mut cmd = if uid.is_root() {
@@ -681,6 +682,8 @@ fn permission_denied_is_per_file() {
         .env("ROOTFS_PERMISSION_CHILD", &t.root)
         .output()
         .unwrap();
+    // Let the temp dir be removed even by an unprivileged owner.
+    fs::set_permissions(&closed, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && stdout.contains("PERMISSION CHILD OK"),
