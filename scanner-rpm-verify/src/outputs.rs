@@ -86,6 +86,7 @@ pub fn summary_custom(v: &Verification, policy: &Policy, reported: usize) -> Val
         "Files verified": v.files_verified,
         "rpm -Va findings": v.issues.len(),
         "Findings reported": reported,
+        "Skipped database headers": v.warnings,
         "Policy": {
             "Include config files": policy.include_config(),
             "Excluded": policy.globs(),

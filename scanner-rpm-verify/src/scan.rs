@@ -58,6 +58,8 @@ pub struct Verification {
     pub packages_verified: usize,
     /// How many file entries were looked at.
     pub files_verified: usize,
+    /// Database headers skipped the way rpm skips them (bad digest, corrupt).
+    pub warnings: Vec<String>,
 }
 
 impl Verification {
@@ -119,20 +121,10 @@ fn meta_of(p: &Package) -> PackageMeta {
 /// `rpm --root ROOT -Va --nodeps --noscripts`.
 pub fn verify_root(root: &Rootfs) -> Result<Verification, Error> {
     let db = Database::open(root)?;
-    let packages = installed_packages(&db)?;
-    verify_packages(root, &packages)
-}
-
-/// The packages rpm would list: every stored header that parses and passes its digest check
-/// (rpm skips the others, and so do we).
-fn installed_packages(db: &Database) -> Result<Vec<Package>, Error> {
-    let mut out = Vec::new();
-    for raw in db.headers()? {
-        if let Ok(Some(p)) = rpmdb::parse_package(&raw.blob) {
-            out.push(p);
-        }
-    }
-    Ok(out)
+    let packages = db.packages()?;
+    let mut v = verify_packages(root, &packages)?;
+    v.warnings = db.warnings();
+    Ok(v)
 }
 
 /// Verifies the given installed packages against the image at `root`.

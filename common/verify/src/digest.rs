@@ -79,16 +79,25 @@ fn hasher(algo_id: u32) -> Hasher {
 
 /// Hashes everything `reader` yields with the given rpm algorithm, streaming.
 pub fn digest_reader(algo_id: u32, mut reader: impl Read) -> std::io::Result<Vec<u8>> {
-    let mut h = hasher(algo_id);
-    let mut buf = vec![0u8; BUF_SIZE];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => h.update(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    let mut h = hasher(algo_id);
+    BUF.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        if buf.len() < BUF_SIZE {
+            buf.resize(BUF_SIZE, 0);
+        }
+        loop {
+            match reader.read(&mut buf[..]) {
+                Ok(0) => break,
+                Ok(n) => h.update(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    })?;
     Ok(h.finish())
 }
 

@@ -206,10 +206,16 @@ impl<'a> Verifier<'a> {
         flags &= !(self.omit | verify::FAILURES);
 
         let mut vfy = 0;
+        // One open serves the digest and the capability xattr of a regular file.
+        let opened = if flags & (verify::FILEDIGEST | verify::CAPS) != 0 {
+            Some(self.root.open_file(f.path))
+        } else {
+            None
+        };
         if flags & verify::FILEDIGEST != 0 {
             match digest::expected_digest(f.digest_algo, f.digest) {
-                Some(want) => match self.root.open_file(f.path) {
-                    Ok(file) => match digest::digest_reader(f.digest_algo, file) {
+                Some(want) => match &opened {
+                    Some(Ok(file)) => match digest::digest_reader(f.digest_algo, file) {
                         Ok(got) => {
                             if got != want {
                                 vfy |= verify::FILEDIGEST;
@@ -217,7 +223,7 @@ impl<'a> Verifier<'a> {
                         }
                         Err(_) => vfy |= verify::READFAIL | verify::FILEDIGEST,
                     },
-                    Err(_) => vfy |= verify::READFAIL | verify::FILEDIGEST,
+                    _ => vfy |= verify::READFAIL | verify::FILEDIGEST,
                 },
                 None => vfy |= verify::FILEDIGEST,
             }
@@ -263,7 +269,10 @@ impl<'a> Verifier<'a> {
             }
         }
         if flags & verify::CAPS != 0 {
-            let xattr = self.root.lgetxattr(f.path, caps::XATTR_NAME).ok().flatten();
+            let xattr = match &opened {
+                Some(Ok(file)) => caps::file_xattr(file),
+                _ => self.root.lgetxattr(f.path, caps::XATTR_NAME).ok().flatten(),
+            };
             if caps::differs(f.caps, xattr.as_deref()) {
                 vfy |= verify::CAPS;
             }
