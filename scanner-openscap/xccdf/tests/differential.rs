@@ -1,5 +1,5 @@
-//! The oscap engine and the XCCDF layer of the native engine against a real `oscap xccdf eval`
-//! of SSG rhel8 `standard` on a fake RHEL 8 root built with rpmbuild + `rpm --root`:
+//! Differential suite against `oscap xccdf eval` of SSG rhel8 on a fake RHEL 8 root built with
+//! rpmbuild + `rpm --root` (one cached oscap run per process):
 //! - the translated ARF (rule results, severities, idents, score) and its selected rules equal
 //!   our own profile resolution and default scoring;
 //! - the native engine fed with oscap's own OVAL definition results (a table evaluator) gives
@@ -7,13 +7,18 @@
 //!   negation and result mapping are then proven independently of any OVAL engine;
 //! - our native ARF is accepted by `oscap xccdf generate report`, and `generate fix` works on
 //!   oscap's ARF.
+//! - the native engine over scanner-openscap's OVAL engine (image collectors through
+//!   rootfs/rpmdb), rule by rule: prints the coverage and every disagreement; fails if a rule we
+//!   claim to evaluate (pass, fail, notapplicable) differs from oscap.
 
 mod common;
 
 use std::collections::BTreeMap;
 
 use openscap_xccdf::native::{evaluate_native, NativeInput};
-use openscap_xccdf::{profile, score, XccdfResult};
+use openscap_xccdf::{
+    profile, score, OvalEvaluator, OvalOutcome, OvalRequest, OvalResult, XccdfResult,
+};
 
 #[test]
 fn oscap_standard_translation_matches_our_resolution_and_score() {
@@ -135,6 +140,18 @@ fn native_xccdf_layer_reproduces_oscap_rule_by_rule() {
     assert!(html.contains("Configure System Cryptography Policy"));
     let reread = openscap_xccdf::arf::read_arf(&arf, openscap_xccdf::Engine::Native).unwrap();
     assert_eq!(reread.results_tsv(), ours.results_tsv());
+    // ... and oscap generates the bash remediation of our failed rules from it.
+    let fix = openscap_xccdf::oscap::generate_fix(
+        std::path::Path::new("oscap"),
+        &arf,
+        &ours.test_result_id,
+    )
+    .unwrap();
+    let fix = String::from_utf8(fix).unwrap();
+    assert!(
+        fix.contains("configure_crypto_policy"),
+        "native ARF fix has no crypto policy remediation"
+    );
     eprintln!(
         "native (oscap OVAL table) == oscap for all {} rules; score {:.6}",
         ours.rules.len(),
@@ -164,4 +181,115 @@ fn fix_script_from_oscap_arf() {
         fix.contains("configure_crypto_policy"),
         "no crypto policy fix"
     );
+}
+
+/// Adapter from scanner-openscap's OVAL engine to the XCCDF crate's evaluator trait. Unknown or
+/// error results while some object kind had no collector become "not evaluated" (XCCDF
+/// notchecked), so gaps in the collectors never turn into verdicts.
+struct ScannerOval;
+
+fn map(r: scanner_openscap::result::OvalResult) -> OvalResult {
+    use scanner_openscap::result::OvalResult as S;
+    match r {
+        S::True => OvalResult::True,
+        S::False => OvalResult::False,
+        S::Unknown => OvalResult::Unknown,
+        S::Error => OvalResult::Error,
+        S::NotEvaluated => OvalResult::NotEvaluated,
+        S::NotApplicable => OvalResult::NotApplicable,
+    }
+}
+
+impl OvalEvaluator for ScannerOval {
+    fn evaluate(
+        &self,
+        root: &rootfs::Rootfs,
+        req: &OvalRequest<'_>,
+    ) -> Result<OvalOutcome, Box<dyn std::error::Error + Send + Sync>> {
+        let doc = scanner_openscap::parse::parse_reader(req.document.as_bytes())?;
+        let probes =
+            scanner_openscap::probes::ImageProbes::new(rootfs::Rootfs::open(root.host_path())?);
+        let mut engine = scanner_openscap::eval::Engine::live(&doc, &probes);
+        for (id, values) in req.external_variables {
+            engine.set_external(id, values.clone());
+        }
+        let mut results = BTreeMap::new();
+        for d in req.definition_ids {
+            let before: usize = engine.unsupported.values().sum();
+            let r = map(engine.definition(d));
+            let gap = engine.unsupported.values().sum::<usize>() > before;
+            let r = match r {
+                OvalResult::Unknown | OvalResult::Error
+                    if gap || !engine.unsupported.is_empty() =>
+                {
+                    OvalResult::NotEvaluated
+                }
+                other => other,
+            };
+            results.insert(d.clone(), r);
+        }
+        if !engine.unsupported.is_empty() {
+            eprintln!(
+                "{}: object kinds without collector: {:?}",
+                req.component_id, engine.unsupported
+            );
+        }
+        Ok(OvalOutcome {
+            results,
+            results_document: None,
+        })
+    }
+}
+
+#[test]
+fn native_with_scanner_oval_engine_vs_oscap_standard() {
+    let Some((root, run)) = common::oscap_standard_run() else {
+        return;
+    };
+    let ds = common::rhel8().unwrap();
+    let rootfs = rootfs::Rootfs::open(root).unwrap();
+    let input = NativeInput {
+        ds,
+        profile: Some(common::STANDARD),
+        datastream_id: None,
+        xccdf_id: None,
+    };
+    let (ours, _) = evaluate_native(&rootfs, &input, &ScannerOval).unwrap();
+    let theirs: BTreeMap<&str, XccdfResult> = run
+        .result
+        .rules
+        .iter()
+        .map(|x| (x.rule_id.as_str(), x.result))
+        .collect();
+    let selected: Vec<_> = ours.selected().collect();
+    let mut claimed = 0;
+    let mut wrong = Vec::new();
+    let mut unevaluated = Vec::new();
+    for x in &selected {
+        let t = theirs.get(x.rule_id.as_str()).copied();
+        let claims = matches!(
+            x.result,
+            XccdfResult::Pass | XccdfResult::Fail | XccdfResult::NotApplicable
+        );
+        if claims {
+            claimed += 1;
+            if t != Some(x.result) {
+                wrong.push(format!("{}: ours {} oscap {:?}", x.rule_id, x.result, t));
+            }
+        } else if t != Some(x.result) {
+            unevaluated.push(format!("{}: ours {} oscap {:?}", x.rule_id, x.result, t));
+        }
+    }
+    eprintln!(
+        "coverage: {claimed} of {} selected rules evaluated natively with oscap's verdict; {} left to oscap:\n  {}",
+        selected.len(),
+        unevaluated.len(),
+        unevaluated.join("\n  ")
+    );
+    assert!(
+        wrong.is_empty(),
+        "native verdicts that differ from oscap:\n{}",
+        wrong.join("\n")
+    );
+    assert!(claimed > 0);
 }
