@@ -292,8 +292,49 @@ fn shared_files_replaced_files_and_states() {
         .unwrap();
     rpm_install(&root, &[net], &["--define", "_netsharedpath /opt/net"]).unwrap();
 
+    // The same file reached through a symlinked directory (/lib -> usr/lib): rpm counts both
+    // owners through the real location, so an mtime change is not reported.
+    fs::create_dir_all(p(&root, "/usr/lib")).unwrap();
+    symlink("usr/lib", p(&root, "/lib")).unwrap();
+    let fp = |name: &str, at: &str| {
+        RpmSpec::new(name, "1.0", "1")
+            .file(SpecFile::file(&format!("{at}/vt-fp.txt"), "fingerprint\n"))
+            .file(SpecFile::file(&format!("{at}/{name}.txt"), "mine\n"))
+            .build(dir.path())
+            .unwrap()
+    };
+    rpm_install(
+        &root,
+        &[fp("vt-fp-a", "/lib/vt-fp"), fp("vt-fp-b", "/usr/lib/vt-fp")],
+        &["--replacefiles"],
+    )
+    .unwrap();
+    // Directories that became symlinks to directories (followed only when the link is owned
+    // by root or by the target's owner).
+    let dirs = RpmSpec::new("vt-dirs", "1.0", "1")
+        .file(SpecFile::dir("/usr/share/vt-sd"))
+        .file(SpecFile::dir("/usr/share/vt-sd2"))
+        .build(dir.path())
+        .unwrap();
+    rpm_install(&root, &[dirs], &[]).unwrap();
+
     let clean = common::assert_same(&root, false);
     assert!(clean.iter().any(|l| l.ends_with("(replaced)")), "{clean:?}");
+
+    sh(&format!(
+        "touch -d '2001-02-03 04:05:06' {} {}",
+        p(&root, "/usr/lib/vt-fp/vt-fp.txt").display(),
+        p(&root, "/usr/lib/vt-fp/vt-fp-a.txt").display()
+    ));
+    for (name, owner) in [("vt-sd", "0"), ("vt-sd2", "1234")] {
+        let d = p(&root, &format!("/usr/share/{name}"));
+        fs::remove_dir(&d).unwrap();
+        let real = p(&root, &format!("/usr/share/{name}-real"));
+        fs::create_dir(&real).unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o700)).unwrap();
+        symlink(format!("{name}-real"), &d).unwrap();
+        sh(&format!("chown -h {owner} {}", d.display()));
+    }
 
     sh(&format!(
         "touch -d '2001-02-03 04:05:06' {} {}",
