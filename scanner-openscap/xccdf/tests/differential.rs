@@ -293,3 +293,106 @@ fn native_with_scanner_oval_engine_vs_oscap_standard() {
     );
     assert!(claimed > 0);
 }
+
+/// A root without the container marker: oscap as the historical scanner ran it (machine rules
+/// evaluated), native against it rule by rule, and oscap with [`ContainerMarker::Overlay`]:
+/// the image stays untouched and the verdicts equal those of a root that has the marker file.
+#[test]
+fn machine_root_native_vs_oscap_and_container_overlay() {
+    let Some((_, container_run)) = common::oscap_standard_run() else {
+        return;
+    };
+    let dir = common::process_dir("machine");
+    let root = common::build_rhel8_root(dir, false);
+    let ds_path = common::ssg("ssg-rhel8-ds.xml").unwrap();
+    let mut opts = openscap_xccdf::ComplianceOptions::new(&ds_path)
+        .profile(common::STANDARD)
+        .engine(openscap_xccdf::Engine::Oscap);
+    let machine = openscap_xccdf::oscap::run_eval(&root, &opts).unwrap();
+    let na = |r: &openscap_xccdf::ComplianceResult| {
+        r.selected()
+            .filter(|x| x.result == XccdfResult::NotApplicable)
+            .count()
+    };
+    assert!(
+        na(&machine.result) < na(&container_run.result),
+        "machine rules must be evaluated without the marker"
+    );
+
+    // Native on the machine root.
+    let ds = common::rhel8().unwrap();
+    let rootfs = rootfs::Rootfs::open(&root).unwrap();
+    let input = NativeInput {
+        ds,
+        profile: Some(common::STANDARD),
+        datastream_id: None,
+        xccdf_id: None,
+    };
+    let (ours, _) = evaluate_native(&rootfs, &input, &ScannerOval).unwrap();
+    let (claimed, wrong, left) = compare(&ours, &machine.result);
+    eprintln!(
+        "machine root coverage: {claimed} of {} selected rules evaluated natively with oscap's verdict; {} left to oscap:\n  {}",
+        ours.selected().count(),
+        left.len(),
+        left.join("\n  ")
+    );
+    assert!(
+        wrong.is_empty(),
+        "native verdicts that differ from oscap:\n{}",
+        wrong.join("\n")
+    );
+
+    // The container marker through an overlay (root only): image untouched, same verdicts as a
+    // root holding the marker file.
+    if !rustix_is_root() {
+        eprintln!("skipping the overlay part: not root");
+        return;
+    }
+    opts.oscap.container_marker = openscap_xccdf::ContainerMarker::Overlay;
+    let overlay = openscap_xccdf::oscap::run_eval(&root, &opts).unwrap();
+    assert!(
+        !root.join("run/.containerenv").exists(),
+        "the image was written to"
+    );
+    assert_eq!(
+        overlay.result.results_tsv(),
+        container_run.result.results_tsv()
+    );
+}
+
+fn rustix_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// (rules with a native verdict, verdicts that differ from oscap, rules left unevaluated).
+fn compare(
+    ours: &openscap_xccdf::ComplianceResult,
+    theirs: &openscap_xccdf::ComplianceResult,
+) -> (usize, Vec<String>, Vec<String>) {
+    let t: BTreeMap<&str, XccdfResult> = theirs
+        .rules
+        .iter()
+        .map(|x| (x.rule_id.as_str(), x.result))
+        .collect();
+    let (mut claimed, mut wrong, mut left) = (0, Vec::new(), Vec::new());
+    for x in ours.selected() {
+        let o = t.get(x.rule_id.as_str()).copied();
+        if matches!(
+            x.result,
+            XccdfResult::Pass | XccdfResult::Fail | XccdfResult::NotApplicable
+        ) {
+            claimed += 1;
+            if o != Some(x.result) {
+                wrong.push(format!("{}: ours {} oscap {:?}", x.rule_id, x.result, o));
+            }
+        } else if o != Some(x.result) {
+            left.push(format!("{}: ours {} oscap {:?}", x.rule_id, x.result, o));
+        }
+    }
+    (claimed, wrong, left)
+}
