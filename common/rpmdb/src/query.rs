@@ -21,11 +21,24 @@ fn push_str(out: &mut Vec<u8>, h: &Header, tag: u32) {
     out.extend_from_slice(h.string_bytes(tag).unwrap_or(NONE));
 }
 
+/// Appends `v` in base `radix` (8 or 10) without going through `fmt`.
+fn push_radix(out: &mut Vec<u8>, mut v: u64, radix: u64) {
+    let mut tmp = [0u8; 24];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (v % radix) as u8;
+        v /= radix;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&tmp[i..]);
+}
+
 fn push_num(out: &mut Vec<u8>, v: Option<u64>) {
     match v {
-        Some(v) => {
-            let _ = write!(out, "{v}");
-        }
+        Some(v) => push_radix(out, v, 10),
         None => out.extend_from_slice(NONE),
     }
 }
@@ -137,9 +150,7 @@ pub fn file_lines(h: &Header, out: &mut Vec<u8>) -> Result<usize, Error> {
         c.push_path(i, out);
         out.push(b'\t');
         match c.modes.as_ref().and_then(|n| n.get(i)) {
-            Some(m) => {
-                let _ = write!(out, "{m:o}");
-            }
+            Some(m) => push_radix(out, m, 8),
             None => out.extend_from_slice(NONE),
         }
         out.push(b'\t');
@@ -186,43 +197,89 @@ pub enum Mode {
     Files,
 }
 
+/// Worker threads for large inputs (header parsing, digest checks and formatting are
+/// independent per header).
+fn workers(items: usize) -> usize {
+    if items < 32 {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(4)
+}
+
+/// Runs `f` over contiguous chunks of `items` on up to [`workers`] threads; results in order.
+fn chunked<T: Send, R: Send>(items: Vec<T>, n: usize, f: impl Fn(Vec<T>) -> R + Sync) -> Vec<R> {
+    if n <= 1 {
+        return vec![f(items)];
+    }
+    let per = items.len().div_ceil(n);
+    let mut chunks = Vec::with_capacity(n);
+    let mut it = items.into_iter();
+    loop {
+        let c: Vec<T> = it.by_ref().take(per).collect();
+        if c.is_empty() {
+            break;
+        }
+        chunks.push(c);
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| {
+                let f = &f;
+                s.spawn(move || f(c))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+/// Parses one named blob; `Err(warning)` when rpm would skip it (corrupt, BAD digest).
+fn load_one(name: String, blob: Vec<u8>) -> Result<(String, Header), String> {
+    let h = Header::from_vec(blob).map_err(|e| format!("skipping {name}: {e}"))?;
+    if let crate::digest::DigestCheck::Bad(which) = crate::digest::check(&h) {
+        let what: Vec<String> = which
+            .iter()
+            .map(|w| format!("Header {w} digest: BAD"))
+            .collect();
+        return Err(format!("skipping {name}: {}", what.join(", ")));
+    }
+    Ok((name, h))
+}
+
 /// Parses named header blobs and drops those rpm would skip (corrupt, BAD digest), with a
-/// message naming the blob pushed to `warnings`.
+/// message naming the blob pushed to `warnings`. Order is preserved.
 pub fn load_headers(
     blobs: impl IntoIterator<Item = (String, Vec<u8>)>,
     warnings: &mut Vec<String>,
 ) -> Vec<(String, Header)> {
+    let blobs: Vec<_> = blobs.into_iter().collect();
+    let n = workers(blobs.len());
+    let results = chunked(blobs, n, |chunk| {
+        chunk
+            .into_iter()
+            .map(|(name, blob)| load_one(name, blob))
+            .collect::<Vec<_>>()
+    });
     let mut out = Vec::new();
-    for (name, blob) in blobs {
-        let h = match Header::from_vec(blob) {
-            Ok(h) => h,
-            Err(e) => {
-                warnings.push(format!("skipping {name}: {e}"));
-                continue;
-            }
-        };
-        if let crate::digest::DigestCheck::Bad(which) = crate::digest::check(&h) {
-            let what: Vec<String> = which
-                .iter()
-                .map(|w| format!("Header {w} digest: BAD"))
-                .collect();
-            warnings.push(format!("skipping {name}: {}", what.join(", ")));
-            continue;
+    for r in results.into_iter().flatten() {
+        match r {
+            Ok(h) => out.push(h),
+            Err(w) => warnings.push(w),
         }
-        out.push((name, h));
     }
     out
 }
 
-/// Renders headers like `rpm -qa --qf ... | LC_ALL=C sort` (with the header line for
-/// `Info`/`Files`). A header whose file list is inconsistent contributes no file lines and a
-/// warning (rpm refuses to format it too).
-pub fn render_headers(
-    headers: &[(String, Header)],
-    mode: Mode,
-    warnings: &mut Vec<String>,
-) -> Vec<u8> {
+/// Formats one chunk of headers into a buffer of lines.
+fn format_chunk(headers: &[(String, Header)], mode: Mode) -> (Vec<u8>, Vec<String>) {
     let mut buf = Vec::with_capacity(1 << 16);
+    let mut warnings = Vec::new();
     for (name, h) in headers {
         match mode {
             Mode::Files => {
@@ -242,21 +299,58 @@ pub fn render_headers(
             }
         }
     }
-    let mut lines: Vec<&[u8]> = buf.split_inclusive(|&b| b == b'\n').collect();
+    (buf, warnings)
+}
+
+/// Writes headers like `rpm -qa --qf ... | LC_ALL=C sort` prints them (with the header line
+/// for `Info`/`Files`) to `w`. A header whose file list is inconsistent contributes no file
+/// lines and a warning (rpm refuses to format it too).
+pub fn write_headers(
+    headers: &[(String, Header)],
+    mode: Mode,
+    warnings: &mut Vec<String>,
+    w: &mut impl Write,
+) -> std::io::Result<()> {
+    let n = workers(headers.len());
+    let per = headers.len().div_ceil(n).max(1);
+    let refs: Vec<&[(String, Header)]> = headers.chunks(per).collect();
+    let parts = chunked(refs, n, |chunks| {
+        chunks
+            .into_iter()
+            .map(|c| format_chunk(c, mode))
+            .collect::<Vec<_>>()
+    });
+    let parts: Vec<(Vec<u8>, Vec<String>)> = parts.into_iter().flatten().collect();
+    let mut lines: Vec<&[u8]> = Vec::new();
+    for (buf, warn) in &parts {
+        warnings.extend(warn.iter().cloned());
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', buf) {
+            lines.push(&buf[start..=end]);
+            start = end + 1;
+        }
+    }
     lines.sort_unstable();
-    let head = match mode {
-        Mode::Packages => "",
-        Mode::Info => INFO_HEADER,
-        Mode::Files => FILES_HEADER,
-    };
-    let mut out = Vec::with_capacity(buf.len() + head.len() + 1);
-    if !head.is_empty() {
-        out.extend_from_slice(head.as_bytes());
-        out.push(b'\n');
+    match mode {
+        Mode::Packages => {}
+        Mode::Info => writeln!(w, "{INFO_HEADER}")?,
+        Mode::Files => writeln!(w, "{FILES_HEADER}")?,
     }
     for l in lines {
-        out.extend_from_slice(l);
+        w.write_all(l)?;
     }
+    Ok(())
+}
+
+/// [`write_headers`] into a byte vector.
+pub fn render_headers(
+    headers: &[(String, Header)],
+    mode: Mode,
+    warnings: &mut Vec<String>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = write_headers(headers, mode, warnings, &mut out);
     out
 }
 

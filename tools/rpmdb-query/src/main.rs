@@ -127,11 +127,11 @@ fn main() -> Result<()> {
         query::Mode::Packages
     };
     let mut warnings = Vec::new();
-    let out = query::render(blobs, mode, &mut warnings);
+    let headers = query::load_headers(blobs, &mut warnings);
     let stdout = std::io::stdout();
-    let mut lock = stdout.lock();
-    lock.write_all(&out)
-        .and_then(|_| lock.flush())
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    query::write_headers(&headers, mode, &mut warnings, &mut out)
+        .and_then(|_| out.flush())
         .context("writing to stdout")?;
     for w in warnings {
         eprintln!("warning: {w}");
