@@ -32,6 +32,7 @@
 pub mod arf;
 pub mod atomic;
 pub mod benchmark;
+pub mod content;
 pub mod cpe;
 pub mod datastream;
 mod error;
@@ -39,6 +40,7 @@ pub mod html;
 pub mod model;
 pub mod native;
 pub mod oscap;
+pub mod outputs;
 pub mod profile;
 pub mod result;
 pub mod score;

@@ -79,3 +79,68 @@ fn html_report_and_tsv() {
     assert!(lines.contains(&"xccdf_org.ssgproject.content_rule_configure_crypto_policy\tfail"));
     assert_eq!(r.counts()[&XccdfResult::Fail], 4);
 }
+
+#[test]
+fn per_target_files() {
+    let Some(arf_bytes) = fixture_arf("rhel8-standard-container-arf.xml.gz") else {
+        return;
+    };
+    if !testkit::require_tool("oscap") {
+        return;
+    }
+    let result = arf::read_arf(&arf_bytes, Engine::Oscap).unwrap();
+    let eval = openscap_xccdf::Evaluation {
+        result,
+        arf: Some(arf_bytes),
+    };
+    let opts = openscap_xccdf::outputs::OutputOptions {
+        report: true,
+        fix_bash: true,
+        ..Default::default()
+    };
+    let files = openscap_xccdf::outputs::files(
+        &eval,
+        "/scanin/x",
+        "2026-01-01T00:00:00",
+        "2026-01-01T00:00:01",
+        &opts,
+    )
+    .unwrap();
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["json", "results.tsv", "arf.xml", "report.html", "fix.sh"]
+    );
+    let json: serde_json::Value = serde_json::from_slice(&files[0].1).unwrap();
+    assert_eq!(json["Successful"], "true");
+    assert_eq!(json["Vulnerabilities"].as_array().unwrap().len(), 5); // 4 fail + 1 notchecked
+    let fix = String::from_utf8_lossy(&files[4].1);
+    assert!(fix.contains("configure_crypto_policy"));
+}
+
+#[test]
+fn datastream_picked_from_os_release() {
+    let Some(_) = common::ssg("ssg-rhel8-ds.xml") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+    std::fs::write(
+        dir.path().join("etc/os-release"),
+        "ID=\"rhel\"\nVERSION_ID=\"8.6\"\n",
+    )
+    .unwrap();
+    let root = rootfs::Rootfs::open(dir.path()).unwrap();
+    let content = std::path::Path::new(common::SSG_DIR);
+    assert_eq!(
+        openscap_xccdf::content::pick_datastream(&root, content).unwrap(),
+        content.join("ssg-rhel8-ds.xml")
+    );
+    std::fs::write(
+        dir.path().join("etc/os-release"),
+        "ID=debian\nVERSION_ID=\"12\"\n",
+    )
+    .unwrap();
+    let err = openscap_xccdf::content::pick_datastream(&root, content).unwrap_err();
+    assert!(err.to_string().contains("debian 12"), "{err}");
+}
