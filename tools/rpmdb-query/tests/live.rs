@@ -42,13 +42,34 @@ fn ours(args: &[&str]) -> Vec<u8> {
 }
 
 fn assert_same(what: &str, rpm: &[u8], ours: &[u8]) {
-    if rpm != ours {
-        panic!(
-            "{what}: differs from rpm\n--- rpm\n{}\n--- rpmdb-query\n{}",
-            String::from_utf8_lossy(rpm),
-            String::from_utf8_lossy(ours)
-        );
+    if rpm == ours {
+        return;
     }
+    let (r, o): (Vec<&[u8]>, Vec<&[u8]>) = (
+        rpm.split(|&b| b == b'\n').collect(),
+        ours.split(|&b| b == b'\n').collect(),
+    );
+    let first = r
+        .iter()
+        .zip(&o)
+        .position(|(a, b)| a != b)
+        .unwrap_or(r.len().min(o.len()));
+    let show = |v: &[&[u8]]| {
+        v.iter()
+            .skip(first)
+            .take(5)
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    panic!(
+        "{what}: differs from rpm at line {} (rpm {} lines, ours {})\n--- rpm\n{}\n--- rpmdb-query\n{}",
+        first + 1,
+        r.len(),
+        o.len(),
+        show(&r),
+        show(&o)
+    );
 }
 
 fn build_packages(dir: &Path) -> (Vec<PathBuf>, PathBuf) {
@@ -62,7 +83,18 @@ fn build_packages(dir: &Path) -> (Vec<PathBuf>, PathBuf) {
         .file(SpecFile::file("/usr/bin/alpha", "#!/bin/sh\necho alpha\n").mode(0o755))
         .file(SpecFile::symlink("/usr/bin/alpha-link", "alpha"))
         .file(SpecFile::file("/var/lib/alpha.db", "").directive("%ghost"))
-        .file(SpecFile::device("/dev/alphanull", 'c', 1, 3));
+        .file(SpecFile::device("/dev/alphanull", 'c', 1, 3))
+        .file(
+            SpecFile::file("/usr/bin/alpha-ping", "#!/bin/sh\n")
+                .mode(0o755)
+                .directive("%caps(cap_net_raw=ep)"),
+        )
+        .file(SpecFile::file("/etc/alpha/b.conf", "b\n").directive("%config(missingok)"))
+        .file(
+            SpecFile::file("/var/log/alpha.log", "log\n")
+                .owner("nobody", "nogroup")
+                .directive("%verify(not md5 size mtime)"),
+        );
     let beta = RpmSpec::new("beta", "0.9~rc1", "1")
         .arch("x86_64")
         .define("_binary_filedigest_algorithm", "10")
@@ -147,4 +179,36 @@ fn unreadable_database_is_an_error_naming_it() {
         err.contains("Packages"),
         "error should name the file: {err}"
     );
+}
+
+fn gunzip(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let raw = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&raw[..])
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+/// `--blobs` on a directory with one blob file and on a .tar.zst of blobs gives what rpm
+/// printed for the same headers.
+#[test]
+fn blobs_mode_matches_rpm_expectations() {
+    let local = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../common/rpmdb/tests/fixtures/header-blobs/claircore-package-header");
+    let mut dirs = vec![(local.clone(), local.to_str().unwrap().to_string())];
+    if let Some(shared) = testkit::shared_fixtures() {
+        let d = shared.join("rpmdb/header-blobs/fossa-centos7-plain");
+        let tar = d.join("bins.tar.zst").to_str().unwrap().to_string();
+        dirs.push((d, tar));
+    }
+    for (dir, arg) in dirs {
+        let want = std::fs::read(dir.join("expected-packages.tsv")).unwrap();
+        assert_same("blobs packages", &want, &ours(&["--blobs", &arg]));
+        let want = std::fs::read(dir.join("expected-info.tsv")).unwrap();
+        assert_same("blobs info", &want, &ours(&["--blobs", &arg, "--info"]));
+        let want = gunzip(&dir.join("expected-files.tsv.gz"));
+        assert_same("blobs files", &want, &ours(&["--blobs", &arg, "--files"]));
+    }
 }
