@@ -142,6 +142,13 @@ impl Package {
         self.epoch.unwrap_or(0)
     }
 
+    /// The "Signature" value of `rpm -qi` for this package: the summary of the first signature
+    /// tag present, "(not an OpenPGP signature)" when it does not parse, "(none)" without one
+    /// (dates in UTC).
+    pub fn signature_text(&self) -> String {
+        crate::signature::signature_text(&self.header)
+    }
+
     /// The package's files, in header order.
     pub fn files(&self) -> Result<Vec<FileEntry>, Error> {
         files::files(&self.header)

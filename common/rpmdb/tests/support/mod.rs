@@ -147,7 +147,13 @@ pub fn typed_info_line(p: &Package) -> String {
         size,
         none(p.sourcerpm.as_ref()),
         none(p.license.as_ref()),
-        none(p.signature.as_ref().map(|s| s.summary())),
+        {
+            let text = p.signature_text();
+            if let Some(sig) = &p.signature {
+                assert_eq!(text, sig.summary());
+            }
+            text
+        },
     ]
     .join("\t")
 }
