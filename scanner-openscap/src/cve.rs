@@ -151,9 +151,13 @@ pub fn scan(root_path: &Path, cfg: &CveConfig, cache: &FeedCache) -> anyhow::Res
             }
         }
     };
+    let timing = std::env::var_os("SCANNER_OPENSCAP_TIMING").is_some();
+    let t0 = std::time::Instant::now();
     let doc = cache.get(&feed_path)?;
+    let t_parse = t0.elapsed();
     let mut engine = Engine::live(&doc, &probes);
     let results = engine.evaluate_all();
+    let t_eval = t0.elapsed();
 
     let mut result = ScanResult::success();
     result.scan_type = Some("CVE".into());
@@ -205,9 +209,17 @@ pub fn scan(root_path: &Path, cfg: &CveConfig, cache: &FeedCache) -> anyhow::Res
         );
     }
     result.custom = Some(Value::Object(custom));
-    let defs_xml = results_xml::copy_definitions(&feed_path)
+    let defs_xml = results_xml::copy_definitions(&feed_path, doc.source_span)
         .with_context(|| format!("copying definitions of {}", feed_path.display()))?;
     let xml = results_xml::render(&mut engine, &reported, &defs_xml, &info, &now_utc());
+    if timing {
+        eprintln!(
+            "timing: parse {:?}, evaluate {:?}, results document {:?}",
+            t_parse,
+            t_eval - t_parse,
+            t0.elapsed() - t_eval
+        );
+    }
     result.extra_files = vec![
         ("cve.xml".into(), xml),
         ("results.tsv".into(), results_tsv(&results)),

@@ -3,7 +3,7 @@
 //! (check_existence, check, state_operator, entity checks) and definitions (criteria,
 //! negate, extend_definition) with OpenSCAP's result algebra, caching every step.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{FastMap, FastSet};
 
 use crate::compare::{compare, RegexCache};
 use crate::model::*;
@@ -113,16 +113,16 @@ pub struct Engine<'d> {
     doc: &'d Document,
     source: Source<'d>,
     pub store: ItemStore,
-    pub collected: HashMap<String, Collected>,
-    vars: HashMap<String, VarValue>,
-    tests: HashMap<String, TestOutcome>,
-    defs: HashMap<String, OvalResult>,
-    in_progress: HashSet<String>,
-    vars_in_progress: HashSet<String>,
+    pub collected: FastMap<String, Collected>,
+    vars: FastMap<String, VarValue>,
+    tests: FastMap<String, TestOutcome>,
+    defs: FastMap<String, OvalResult>,
+    in_progress: FastSet<String>,
+    vars_in_progress: FastSet<String>,
     re: RegexCache,
-    external: HashMap<String, Vec<String>>,
+    external: FastMap<String, Vec<String>>,
     /// Object kinds that no collector supports, with how many objects of each were asked for.
-    pub unsupported: HashMap<String, usize>,
+    pub unsupported: FastMap<String, usize>,
 }
 
 impl<'d> Engine<'d> {
@@ -144,15 +144,15 @@ impl<'d> Engine<'d> {
             doc,
             source,
             store: ItemStore::default(),
-            collected: HashMap::new(),
-            vars: HashMap::new(),
-            tests: HashMap::new(),
-            defs: HashMap::new(),
-            in_progress: HashSet::new(),
-            vars_in_progress: HashSet::new(),
+            collected: FastMap::default(),
+            vars: FastMap::default(),
+            tests: FastMap::default(),
+            defs: FastMap::default(),
+            in_progress: FastSet::default(),
+            vars_in_progress: FastSet::default(),
             re: RegexCache::default(),
-            external: HashMap::new(),
-            unsupported: HashMap::new(),
+            external: FastMap::default(),
+            unsupported: FastMap::default(),
         }
     }
 
@@ -167,7 +167,7 @@ impl<'d> Engine<'d> {
     }
 
     /// Every test evaluated so far.
-    pub fn evaluated_tests(&self) -> &HashMap<String, TestOutcome> {
+    pub fn evaluated_tests(&self) -> &FastMap<String, TestOutcome> {
         &self.tests
     }
 
@@ -218,13 +218,21 @@ impl<'d> Engine<'d> {
             }
             Criteria::Criterion {
                 test_ref, negate, ..
-            } => self.test(test_ref).result.negate(*negate),
+            } => self.test_result(test_ref).negate(*negate),
             Criteria::Extend {
                 definition_ref,
                 negate,
                 ..
             } => self.definition(definition_ref).negate(*negate),
         }
+    }
+
+    /// The result of one test (evaluated once).
+    pub fn test_result(&mut self, id: &str) -> OvalResult {
+        if let Some(t) = self.tests.get(id) {
+            return t.result;
+        }
+        self.test(id).result
     }
 
     /// The outcome of one test.
@@ -445,7 +453,14 @@ impl<'d> Engine<'d> {
                     Some(v) => {
                         let vv = self.variable(v);
                         match vv.flag {
-                            Flag::Complete | Flag::Incomplete => vv.values,
+                            Flag::Complete | Flag::Incomplete if !vv.values.is_empty() => vv.values,
+                            // As oscap: an object whose variable has no value matches nothing.
+                            Flag::Complete | Flag::Incomplete | Flag::DoesNotExist => {
+                                return Collected::flagged(
+                                    Flag::DoesNotExist,
+                                    format!("Referenced variable has no values ({v})."),
+                                )
+                            }
                             f => {
                                 return Collected::flagged(
                                     Flag::Error,

@@ -7,6 +7,7 @@ pub mod cve;
 pub mod eval;
 pub mod feed;
 pub mod functions;
+pub mod hash;
 pub mod model;
 pub mod parse;
 pub mod probes;

@@ -1,7 +1,7 @@
 //! The in-memory model of an OVAL 5.x definitions document: definitions and their criteria,
 //! tests, objects, states and variables, with the enumerations of the OVAL common schema.
 
-use std::collections::HashMap;
+use crate::hash::FastMap;
 
 /// OVAL datatypes (oval-common-5 SimpleDatatypeEnumeration, plus record).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,15 +352,17 @@ pub struct Variable {
 /// A whole definitions document.
 #[derive(Debug, Default)]
 pub struct Document {
+    /// Byte range of the `oval_definitions` element in the (decompressed) source.
+    pub source_span: Option<(u64, u64)>,
     pub schema_version: Option<String>,
     pub timestamp: Option<String>,
     pub product_name: Option<String>,
     pub definitions: Vec<Definition>,
-    pub definition_index: HashMap<String, usize>,
-    pub tests: HashMap<String, Test>,
-    pub objects: HashMap<String, Object>,
-    pub states: HashMap<String, State>,
-    pub variables: HashMap<String, Variable>,
+    pub definition_index: FastMap<String, usize>,
+    pub tests: FastMap<String, Test>,
+    pub objects: FastMap<String, Object>,
+    pub states: FastMap<String, State>,
+    pub variables: FastMap<String, Variable>,
 }
 
 impl Document {

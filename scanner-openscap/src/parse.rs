@@ -17,7 +17,7 @@ pub fn parse_reader<R: BufRead>(input: R) -> Result<Document, XmlError> {
     let mut doc = Document::default();
     let mut root_ok = None;
     // The definitions are the root element, or the child of an OVAL results document.
-    xml::stream(
+    let span = xml::stream(
         input,
         |path| {
             if path.len() == 1 {
@@ -51,6 +51,7 @@ pub fn parse_reader<R: BufRead>(input: R) -> Result<Document, XmlError> {
             add_node(&mut doc, path, node)
         },
     )?;
+    doc.source_span = span;
     match root_ok {
         Some(true) => Ok(doc),
         _ => Err(XmlError::Invalid(
@@ -67,7 +68,7 @@ fn invalid(what: &str, node: &Node, attr: &str, v: &str) -> XmlError {
     ))
 }
 
-fn add_node(doc: &mut Document, path: &[String], node: Node) -> Result<(), XmlError> {
+fn add_node(doc: &mut Document, path: &[String], mut node: Node) -> Result<(), XmlError> {
     if path.len() == 1 {
         for c in &node.children {
             match c.name.as_str() {
@@ -81,25 +82,25 @@ fn add_node(doc: &mut Document, path: &[String], node: Node) -> Result<(), XmlEr
     }
     match path[1].as_str() {
         "definitions" => {
-            let d = parse_definition(&node)?;
+            let d = parse_definition(&mut node)?;
             doc.definition_index
                 .insert(d.id.clone(), doc.definitions.len());
             doc.definitions.push(d);
         }
         "tests" => {
-            let t = parse_test(&node)?;
+            let t = parse_test(&mut node)?;
             doc.tests.insert(t.id.clone(), t);
         }
         "objects" => {
-            let o = parse_object(&node)?;
+            let o = parse_object(&mut node)?;
             doc.objects.insert(o.id.clone(), o);
         }
         "states" => {
-            let s = parse_state(&node)?;
+            let s = parse_state(&mut node)?;
             doc.states.insert(s.id.clone(), s);
         }
         "variables" => {
-            let v = parse_variable(&node)?;
+            let v = parse_variable(&mut node)?;
             doc.variables.insert(v.id.clone(), v);
         }
         _ => {}
@@ -117,7 +118,7 @@ fn bool_attr(node: &Node, name: &str) -> Option<bool> {
     node.attr(name).map(|v| v == "true" || v == "1")
 }
 
-fn parse_definition(node: &Node) -> Result<Definition, XmlError> {
+fn parse_definition(node: &mut Node) -> Result<Definition, XmlError> {
     let mut d = Definition {
         id: id_of(node)?,
         version: node.attr("version").unwrap_or("0").to_string(),
@@ -128,19 +129,19 @@ fn parse_definition(node: &Node) -> Result<Definition, XmlError> {
         references: Vec::new(),
         criteria: None,
     };
-    if let Some(md) = node.child("metadata") {
-        for c in &md.children {
+    if let Some(md) = node.children.iter_mut().find(|c| c.name == "metadata") {
+        for c in &mut md.children {
             match c.name.as_str() {
-                "title" => d.title = Some(c.text.clone()),
-                "description" => d.description = Some(c.text.clone()),
+                "title" => d.title = Some(std::mem::take(&mut c.text)),
+                "description" => d.description = Some(std::mem::take(&mut c.text)),
                 "reference" => d.references.push(Reference {
                     source: c.attr("source").unwrap_or("").to_string(),
                     ref_id: c.attr("ref_id").unwrap_or("").to_string(),
                     ref_url: c.attr("ref_url").unwrap_or("").to_string(),
                 }),
                 "advisory" => {
-                    if let Some(s) = c.child("severity") {
-                        d.severity = Some(s.text.clone());
+                    if let Some(s) = c.children.iter_mut().find(|x| x.name == "severity") {
+                        d.severity = Some(std::mem::take(&mut s.text));
                     }
                 }
                 _ => {}
@@ -205,7 +206,7 @@ fn kind_of(node: &Node, suffix: &str) -> String {
         .to_string()
 }
 
-fn parse_test(node: &Node) -> Result<Test, XmlError> {
+fn parse_test(node: &mut Node) -> Result<Test, XmlError> {
     let check = node.attr("check").unwrap_or("all");
     let ce = node
         .attr("check_existence")
@@ -240,7 +241,7 @@ fn parse_test(node: &Node) -> Result<Test, XmlError> {
 }
 
 /// Parses one object/state entity element.
-pub fn parse_entity(node: &Node) -> Result<Entity, XmlError> {
+pub fn parse_entity(node: &mut Node) -> Result<Entity, XmlError> {
     let dt = node.attr("datatype").unwrap_or("string");
     let op = node.attr("operation").unwrap_or("equals");
     let vc = node.attr("var_check").unwrap_or("all");
@@ -248,26 +249,34 @@ pub fn parse_entity(node: &Node) -> Result<Entity, XmlError> {
     let ce = node
         .attr("check_existence")
         .unwrap_or("at_least_one_exists");
+    let datatype = Datatype::parse(dt).ok_or_else(|| invalid("entity", node, "datatype", dt))?;
+    let operation = Operation::parse(op).ok_or_else(|| invalid("entity", node, "operation", op))?;
+    let var_check = Check::parse(vc).ok_or_else(|| invalid("entity", node, "var_check", vc))?;
+    let entity_check =
+        Check::parse(ec).ok_or_else(|| invalid("entity", node, "entity_check", ec))?;
+    let check_existence =
+        Existence::parse(ce).ok_or_else(|| invalid("entity", node, "check_existence", ce))?;
+    let var_ref = node.attr("var_ref").map(str::to_string);
+    let nil = node.attr("nil") == Some("true");
     let mut fields = Vec::new();
-    for c in &node.children {
+    for c in &mut node.children {
         if c.name == "field" {
+            let fname = c.attr("name").unwrap_or("").to_string();
             let mut f = parse_entity(c)?;
-            f.name = c.attr("name").unwrap_or("").to_string();
+            f.name = fname;
             fields.push(f);
         }
     }
     Ok(Entity {
-        name: node.name.clone(),
-        value: node.text.clone(),
-        datatype: Datatype::parse(dt).ok_or_else(|| invalid("entity", node, "datatype", dt))?,
-        operation: Operation::parse(op).ok_or_else(|| invalid("entity", node, "operation", op))?,
-        var_ref: node.attr("var_ref").map(str::to_string),
-        var_check: Check::parse(vc).ok_or_else(|| invalid("entity", node, "var_check", vc))?,
-        entity_check: Check::parse(ec)
-            .ok_or_else(|| invalid("entity", node, "entity_check", ec))?,
-        check_existence: Existence::parse(ce)
-            .ok_or_else(|| invalid("entity", node, "check_existence", ce))?,
-        nil: node.attr("nil") == Some("true"),
+        name: std::mem::take(&mut node.name),
+        value: std::mem::take(&mut node.text),
+        datatype,
+        operation,
+        var_ref,
+        var_check,
+        entity_check,
+        check_existence,
+        nil,
         fields,
     })
 }
@@ -304,7 +313,7 @@ fn parse_set(node: &Node) -> Result<ObjectSet, XmlError> {
     Ok(s)
 }
 
-fn parse_object(node: &Node) -> Result<Object, XmlError> {
+fn parse_object(node: &mut Node) -> Result<Object, XmlError> {
     let mut o = Object {
         id: id_of(node)?,
         version: node.attr("version").unwrap_or("0").to_string(),
@@ -315,11 +324,11 @@ fn parse_object(node: &Node) -> Result<Object, XmlError> {
         set: None,
         filters: Vec::new(),
     };
-    for c in &node.children {
+    for c in &mut node.children {
         match c.name.as_str() {
             "set" => o.set = Some(parse_set(c)?),
             "filter" => o.filters.push(parse_filter(c)),
-            "behaviors" => o.behaviors = c.attrs.clone(),
+            "behaviors" => o.behaviors = std::mem::take(&mut c.attrs),
             "notes" | "signature" => {}
             _ => o.entities.push(parse_entity(c)?),
         }
@@ -327,7 +336,7 @@ fn parse_object(node: &Node) -> Result<Object, XmlError> {
     Ok(o)
 }
 
-fn parse_state(node: &Node) -> Result<State, XmlError> {
+fn parse_state(node: &mut Node) -> Result<State, XmlError> {
     let op = node.attr("operator").unwrap_or("AND");
     let mut s = State {
         id: id_of(node)?,
@@ -337,7 +346,7 @@ fn parse_state(node: &Node) -> Result<State, XmlError> {
         operator: Operator::parse(op).ok_or_else(|| invalid("state", node, "operator", op))?,
         entities: Vec::new(),
     };
-    for c in &node.children {
+    for c in &mut node.children {
         if !matches!(c.name.as_str(), "notes" | "signature") {
             s.entities.push(parse_entity(c)?);
         }
@@ -366,7 +375,7 @@ fn parse_component(node: &Node) -> Result<Component, XmlError> {
     })
 }
 
-fn parse_variable(node: &Node) -> Result<Variable, XmlError> {
+fn parse_variable(node: &mut Node) -> Result<Variable, XmlError> {
     let dt = node.attr("datatype").unwrap_or("string");
     let datatype = Datatype::parse(dt).ok_or_else(|| invalid("variable", node, "datatype", dt))?;
     let kind = match node.name.as_str() {

@@ -4,7 +4,7 @@
 //! items), in the shape `oscap oval eval --results` writes so OpenSCAP's tools can read it.
 
 use std::fmt::Write as _;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use quick_xml::events::Event;
@@ -12,7 +12,7 @@ use quick_xml::{Reader, Writer};
 
 use crate::eval::Engine;
 use crate::model::{Criteria, Datatype};
-use crate::result::OvalResult;
+use crate::result::{Counts, OvalResult};
 use crate::xml::{open_maybe_bz2, XmlError};
 
 const NS_RES: &str = "http://oval.mitre.org/XMLSchema/oval-results-5";
@@ -26,25 +26,56 @@ pub struct SystemInfo {
     pub os_version: String,
 }
 
-/// Escapes text and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            c => o.push(c),
+/// Text or an attribute value, escaped when displayed.
+pub struct Esc<'a>(&'a str);
+
+impl std::fmt::Display for Esc<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0;
+        let mut last = 0;
+        for (i, b) in s.bytes().enumerate() {
+            let rep = match b {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                b'\'' => "&apos;",
+                _ => continue,
+            };
+            f.write_str(&s[last..i])?;
+            f.write_str(rep)?;
+            last = i + 1;
         }
+        f.write_str(&s[last..])
     }
-    o
 }
 
-/// Copies the `oval_definitions` element of a definitions (or results) document verbatim.
-pub fn copy_definitions(source: &Path) -> Result<Vec<u8>, XmlError> {
-    copy_definitions_from(open_maybe_bz2(source)?)
+/// Escapes text and attribute values.
+pub fn esc(s: &str) -> Esc<'_> {
+    Esc(s)
+}
+
+/// Copies the `oval_definitions` element of a definitions (or results) document verbatim:
+/// the bytes of `span` when the parser recorded it, else by re-reading the document.
+pub fn copy_definitions(source: &Path, span: Option<(u64, u64)>) -> Result<Vec<u8>, XmlError> {
+    let Some((start, end)) = span else {
+        return copy_definitions_from(open_maybe_bz2(source)?);
+    };
+    let io = |e: std::io::Error| XmlError::Open {
+        path: source.display().to_string(),
+        source: e,
+    };
+    let mut input = open_maybe_bz2(source)?;
+    std::io::copy(&mut (&mut input).take(start), &mut std::io::sink()).map_err(io)?;
+    let mut out = Vec::with_capacity((end - start) as usize);
+    (&mut input)
+        .take(end - start)
+        .read_to_end(&mut out)
+        .map_err(io)?;
+    if out.len() as u64 != end - start {
+        return Err(XmlError::Invalid("feed changed while being read".into()));
+    }
+    Ok(out)
 }
 
 fn copy_definitions_from<R: BufRead>(input: R) -> Result<Vec<u8>, XmlError> {
@@ -93,7 +124,9 @@ fn sys_prefix(family: &str) -> &'static str {
     }
 }
 
-fn criteria_xml(e: &mut Engine<'_>, c: &Criteria, out: &mut String, indent: usize) {
+/// Renders a criteria node and returns its result (children first, so each node is evaluated
+/// once: criteria results are folded from the rendered children).
+fn criteria_xml(e: &mut Engine<'_>, c: &Criteria, out: &mut String, indent: usize) -> OvalResult {
     let pad = " ".repeat(indent);
     let neg = |n: bool| if n { " negate=\"true\"" } else { "" };
     let ac = |a: &Option<bool>| match a {
@@ -107,7 +140,12 @@ fn criteria_xml(e: &mut Engine<'_>, c: &Criteria, out: &mut String, indent: usiz
             applicability_check,
             children,
         } => {
-            let r = e.criteria(c);
+            let mut inner = String::new();
+            let mut counts = Counts::default();
+            for ch in children {
+                counts.add(criteria_xml(e, ch, &mut inner, indent + 2));
+            }
+            let r = counts.by_operator(*operator).negate(*negate);
             let _ = writeln!(
                 out,
                 "{pad}<criteria operator=\"{}\"{}{} result=\"{}\">",
@@ -116,53 +154,54 @@ fn criteria_xml(e: &mut Engine<'_>, c: &Criteria, out: &mut String, indent: usiz
                 ac(applicability_check),
                 r.as_str()
             );
-            for ch in children {
-                criteria_xml(e, ch, out, indent + 2);
-            }
+            out.push_str(&inner);
             let _ = writeln!(out, "{pad}</criteria>");
+            r
         }
         Criteria::Criterion {
             test_ref,
             negate,
             applicability_check,
         } => {
-            let r = e.criteria(c);
-            let version = e
-                .document()
+            let r = e.test_result(test_ref).negate(*negate);
+            let doc = e.document();
+            let version = doc
                 .tests
                 .get(test_ref)
-                .map(|t| t.version.clone())
-                .unwrap_or_else(|| "0".into());
+                .map(|t| t.version.as_str())
+                .unwrap_or("0");
             let _ = writeln!(
                 out,
                 "{pad}<criterion test_ref=\"{}\" version=\"{}\"{}{} result=\"{}\"/>",
                 esc(test_ref),
-                esc(&version),
+                esc(version),
                 neg(*negate),
                 ac(applicability_check),
                 r.as_str()
             );
+            r
         }
         Criteria::Extend {
             definition_ref,
             negate,
             applicability_check,
         } => {
-            let r = e.criteria(c);
-            let version = e
-                .document()
+            let r = e.definition(definition_ref).negate(*negate);
+            let doc = e.document();
+            let version = doc
                 .definition(definition_ref)
-                .map(|d| d.version.clone())
-                .unwrap_or_else(|| "0".into());
+                .map(|d| d.version.as_str())
+                .unwrap_or("0");
             let _ = writeln!(
                 out,
                 "{pad}<extend_definition definition_ref=\"{}\" version=\"{}\"{}{} result=\"{}\"/>",
                 esc(definition_ref),
-                esc(&version),
+                esc(version),
                 neg(*negate),
                 ac(applicability_check),
                 r.as_str()
             );
+            r
         }
     }
 }
@@ -216,7 +255,7 @@ pub fn render(
             esc(&d.version)
         );
         if let Some(c) = &d.criteria {
-            criteria_xml(e, c, &mut out, 10);
+            let _ = criteria_xml(e, c, &mut out, 10);
         }
         out.push_str("        </definition>\n");
     }

@@ -3,6 +3,8 @@
 //! `oscap oval collect` writes) so the engine can be run without probing anything.
 
 use std::collections::HashMap;
+
+use crate::hash::FastMap;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -170,7 +172,7 @@ pub struct ItemStore {
     pub items: Vec<Item>,
     /// The document's id of each item (syschar input), or none for probed items.
     pub ids: Vec<Option<String>>,
-    index: HashMap<Item, usize>,
+    index: FastMap<Item, usize>,
 }
 
 impl ItemStore {
@@ -191,7 +193,7 @@ impl ItemStore {
 #[derive(Debug, Default)]
 pub struct Syschar {
     pub store: ItemStore,
-    pub objects: HashMap<String, Collected>,
+    pub objects: FastMap<String, Collected>,
     /// `variable_value`s recorded per object.
     pub variable_values: HashMap<String, Vec<String>>,
 }

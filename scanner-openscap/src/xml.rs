@@ -26,10 +26,11 @@ pub enum XmlError {
     Invalid(String),
 }
 
-/// One element with its resolved namespace URI, attributes (local names), children and text.
+/// One element with its namespace family (the part after `#` of its namespace URI: "linux",
+/// "independent"; "" for the core namespaces), attributes (local names), children and text.
 #[derive(Debug, Clone, Default)]
 pub struct Node {
-    pub ns: String,
+    pub family: String,
     pub name: String,
     pub attrs: Vec<(String, String)>,
     pub children: Vec<Node>,
@@ -48,9 +49,9 @@ impl Node {
     pub fn child(&self, name: &str) -> Option<&Node> {
         self.children.iter().find(|c| c.name == name)
     }
-    /// The namespace suffix after `#` ("linux", "independent"), or "" for core namespaces.
+    /// The namespace family ("linux", "independent"), or "" for core namespaces.
     pub fn family(&self) -> &str {
-        self.ns.rsplit_once('#').map(|(_, f)| f).unwrap_or("")
+        &self.family
     }
 }
 
@@ -75,23 +76,30 @@ pub fn open_maybe_bz2(path: &Path) -> Result<Box<dyn BufRead>, XmlError> {
     }
 }
 
-/// Streams a document. `want(path)` is asked for every element start with the local names of
-/// its ancestors and itself; when it returns true, the element's whole subtree is built and
-/// passed to `emit(path_of_ancestors, node)` once its end tag is read.
+/// Byte range of an element in the (decompressed) input: from its `<` to after its end tag.
+pub type Span = (u64, u64);
+
+/// Streams a document. `want(path)` is asked for every element start outside a wanted subtree,
+/// with the local names of its ancestors and itself; when it returns true, the element's whole
+/// subtree is built and passed to `emit(path_of_ancestors, node)` once its end tag is read.
+/// Returns the span of the first `oval_definitions` element met outside wanted subtrees.
 pub fn stream<R: BufRead>(
     input: R,
     mut want: impl FnMut(&[String]) -> bool,
     mut emit: impl FnMut(&[String], Node) -> Result<(), XmlError>,
-) -> Result<(), XmlError> {
+) -> Result<Option<Span>, XmlError> {
     let mut reader = NsReader::from_reader(input);
     reader.config_mut().trim_text(false);
     reader.config_mut().expand_empty_elements = true;
     let mut buf = Vec::new();
+    // Names of the open elements outside wanted subtrees.
     let mut path: Vec<String> = Vec::new();
     // Stack of nodes being built (only while inside a wanted subtree).
     let mut building: Vec<Node> = Vec::new();
-    let syntax = |r: &NsReader<R>, e: &dyn std::fmt::Display| XmlError::Syntax {
-        pos: r.buffer_position(),
+    let mut defs_start: Option<(usize, u64)> = None;
+    let mut defs_span: Option<Span> = None;
+    let syntax = |pos: u64, e: &dyn std::fmt::Display| XmlError::Syntax {
+        pos,
         msg: e.to_string(),
     };
     loop {
@@ -99,58 +107,71 @@ pub fn stream<R: BufRead>(
         let pos = reader.buffer_position();
         let (ns, ev) = match reader.read_resolved_event_into(&mut buf) {
             Ok(x) => x,
-            Err(e) => {
-                return Err(XmlError::Syntax {
-                    pos,
-                    msg: e.to_string(),
-                })
-            }
+            Err(e) => return Err(syntax(pos, &e)),
         };
         match ev {
             Event::DocType(_) => return Err(XmlError::Dtd),
             Event::Start(e) => {
-                let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                path.push(local.clone());
-                if !building.is_empty() || want(&path) {
-                    let ns = match ns {
-                        ResolveResult::Bound(n) => String::from_utf8_lossy(n.as_ref()).into_owned(),
-                        _ => String::new(),
-                    };
-                    let mut attrs = Vec::new();
-                    for a in e.attributes() {
-                        let a = a.map_err(|e| syntax(&reader, &e))?;
-                        let key = a.key.local_name();
-                        let key = String::from_utf8_lossy(key.as_ref()).into_owned();
-                        if a.key.as_ref().starts_with(b"xmlns") {
-                            continue;
-                        }
-                        let v = a.unescape_value().map_err(|e| syntax(&reader, &e))?;
-                        attrs.push((key, v.into_owned()));
+                let local = e.local_name();
+                if building.is_empty() {
+                    let name = String::from_utf8_lossy(local.as_ref()).into_owned();
+                    if name == "oval_definitions" && defs_start.is_none() {
+                        defs_start = Some((path.len(), pos));
                     }
-                    building.push(Node {
-                        ns,
-                        name: local,
-                        attrs,
-                        children: Vec::new(),
-                        text: String::new(),
-                    });
+                    path.push(name);
+                    if !want(&path) {
+                        continue;
+                    }
                 }
+                let family = match ns {
+                    ResolveResult::Bound(n) => match n.as_ref().iter().rposition(|&b| b == b'#') {
+                        Some(i) => String::from_utf8_lossy(&n.as_ref()[i + 1..]).into_owned(),
+                        None => String::new(),
+                    },
+                    _ => String::new(),
+                };
+                let mut attrs = Vec::new();
+                for a in e.attributes() {
+                    let a = a.map_err(|e| syntax(pos, &e))?;
+                    if a.key.as_ref().starts_with(b"xmlns") {
+                        continue;
+                    }
+                    let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
+                    let v = a.unescape_value().map_err(|e| syntax(pos, &e))?;
+                    attrs.push((key, v.into_owned()));
+                }
+                let name = if building.is_empty() {
+                    path.pop().unwrap_or_default()
+                } else {
+                    String::from_utf8_lossy(local.as_ref()).into_owned()
+                };
+                building.push(Node {
+                    family,
+                    name,
+                    attrs,
+                    children: Vec::new(),
+                    text: String::new(),
+                });
             }
             Event::End(_) => {
                 if let Some(node) = building.pop() {
                     if let Some(parent) = building.last_mut() {
                         parent.children.push(node);
                     } else {
-                        path.pop();
                         emit(&path, node)?;
-                        continue;
                     }
+                    continue;
                 }
                 path.pop();
+                if let Some((depth, start)) = defs_start {
+                    if depth == path.len() && defs_span.is_none() {
+                        defs_span = Some((start, reader.buffer_position()));
+                    }
+                }
             }
             Event::Text(t) => {
                 if let Some(n) = building.last_mut() {
-                    let s = t.unescape().map_err(|e| syntax(&reader, &e))?;
+                    let s = t.unescape().map_err(|e| syntax(pos, &e))?;
                     n.text.push_str(&s);
                 }
             }
@@ -163,8 +184,8 @@ pub fn stream<R: BufRead>(
             _ => {}
         }
     }
-    if !path.is_empty() {
+    if !path.is_empty() || !building.is_empty() {
         return Err(XmlError::Invalid("document ends inside an element".into()));
     }
-    Ok(())
+    Ok(defs_span)
 }

@@ -16,9 +16,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use openscap_xccdf::native::{evaluate_native, NativeInput};
-use openscap_xccdf::{
-    profile, score, OvalEvaluator, OvalOutcome, OvalRequest, OvalResult, XccdfResult,
-};
+use openscap_xccdf::{profile, score, XccdfResult};
 
 #[test]
 fn oscap_standard_translation_matches_our_resolution_and_score() {
@@ -183,64 +181,6 @@ fn fix_script_from_oscap_arf() {
     );
 }
 
-/// Adapter from scanner-openscap's OVAL engine to the XCCDF crate's evaluator trait. Unknown or
-/// error results while some object kind had no collector become "not evaluated" (XCCDF
-/// notchecked), so gaps in the collectors never turn into verdicts.
-struct ScannerOval;
-
-fn map(r: scanner_openscap::result::OvalResult) -> OvalResult {
-    use scanner_openscap::result::OvalResult as S;
-    match r {
-        S::True => OvalResult::True,
-        S::False => OvalResult::False,
-        S::Unknown => OvalResult::Unknown,
-        S::Error => OvalResult::Error,
-        S::NotEvaluated => OvalResult::NotEvaluated,
-        S::NotApplicable => OvalResult::NotApplicable,
-    }
-}
-
-impl OvalEvaluator for ScannerOval {
-    fn evaluate(
-        &self,
-        root: &rootfs::Rootfs,
-        req: &OvalRequest<'_>,
-    ) -> Result<OvalOutcome, Box<dyn std::error::Error + Send + Sync>> {
-        let doc = scanner_openscap::parse::parse_reader(req.document.as_bytes())?;
-        let probes =
-            scanner_openscap::probes::ImageProbes::new(rootfs::Rootfs::open(root.host_path())?);
-        let mut engine = scanner_openscap::eval::Engine::live(&doc, &probes);
-        for (id, values) in req.external_variables {
-            engine.set_external(id, values.clone());
-        }
-        let mut results = BTreeMap::new();
-        for d in req.definition_ids {
-            let before: usize = engine.unsupported.values().sum();
-            let r = map(engine.definition(d));
-            let gap = engine.unsupported.values().sum::<usize>() > before;
-            let r = match r {
-                OvalResult::Unknown | OvalResult::Error
-                    if gap || !engine.unsupported.is_empty() =>
-                {
-                    OvalResult::NotEvaluated
-                }
-                other => other,
-            };
-            results.insert(d.clone(), r);
-        }
-        if !engine.unsupported.is_empty() {
-            eprintln!(
-                "{}: object kinds without collector: {:?}",
-                req.component_id, engine.unsupported
-            );
-        }
-        Ok(OvalOutcome {
-            results,
-            results_document: None,
-        })
-    }
-}
-
 #[test]
 fn native_with_scanner_oval_engine_vs_oscap_standard() {
     let Some((root, run)) = common::oscap_standard_run() else {
@@ -254,7 +194,7 @@ fn native_with_scanner_oval_engine_vs_oscap_standard() {
         datastream_id: None,
         xccdf_id: None,
     };
-    let (ours, _) = evaluate_native(&rootfs, &input, &ScannerOval).unwrap();
+    let (ours, _) = evaluate_native(&rootfs, &input, &common::ScannerOval).unwrap();
     let theirs: BTreeMap<&str, XccdfResult> = run
         .result
         .rules
@@ -328,8 +268,8 @@ fn machine_root_native_vs_oscap_and_container_overlay() {
         datastream_id: None,
         xccdf_id: None,
     };
-    let (ours, _) = evaluate_native(&rootfs, &input, &ScannerOval).unwrap();
-    let (claimed, wrong, left) = compare(&ours, &machine.result);
+    let (ours, _) = evaluate_native(&rootfs, &input, &common::ScannerOval).unwrap();
+    let (claimed, wrong, left) = common::compare(&ours, &machine.result);
     eprintln!(
         "machine root coverage: {claimed} of {} selected rules evaluated natively with oscap's verdict; {} left to oscap:\n  {}",
         ours.selected().count(),
@@ -367,32 +307,4 @@ fn rustix_is_root() -> bool {
                 .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
         })
         .unwrap_or(false)
-}
-
-/// (rules with a native verdict, verdicts that differ from oscap, rules left unevaluated).
-fn compare(
-    ours: &openscap_xccdf::ComplianceResult,
-    theirs: &openscap_xccdf::ComplianceResult,
-) -> (usize, Vec<String>, Vec<String>) {
-    let t: BTreeMap<&str, XccdfResult> = theirs
-        .rules
-        .iter()
-        .map(|x| (x.rule_id.as_str(), x.result))
-        .collect();
-    let (mut claimed, mut wrong, mut left) = (0, Vec::new(), Vec::new());
-    for x in ours.selected() {
-        let o = t.get(x.rule_id.as_str()).copied();
-        if matches!(
-            x.result,
-            XccdfResult::Pass | XccdfResult::Fail | XccdfResult::NotApplicable
-        ) {
-            claimed += 1;
-            if o != Some(x.result) {
-                wrong.push(format!("{}: ours {} oscap {:?}", x.rule_id, x.result, o));
-            }
-        } else if o != Some(x.result) {
-            left.push(format!("{}: ours {} oscap {:?}", x.rule_id, x.result, o));
-        }
-    }
-    (claimed, wrong, left)
 }

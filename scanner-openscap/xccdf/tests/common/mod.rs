@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use openscap_xccdf::oscap::OscapRun;
 use openscap_xccdf::{
     ComplianceOptions, ContainerMarker, Engine, OscapOptions, OvalEvaluator, OvalOutcome,
-    OvalRequest, OvalResult,
+    OvalRequest, OvalResult, XccdfResult,
 };
 use testkit::{RpmSpec, SpecFile};
 
@@ -43,15 +43,23 @@ fn file(path: &str, content: &str) -> SpecFile {
 /// /etc/os-release, setup, sudo, openssh-server, crypto-policies, bash, kernel-free), some files
 /// set to pass and some to fail chosen rules.
 pub fn build_rhel8_root(dir: &Path, container: bool) -> PathBuf {
+    build_rhel_root(dir, "8.6", container)
+}
+
+/// Same for another RHEL release (`version` like "9.2").
+pub fn build_rhel_root(dir: &Path, version: &str, container: bool) -> PathBuf {
+    let major = version.split('.').next().unwrap().to_string();
     let rpms_dir = dir.join("rpms");
     let root = dir.join("root");
     std::fs::create_dir_all(&rpms_dir).unwrap();
     std::fs::create_dir_all(&root).unwrap();
-    let os_release = "NAME=\"Red Hat Enterprise Linux\"\nVERSION=\"8.6 (Ootpa)\"\nID=\"rhel\"\nID_LIKE=\"fedora\"\nVERSION_ID=\"8.6\"\nPLATFORM_ID=\"platform:el8\"\nPRETTY_NAME=\"Red Hat Enterprise Linux 8.6 (Ootpa)\"\nCPE_NAME=\"cpe:/o:redhat:enterprise_linux:8::baseos\"\n";
+    let os_release = format!(
+        "NAME=\"Red Hat Enterprise Linux\"\nVERSION=\"{version}\"\nID=\"rhel\"\nID_LIKE=\"fedora\"\nVERSION_ID=\"{version}\"\nPLATFORM_ID=\"platform:el{major}\"\nPRETTY_NAME=\"Red Hat Enterprise Linux {version}\"\nCPE_NAME=\"cpe:/o:redhat:enterprise_linux:{major}::baseos\"\n"
+    );
     let specs = vec![
-        RpmSpec::new("redhat-release", "8.6", "0.1.el8")
-            .file(file("/etc/redhat-release", "Red Hat Enterprise Linux release 8.6 (Ootpa)\n"))
-            .file(file("/etc/os-release", os_release)),
+        RpmSpec::new("redhat-release", version, &format!("0.1.el{major}"))
+            .file(file("/etc/redhat-release", &format!("Red Hat Enterprise Linux release {version}\n")))
+            .file(file("/etc/os-release", &os_release)),
         RpmSpec::new("setup", "2.12.2", "6.el8")
             .file(file("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nbin:x:1:1:bin:/bin:/sbin/nologin\nnobody:x:65534:65534:Kernel Overflow User:/:/sbin/nologin\n"))
             .file(file("/etc/group", "root:x:0:\nbin:x:1:\nwheel:x:10:\nnobody:x:65534:\n"))
@@ -130,7 +138,8 @@ pub fn oscap_standard_run() -> Option<&'static (PathBuf, OscapRun)> {
     .as_ref()
 }
 
-/// OVAL definition results of every `ovalN` report of an ARF, by definition id.
+/// OVAL definition results of every `ovalN` report of an ARF, by definition id (a definition
+/// evaluated in any report counts).
 pub fn oval_results_of_arf(arf: &[u8]) -> BTreeMap<String, OvalResult> {
     let text = std::str::from_utf8(arf).unwrap();
     let doc = roxmltree::Document::parse_with_options(
@@ -147,7 +156,12 @@ pub fn oval_results_of_arf(arf: &[u8]) -> BTreeMap<String, OvalResult> {
             && d.tag_name().namespace() == Some("http://oval.mitre.org/XMLSchema/oval-results-5")
     }) {
         if let (Some(id), Some(r)) = (d.attribute("definition_id"), d.attribute("result")) {
-            out.insert(id.to_string(), OvalResult::parse(r).unwrap());
+            // oscap writes one results document per OVAL session (two for the CPE OVAL); a
+            // definition one session did not evaluate must not hide another session's result.
+            let r = OvalResult::parse(r).unwrap();
+            if r != OvalResult::NotEvaluated || !out.contains_key(id) {
+                out.insert(id.to_string(), r);
+            }
         }
     }
     out
@@ -207,4 +221,90 @@ pub fn rhel8() -> Option<&'static openscap_xccdf::DataStreamCollection> {
         Some(openscap_xccdf::DataStreamCollection::load(&p).expect("load rhel8 DS"))
     })
     .as_ref()
+}
+
+/// Adapter from scanner-openscap's OVAL engine to the XCCDF crate's evaluator trait. Unknown or
+/// error results while some object kind had no collector become "not evaluated" (XCCDF
+/// notchecked), so gaps in the collectors never turn into verdicts.
+pub struct ScannerOval;
+
+fn map(r: scanner_openscap::result::OvalResult) -> OvalResult {
+    use scanner_openscap::result::OvalResult as S;
+    match r {
+        S::True => OvalResult::True,
+        S::False => OvalResult::False,
+        S::Unknown => OvalResult::Unknown,
+        S::Error => OvalResult::Error,
+        S::NotEvaluated => OvalResult::NotEvaluated,
+        S::NotApplicable => OvalResult::NotApplicable,
+    }
+}
+
+impl OvalEvaluator for ScannerOval {
+    fn evaluate(
+        &self,
+        root: &rootfs::Rootfs,
+        req: &OvalRequest<'_>,
+    ) -> Result<OvalOutcome, Box<dyn std::error::Error + Send + Sync>> {
+        let doc = scanner_openscap::parse::parse_reader(req.document.as_bytes())?;
+        let probes =
+            scanner_openscap::probes::ImageProbes::new(rootfs::Rootfs::open(root.host_path())?);
+        let mut engine = scanner_openscap::eval::Engine::live(&doc, &probes);
+        for (id, values) in req.external_variables {
+            engine.set_external(id, values.clone());
+        }
+        let mut results = BTreeMap::new();
+        for d in req.definition_ids {
+            let before: usize = engine.unsupported.values().sum();
+            let r = map(engine.definition(d));
+            let gap = engine.unsupported.values().sum::<usize>() > before;
+            let r = match r {
+                OvalResult::Unknown | OvalResult::Error
+                    if gap || !engine.unsupported.is_empty() =>
+                {
+                    OvalResult::NotEvaluated
+                }
+                other => other,
+            };
+            results.insert(d.clone(), r);
+        }
+        if !engine.unsupported.is_empty() {
+            eprintln!(
+                "{}: object kinds without collector: {:?}",
+                req.component_id, engine.unsupported
+            );
+        }
+        Ok(OvalOutcome {
+            results,
+            results_document: None,
+        })
+    }
+}
+
+/// (rules with a native verdict, verdicts that differ from oscap, rules left unevaluated).
+pub fn compare(
+    ours: &openscap_xccdf::ComplianceResult,
+    theirs: &openscap_xccdf::ComplianceResult,
+) -> (usize, Vec<String>, Vec<String>) {
+    let t: BTreeMap<&str, XccdfResult> = theirs
+        .rules
+        .iter()
+        .map(|x| (x.rule_id.as_str(), x.result))
+        .collect();
+    let (mut claimed, mut wrong, mut left) = (0, Vec::new(), Vec::new());
+    for x in ours.selected() {
+        let o = t.get(x.rule_id.as_str()).copied();
+        if matches!(
+            x.result,
+            XccdfResult::Pass | XccdfResult::Fail | XccdfResult::NotApplicable
+        ) {
+            claimed += 1;
+            if o != Some(x.result) {
+                wrong.push(format!("{}: ours {} oscap {:?}", x.rule_id, x.result, o));
+            }
+        } else if o != Some(x.result) {
+            left.push(format!("{}: ours {} oscap {:?}", x.rule_id, x.result, o));
+        }
+    }
+    (claimed, wrong, left)
 }
