@@ -46,7 +46,7 @@ fn atomic_cve_scan_matches_oscap_and_oscapd() {
     let Some(signer) = common::Signer::new(work.path()) else {
         return;
     };
-    let built = common::rhel8_cve_root(work.path(), &signer);
+    let built = common::rhel8_cve_root(work.path(), &signer, false);
     // atomic layout: /scanin/<id> is the root; a second target is a CentOS root.
     let scanin = work.path().join("scanin");
     let scanout = work.path().join("scanout");

@@ -178,6 +178,21 @@ impl Signer {
         })
     }
 
+    /// Signs with a header-only (v4) signature, as modern rpmsign does by default.
+    pub fn sign_v4_only(&self, rpms: &[PathBuf]) {
+        testkit::run(
+            testkit::command("rpmsign")
+                .env("GNUPGHOME", &self.home)
+                .arg("--addsign")
+                .arg("--define")
+                .arg("__gpg /usr/bin/gpg")
+                .arg("--define")
+                .arg("_gpg_name OVAL Test")
+                .args(rpms),
+        )
+        .expect("rpmsign");
+    }
+
     pub fn sign(&self, rpms: &[PathBuf]) {
         testkit::run(
             testkit::command("rpmsign")
@@ -197,8 +212,8 @@ impl Signer {
 
 /// The root of the historical oscap CVE run (oscap-runs/rootfs-cve.rpm-qa.tsv): RHEL 8.0 with
 /// packages straddling the fixed versions of several RHSAs, all signed with the test key except
-/// curl (vulnerable but unsigned).
-pub fn rhel8_cve_root(work: &Path, signer: &Signer) -> PathBuf {
+/// curl (vulnerable but unsigned). `extra` adds kernel, bind and python3-libs.
+pub fn rhel8_cve_root(work: &Path, signer: &Signer, extra: bool) -> PathBuf {
     let x = |n: &str, v: &str, r: &str| {
         RpmSpec::new(n, v, r).arch("x86_64").file(SpecFile::file(
             &format!("/usr/share/doc/{n}/README"),
@@ -206,7 +221,7 @@ pub fn rhel8_cve_root(work: &Path, signer: &Signer) -> PathBuf {
         ))
     };
     // Versions straddle the fixed versions of RHSA-2019:0990/1619/3513/3592/3700 and friends.
-    let signed = [
+    let mut signed = vec![
         x("systemd", "239", "10.el8"),
         x("glibc", "2.28", "42.el8"),
         x("openssl-libs", "1.1.1", "8.el8").epoch(1),
@@ -215,6 +230,12 @@ pub fn rhel8_cve_root(work: &Path, signer: &Signer) -> PathBuf {
         x("dbus", "1.12.8", "9.el8").epoch(1),
         release_pkg("8.0", "0.3.el8"),
     ];
+    if extra {
+        // kernel brings the kpatch definitions (uname, grubenv variable without value).
+        signed.push(x("kernel", "4.18.0", "80.el8"));
+        signed.push(x("bind", "9.11.4", "16.el8").epoch(32));
+        signed.push(x("python3-libs", "3.6.8", "1.el8"));
+    }
     let rpms_dir = work.join("rpms");
     fs::create_dir_all(&rpms_dir).unwrap();
     let mut rpms: Vec<PathBuf> = signed.iter().map(|s| s.build(&rpms_dir).unwrap()).collect();

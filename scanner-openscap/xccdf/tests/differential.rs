@@ -118,10 +118,8 @@ fn native_xccdf_layer_reproduces_oscap_rule_by_rule() {
         ours.score,
         run.result.score
     );
-    assert_eq!(
-        ours.platforms,
-        vec!["cpe:/o:redhat:enterprise_linux:8".to_string()]
-    );
+    // The applicable benchmark platforms oscap lists in its TestResult (8.6 and 8 here).
+    assert_eq!(ours.platforms, run.result.platforms);
     // Values exported to OVAL: what oscap bound for the TestResult.
     let vars = eval.seen_vars.lock().unwrap();
     assert_eq!(
