@@ -23,7 +23,9 @@ const HEAD: &str = r#"<?xml version="1.0"?>
   <generator><oval:schema_version>5.11</oval:schema_version><oval:timestamp>2026-01-01T00:00:00</oval:timestamp></generator>
 "#;
 
-fn eval(doc_text: &str, root: &Path) -> (Vec<(String, OvalResult)>, Vec<(String, usize)>) {
+type Evaluation = (Vec<(String, OvalResult)>, Vec<(String, usize)>);
+
+fn eval(doc_text: &str, root: &Path) -> Evaluation {
     let doc = parse_reader(doc_text.as_bytes()).expect("parse");
     let probes = ImageProbes::new(rootfs::Rootfs::open(root).unwrap());
     let mut e = Engine::live(&doc, &probes);
