@@ -357,6 +357,7 @@ impl ImageProbes {
                         .with("filename", name.clone())
                         .with("pattern", p.clone());
                     it.push("instance", instance.to_string(), Datatype::Int);
+                    it.push("line", p.clone(), Datatype::String);
                     it.push(
                         "text",
                         String::from_utf8_lossy(m.as_bytes()).into_owned(),

@@ -30,6 +30,9 @@ pub enum XmlError {
 /// "independent"; "" for the core namespaces), attributes (local names), children and text.
 #[derive(Debug, Clone, Default)]
 pub struct Node {
+    /// Whether the content came (partly) from CDATA sections: whitespace-only text around them
+    /// is then not part of the value (as oscap reads such elements).
+    pub cdata: bool,
     pub family: String,
     pub name: String,
     pub attrs: Vec<(String, String)>,
@@ -146,6 +149,7 @@ pub fn stream<R: BufRead>(
                     String::from_utf8_lossy(local.as_ref()).into_owned()
                 };
                 building.push(Node {
+                    cdata: false,
                     family,
                     name,
                     attrs,
@@ -171,12 +175,19 @@ pub fn stream<R: BufRead>(
             }
             Event::Text(t) => {
                 if let Some(n) = building.last_mut() {
+                    if n.cdata && t.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
                     let s = t.unescape().map_err(|e| syntax(pos, &e))?;
                     n.text.push_str(&s);
                 }
             }
             Event::CData(t) => {
                 if let Some(n) = building.last_mut() {
+                    if !n.cdata && n.text.bytes().all(|b| b.is_ascii_whitespace()) {
+                        n.text.clear();
+                    }
+                    n.cdata = true;
                     n.text.push_str(&String::from_utf8_lossy(&t.into_inner()));
                 }
             }

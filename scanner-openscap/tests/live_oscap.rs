@@ -88,7 +88,11 @@ fn red_hat_rhel8_feed_matches_oscap() {
     let Some(fx) = common::oval_fixtures() else {
         return;
     };
-    let work = tempfile::tempdir().unwrap();
+    let work = tempfile::Builder::new()
+        .disable_cleanup(std::env::var_os("OVAL_KEEP_WORK").is_some())
+        .tempdir()
+        .unwrap();
+    eprintln!("work dir: {}", work.path().display());
     let Some(signer) = common::Signer::new(work.path()) else {
         return;
     };

@@ -244,5 +244,21 @@ pub fn rhel8_cve_root(work: &Path, signer: &Signer, extra: bool) -> PathBuf {
     rpms.push(x("curl", "7.61.1", "8.el8").build(&rpms_dir).unwrap());
     let root = work.join("root");
     testkit::rpm_install(&root, &rpms, &[]).unwrap();
+    if extra {
+        // The kpatch definitions read the default boot entry: grubenv's saved_entry (a
+        // look-behind pattern) plus one, as the instance of a menuentry line in grub.cfg.
+        fs::create_dir_all(root.join("boot/grub2")).unwrap();
+        fs::write(
+            root.join("boot/grub2/grubenv"),
+            "# GRUB Environment Block\nsaved_entry=1\n",
+        )
+        .unwrap();
+        fs::write(
+            root.join("boot/grub2/grub.cfg"),
+            "menuentry 'Red Hat Enterprise Linux (4.18.0-80.4.2.el8_0.x86_64) 8.0 (Ootpa)' {\n}\n\
+             menuentry 'Red Hat Enterprise Linux (4.18.0-80.el8.x86_64) 8.0 (Ootpa)' {\n}\n",
+        )
+        .unwrap();
+    }
     root
 }
