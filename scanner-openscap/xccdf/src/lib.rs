@@ -16,16 +16,28 @@
 //! Entry points for scanner-openscap's main:
 //! ```no_run
 //! # use openscap_xccdf::*;
+//! # use std::path::Path;
 //! # fn f(root: &rootfs::Rootfs, oval: &dyn OvalEvaluator) -> Result<(), Error> {
-//! let profiles = list_profiles(std::path::Path::new("/usr/share/xml/scap/ssg/content/ssg-rhel8-ds.xml"))?;
-//! let opts = ComplianceOptions::new("/usr/share/xml/scap/ssg/content/ssg-rhel8-ds.xml")
-//!     .profile("standard")
-//!     .engine(Engine::Oscap);
-//! let out = evaluate(root, &opts, oval)?;
-//! // out.result: per-rule results, score; out.arf: ARF bytes; then:
-//! let json = atomic::atomic_json(&out.result, "/scanin/ID", "2024-01-01T00:00:00");
-//! let html = html::render(&out.result);
-//! let tsv = out.result.results_tsv();
+//! // --list-profiles
+//! for p in list_profiles(Path::new("/usr/share/xml/scap/ssg/content/ssg-rhel8-ds.xml"))? {
+//!     println!("{}\t{}\t{}", p.id, p.selected_rules, p.title);
+//! }
+//! // Without --datastream: the SSG data stream of the image's OS.
+//! let ds = content::pick_datastream(root, Path::new(content::DEFAULT_CONTENT_DIR))?;
+//! let mut opts = ComplianceOptions::new(ds).profile("standard").engine(Engine::Native);
+//! opts.oscap.container_marker = ContainerMarker::Off; // oscap engine only
+//! let eval = evaluate(root, &opts, oval)?;
+//! for w in &eval.result.warnings {
+//!     eprintln!("warning: {w}");
+//! }
+//! // json, results.tsv, arf.xml, report.html, fix.sh for /scanout/<id>/
+//! let files = outputs::files(
+//!     &eval,
+//!     "/scanin/ID",
+//!     "2024-01-01T00:00:00",
+//!     &model::now_local(),
+//!     &outputs::OutputOptions { report: true, fix_bash: false, ..Default::default() },
+//! )?;
 //! # Ok(()) }
 //! ```
 
