@@ -113,3 +113,87 @@ fn red_hat_rhel8_feed_matches_oscap() {
     );
     assert!(mine.iter().any(|(_, r)| *r == OvalResult::False));
 }
+
+/// The 2020 OVAL v2 stream for RHEL 8 (181 definitions, module-stream gated advisories): a
+/// RHEL 8.1 root with module packages older and newer than the fixes, idm:DL1 and httpd:2.4
+/// enabled, nodejs on another stream than the advisory's.
+#[test]
+fn red_hat_v2_stream_with_modules_matches_oscap() {
+    if !tools() || !testkit::require_tool("zstd") {
+        return;
+    }
+    let Some(fx) = common::oval_fixtures() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let Some(signer) = common::Signer::new(work.path()) else {
+        return;
+    };
+    let out = testkit::run(
+        testkit::command("zstd")
+            .args(["-dc"])
+            .arg(fx.join("clair__v2__rhel-8.oval.xml.zst")),
+    )
+    .expect("zstd -d");
+    let feed = String::from_utf8(out.stdout).unwrap();
+    assert!(feed.contains("199e2f91fd431d51"));
+    let defs = work.path().join("rhel-8.oval.xml");
+    fs::write(&defs, feed.replace("199e2f91fd431d51", &signer.key_id)).unwrap();
+    let x = |n: &str, v: &str, r: &str| {
+        RpmSpec::new(n, v, r).arch("x86_64").file(SpecFile::file(
+            &format!("/usr/share/doc/{n}/README"),
+            format!("{n}\n"),
+        ))
+    };
+    let specs = [
+        common::release_pkg("8.1", "3.el8"),
+        // idm:DL1 (RHBA-2019:4268 fixes softhsm 2.4.0-2.module...): older -> true
+        x("softhsm", "2.4.0", "1.module+el8.1.0+4098+f286395e"),
+        // httpd:2.4 (RHSA-2019:0980 fixes mod_ssl 1:2.4.37-11.module...): newer -> false
+        x("mod_ssl", "2.4.37", "12.module+el8.0.0+2969+90015743").epoch(1),
+        // nodejs:12 advisory, but the image has stream 10 enabled
+        x("npm", "6.4.1", "1.10.16.3.2.module+el8.0.0+4214+49953fda").epoch(1),
+        x("systemd", "239", "10.el8"),
+        x("glibc", "2.28", "42.el8"),
+    ];
+    let rpms_dir = work.path().join("rpms");
+    fs::create_dir_all(&rpms_dir).unwrap();
+    let rpms: Vec<_> = specs.iter().map(|s| s.build(&rpms_dir).unwrap()).collect();
+    signer.sign(&rpms);
+    let root = work.path().join("root");
+    testkit::rpm_install(&root, &rpms, &[]).unwrap();
+    let md = root.join("etc/dnf/modules.d");
+    fs::create_dir_all(&md).unwrap();
+    fs::write(
+        md.join("idm.module"),
+        "[idm]\nname=idm\nstream=DL1\nprofiles=\nstate=enabled\n",
+    )
+    .unwrap();
+    fs::write(
+        md.join("httpd.module"),
+        "[httpd]\nname=httpd\nstate=enabled\nstream=2.4\nprofiles=\n",
+    )
+    .unwrap();
+    fs::write(
+        md.join("nodejs.module"),
+        "[nodejs]\nname=nodejs\nstream=10\nprofiles=\nstate=enabled\n",
+    )
+    .unwrap();
+    common::prepare_root_for_oscap(&root, work.path());
+    let mine = ours(&defs, &root);
+    let theirs = common::oscap_eval_root(&defs, &root, work.path());
+    common::assert_same(&mine, &theirs, "rhel-8.oval.xml (v2, test key)");
+    let true_ids: Vec<&str> = mine
+        .iter()
+        .filter(|(_, r)| *r == OvalResult::True)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert!(
+        true_ids.contains(&"oval:com.redhat.rhba:def:20194268"),
+        "{true_ids:?}"
+    );
+    assert!(
+        !true_ids.contains(&"oval:com.redhat.rhsa:def:20190980"),
+        "{true_ids:?}"
+    );
+}
