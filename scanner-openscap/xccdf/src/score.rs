@@ -1,5 +1,6 @@
 //! The XCCDF default scoring model (`urn:xccdf:scoring:default`, XCCDF 1.2 §7.3.2.1): a
-//! weighted, normalised score computed per group over selected children, maximum 100.
+//! weighted, normalised score computed per group over selected children, maximum 100. A
+//! multi-check rule counts once, with the AND of its results (as oscap scores it).
 
 use std::collections::BTreeMap;
 
@@ -38,7 +39,10 @@ pub fn default_score(
     }
     fn weight(it: &Item, resolved: &Resolved) -> f64 {
         match it {
-            Item::Rule(r) => resolved.rule_weight(r),
+            // oscap 1.3.7 scores with the Benchmark's weight even when a profile's refine-rule
+            // changes it (it writes the refined weight into the rule-result, though): we follow
+            // oscap so that scores compare; tests/semantics.rs shows the case.
+            Item::Rule(r) => r.weight,
             Item::Group(g) => g.weight,
         }
     }
