@@ -37,7 +37,7 @@ pub fn default_score(
             Item::Group(g) => group(&g.children, resolved, results),
         }
     }
-    fn weight(it: &Item, resolved: &Resolved) -> f64 {
+    fn weight(it: &Item) -> f64 {
         match it {
             // oscap 1.3.7 scores with the Benchmark's weight even when a profile's refine-rule
             // changes it (it writes the refined weight into the rule-result, though): we follow
@@ -61,7 +61,7 @@ pub fn default_score(
         for c in children.iter().filter(|c| selected(c, resolved)) {
             let (cc, cs) = node(c, resolved, results);
             if cc != 0 {
-                let w = weight(c, resolved);
+                let w = weight(c);
                 s += cs * w;
                 a += w;
                 count += 1;
