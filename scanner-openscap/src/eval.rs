@@ -410,8 +410,14 @@ impl<'d> Engine<'d> {
                 };
                 ent.add(r);
             }
-            ste.add(ent.by_check(se.entity_check));
-            ste.add(statuses.entity_existence(se.check_existence));
+            // oscap 1.3.7: the entity check counts only when the entity existence check holds;
+            // otherwise the existence result stands for the entity.
+            let existence = statuses.entity_existence(se.check_existence);
+            ste.add(if existence == OvalResult::True {
+                ent.by_check(se.entity_check)
+            } else {
+                existence
+            });
         }
         ste.by_operator(state.operator)
     }

@@ -197,3 +197,29 @@ fn red_hat_v2_stream_with_modules_matches_oscap() {
         "{true_ids:?}"
     );
 }
+
+/// OpenSCAP's own definition-only unit tests (state operators over a file's permission bits,
+/// state entity check_existence over text lines) on a root holding their /tmp/foo.txt.
+#[test]
+fn openscap_unittest_documents_match_oscap() {
+    if !testkit::require_tool("oscap") {
+        return;
+    }
+    let Some(fx) = common::oval_fixtures() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("root");
+    fs::create_dir_all(root.join("tmp")).unwrap();
+    let foo = root.join("tmp/foo.txt");
+    fs::write(&foo, "Hello\nHello\nHello\nHello\nHello\n").unwrap();
+    fs::set_permissions(&foo, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    for name in ["statetype_operator.xml", "state_check_existence.xml"] {
+        let defs = fx.join("openscap-unittests").join(name);
+        let mine = ours(&defs, &root);
+        let theirs = common::oscap_eval_root(&defs, &root, work.path());
+        common::assert_same(&mine, &theirs, name);
+        assert!(mine.iter().any(|(_, r)| *r == OvalResult::True), "{name}");
+        assert!(mine.iter().any(|(_, r)| *r == OvalResult::False), "{name}");
+    }
+}
