@@ -75,27 +75,43 @@ pub fn available(advisories: &[&Advisory], installed: &[InstalledPkg]) -> Vec<Ad
     out.into_iter().collect()
 }
 
-/// Advisory ids an update fixes: a package of the advisory with the update's name and arch, newer
-/// than every installed version it replaces and not newer than the update.
-pub fn fixed_by(
-    advisories: &[&Advisory],
-    update: &AvailablePkg,
-    installed: &[(Evr, String)],
-) -> Vec<String> {
-    let mut ids = BTreeSet::new();
-    for a in advisories {
-        let hit = a.packages.iter().any(|p| {
-            !p.modular
-                && p.name == update.name
-                && p.arch == update.arch
-                && evr_cmp(&p.evr, &update.evr) != Ordering::Greater
-                && installed
-                    .iter()
-                    .all(|(e, _)| evr_cmp(&p.evr, e) == Ordering::Greater)
-        });
-        if hit {
-            ids.insert(a.id.clone());
+/// Advisory packages indexed by (name, arch), for matching updates against them.
+pub struct Index<'a> {
+    by_na: BTreeMap<(&'a str, &'a str), Vec<(&'a str, &'a Evr)>>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(advisories: &[&'a Advisory]) -> Index<'a> {
+        let mut by_na: BTreeMap<(&str, &str), Vec<(&str, &Evr)>> = BTreeMap::new();
+        for a in advisories {
+            for p in a.packages.iter().filter(|p| !p.modular) {
+                by_na
+                    .entry((p.name.as_str(), p.arch.as_str()))
+                    .or_default()
+                    .push((a.id.as_str(), &p.evr));
+            }
         }
+        Index { by_na }
     }
-    ids.into_iter().collect()
+
+    /// Advisory ids an update fixes: a package of the advisory with the update's name and arch,
+    /// newer than every installed version it replaces and not newer than the update.
+    pub fn fixed_by(&self, update: &AvailablePkg, installed: &[(Evr, String)]) -> Vec<String> {
+        let mut ids = BTreeSet::new();
+        if let Some(v) = self
+            .by_na
+            .get(&(update.name.as_str(), update.arch.as_str()))
+        {
+            for (id, evr) in v {
+                if evr_cmp(evr, &update.evr) != Ordering::Greater
+                    && installed
+                        .iter()
+                        .all(|(e, _)| evr_cmp(evr, e) == Ordering::Greater)
+                {
+                    ids.insert(id.to_string());
+                }
+            }
+        }
+        ids.into_iter().collect()
+    }
 }

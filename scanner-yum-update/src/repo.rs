@@ -104,39 +104,44 @@ fn load_from(base: &str, cache: &Cache) -> Result<RepoData, RepoError> {
     let xml = fetch::read_all(&repomd_url, MAX_REPOMD)?;
     let md = Repomd::parse(&xml, &repomd_url)?;
     let prim = md.get("primary").expect("Repomd::parse requires primary");
-    let key = format!("{}:{}", prim.checksum_type, prim.checksum);
-    let cached = cache.primary.lock().ok().and_then(|m| m.get(&key).cloned());
-    let packages = match cached {
-        Some(p) => p,
-        None => {
-            let p = Arc::new(load_primary(base, prim)?);
-            if let Ok(mut m) = cache.primary.lock() {
-                m.insert(key, p.clone());
-            }
-            p
-        }
-    };
-    let advisories = match md.get("updateinfo") {
-        None => Arc::new(Vec::new()),
-        Some(ui) => {
+    let (packages, advisories) = std::thread::scope(|sc| {
+        let ui = sc.spawn(|| -> Result<Arc<Vec<updateinfo::Advisory>>, RepoError> {
+            let Some(ui) = md.get("updateinfo") else {
+                return Ok(Arc::new(Vec::new()));
+            };
             let key = format!("{}:{}", ui.checksum_type, ui.checksum);
-            let cached = cache
+            if let Some(a) = cache
                 .updateinfo
                 .lock()
                 .ok()
-                .and_then(|m| m.get(&key).cloned());
-            match cached {
-                Some(a) => a,
-                None => {
-                    let a = Arc::new(load_updateinfo(base, ui)?);
-                    if let Ok(mut m) = cache.updateinfo.lock() {
-                        m.insert(key, a.clone());
-                    }
-                    a
-                }
+                .and_then(|m| m.get(&key).cloned())
+            {
+                return Ok(a);
             }
-        }
-    };
+            let a = Arc::new(load_updateinfo(base, ui)?);
+            if let Ok(mut m) = cache.updateinfo.lock() {
+                m.insert(key, a.clone());
+            }
+            Ok(a)
+        });
+        let key = format!("{}:{}", prim.checksum_type, prim.checksum);
+        let packages = match cache.primary.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            Some(p) => Ok(p),
+            None => load_primary(base, prim).map(|p| {
+                let p = Arc::new(p);
+                if let Ok(mut m) = cache.primary.lock() {
+                    m.insert(key, p.clone());
+                }
+                p
+            }),
+        };
+        let advisories = ui
+            .join()
+            .unwrap_or_else(|_| Err(RepoError::Several("updateinfo reader panicked".into())));
+        (packages, advisories)
+    });
+    let packages = packages?;
+    let advisories = advisories?;
     Ok(RepoData {
         baseurl: base.to_string(),
         revision: md.revision.clone(),

@@ -107,7 +107,15 @@ pub fn scan_path(root: &Path, overrides: &Overrides, cache: &Cache) -> Result<Ou
 
 /// Scans an opened image.
 pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Outcome, ScanError> {
+    let timing = std::env::var_os("YUM_UPDATE_TIMING").is_some();
+    let t0 = std::time::Instant::now();
+    let phase = |what: &str| {
+        if timing {
+            eprintln!("{:>8.1} ms  {what}", t0.elapsed().as_secs_f64() * 1000.0);
+        }
+    };
     let installed = image::installed_packages(rootfs)?;
+    phase("installed packages read");
     let mut warnings = Vec::new();
     let arch = match &overrides.arch {
         Some(a) => a.clone(),
@@ -143,7 +151,23 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
     let mut statuses = Vec::new();
     let mut loaded: Vec<(usize, RepoData)> = Vec::new();
     let mut failures = Vec::new();
-    for (k, r) in config.repos.iter().enumerate() {
+    let results: Vec<Option<Result<RepoData, repo::RepoError>>> = std::thread::scope(|sc| {
+        let handles: Vec<_> = config
+            .repos
+            .iter()
+            .map(|r| r.enabled.then(|| sc.spawn(move || repo::load(r, cache))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(repo::RepoError::Several("loader panicked".into())))
+                })
+            })
+            .collect()
+    });
+    for ((k, r), res) in config.repos.iter().enumerate().zip(results) {
         let mut st = RepoStatus {
             id: r.id.clone(),
             name: r.name.clone(),
@@ -156,27 +180,26 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
             advisories: 0,
             error: None,
         };
-        if r.enabled {
-            match repo::load(r, cache) {
-                Ok(d) => {
-                    st.loaded_from = Some(d.baseurl.clone());
-                    st.packages = d.packages.len();
-                    st.advisories = d.advisories.len();
-                    if d.has_modules {
-                        warnings.push(format!(
-                            "repository {} has modules metadata; modular filtering is not supported, modular packages are treated as ordinary ones",
-                            r.id
-                        ));
-                    }
-                    loaded.push((k, d));
+        match res {
+            None => {}
+            Some(Ok(d)) => {
+                st.loaded_from = Some(d.baseurl.clone());
+                st.packages = d.packages.len();
+                st.advisories = d.advisories.len();
+                if d.has_modules {
+                    warnings.push(format!(
+                        "repository {} has modules metadata; modular filtering is not supported, modular packages are treated as ordinary ones",
+                        r.id
+                    ));
                 }
-                Err(e) => {
-                    st.error = Some(e.to_string());
-                    if r.skip_if_unavailable {
-                        warnings.push(format!("repository {} skipped: {e}", r.id));
-                    } else {
-                        failures.push((r.id.clone(), e.to_string()));
-                    }
+                loaded.push((k, d));
+            }
+            Some(Err(e)) => {
+                st.error = Some(e.to_string());
+                if r.skip_if_unavailable {
+                    warnings.push(format!("repository {} skipped: {e}", r.id));
+                } else {
+                    failures.push((r.id.clone(), e.to_string()));
                 }
             }
         }
@@ -185,6 +208,7 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
     if !failures.is_empty() {
         return Err(ScanError::Repos(failures));
     }
+    phase("repositories loaded");
 
     // The solver's universe.
     let repo_refs: Vec<RepoRef> = loaded
@@ -223,6 +247,7 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
         .filter(|(_, v)| **v)
         .map(|(p, _)| p.clone())
         .collect();
+    phase("excludes applied");
     let answer = solver::solve(&Universe {
         installed: &inst_f,
         available: &avail_f,
@@ -231,6 +256,7 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
         obsoletes: config.main.obsoletes,
     });
 
+    phase("solved");
     // Advisories from every loaded repo.
     let all_adv: Vec<&crate::metadata::updateinfo::Advisory> = loaded
         .iter()
@@ -238,21 +264,25 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
         .collect();
     let advisory_rows = advisories::available(&all_adv, &installed_pkgs);
 
+    let mut inst_by_name: BTreeMap<&str, Vec<&InstalledPkg>> = BTreeMap::new();
+    for i in &inst_f {
+        inst_by_name.entry(i.name.as_str()).or_default().push(i);
+    }
+    let adv_index = advisories::Index::new(&all_adv);
     let mut updates: Vec<Update> = answer
         .updates
         .iter()
         .map(|&k| {
             let p = &avail_f[k];
-            let inst: Vec<(Evr, String)> = inst_f
-                .iter()
-                .filter(|i| {
-                    i.name == p.name
-                        && (i.arch == p.arch || i.arch == "noarch" || p.arch == "noarch")
-                })
+            let inst: Vec<(Evr, String)> = inst_by_name
+                .get(p.name.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|i| i.arch == p.arch || i.arch == "noarch" || p.arch == "noarch")
                 .map(|i| (i.evr.clone(), i.arch.clone()))
                 .collect();
             Update {
-                advisories: advisories::fixed_by(&all_adv, p, &inst),
+                advisories: adv_index.fixed_by(p, &inst),
                 name: p.name.clone(),
                 evr: p.evr.clone(),
                 arch: p.arch.clone(),
@@ -285,6 +315,7 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
     obsoletes.sort();
     obsoletes.dedup();
 
+    phase("advisories matched");
     let mut adv_map = BTreeMap::new();
     for a in &all_adv {
         adv_map.entry(a.id.clone()).or_insert_with(|| (*a).clone());
