@@ -94,6 +94,27 @@ pub trait Probes {
 pub struct VarValue {
     pub flag: Flag,
     pub values: Vec<String>,
+    /// Datatype of each value (the variable's datatype, as oscap compares them).
+    pub types: Vec<Datatype>,
+}
+
+impl VarValue {
+    /// No values, with a flag.
+    pub fn none(flag: Flag) -> VarValue {
+        VarValue {
+            flag,
+            values: Vec::new(),
+            types: Vec::new(),
+        }
+    }
+    /// Complete values all of one datatype.
+    pub fn typed(values: Vec<String>, dt: Datatype) -> VarValue {
+        VarValue {
+            flag: Flag::Complete,
+            types: vec![dt; values.len()],
+            values,
+        }
+    }
 }
 
 /// A test's result with the result of each tested item.
@@ -394,9 +415,10 @@ impl<'d> Engine<'d> {
                     match vv.flag {
                         Flag::Complete | Flag::Incomplete => {
                             let value = self.store.items[idx].entities[k].value.clone();
+                            // oscap compares with the values' datatype, not the entity's.
                             let mut vc = Counts::default();
-                            for v in &vv.values {
-                                vc.add(compare(v, se.datatype, &value, se.operation, &self.re));
+                            for (v, dt) in vv.values.iter().zip(&vv.types) {
+                                vc.add(compare(v, *dt, &value, se.operation, &self.re));
                             }
                             vc.by_check(se.var_check)
                         }
@@ -642,45 +664,25 @@ impl<'d> Engine<'d> {
             return v.clone();
         }
         if !self.vars_in_progress.insert(id.to_string()) {
-            return VarValue {
-                flag: Flag::Error,
-                values: Vec::new(),
-            };
+            return VarValue::none(Flag::Error);
         }
         let doc = self.doc;
         let vv = match doc.variables.get(id) {
-            None => VarValue {
-                flag: Flag::Error,
-                values: Vec::new(),
-            },
+            None => VarValue::none(Flag::Error),
             Some(v) => match &v.kind {
-                VariableKind::Constant(vals) => VarValue {
-                    flag: Flag::Complete,
-                    values: vals.clone(),
-                },
+                VariableKind::Constant(vals) => VarValue::typed(vals.clone(), v.datatype),
                 VariableKind::External => match self.external.get(id) {
-                    Some(vals) => VarValue {
-                        flag: Flag::Complete,
-                        values: vals.clone(),
-                    },
-                    None => VarValue {
-                        flag: Flag::Error,
-                        values: Vec::new(),
-                    },
+                    Some(vals) => VarValue::typed(vals.clone(), v.datatype),
+                    None => VarValue::none(Flag::Error),
                 },
                 VariableKind::Local(c) => match self.component(c) {
-                    Ok(values) if values.is_empty() => VarValue {
-                        flag: Flag::DoesNotExist,
-                        values,
-                    },
-                    Ok(values) => VarValue {
-                        flag: Flag::Complete,
-                        values,
-                    },
-                    Err(flag) => VarValue {
-                        flag,
-                        values: Vec::new(),
-                    },
+                    Ok(values) if values.is_empty() => VarValue::none(Flag::DoesNotExist),
+                    // oscap types a local variable's values with the variable's datatype
+                    // (checked against oscap: features.oval.xml definition 120).
+                    Ok(values) => {
+                        VarValue::typed(values.into_iter().map(|(v, _)| v).collect(), v.datatype)
+                    }
+                    Err(flag) => VarValue::none(flag),
                 },
             },
         };
@@ -689,13 +691,15 @@ impl<'d> Engine<'d> {
         vv
     }
 
-    fn component(&mut self, c: &Component) -> Result<Vec<String>, Flag> {
+    fn component(&mut self, c: &Component) -> Result<Vec<(String, Datatype)>, Flag> {
         match c {
-            Component::Literal(s) => Ok(vec![s.clone()]),
+            Component::Literal(s, dt) => Ok(vec![(s.clone(), *dt)]),
             Component::Variable(v) => {
                 let vv = self.variable(v);
                 match vv.flag {
-                    Flag::Complete | Flag::Incomplete => Ok(vv.values),
+                    Flag::Complete | Flag::Incomplete => {
+                        Ok(vv.values.into_iter().zip(vv.types).collect())
+                    }
                     Flag::DoesNotExist => Ok(Vec::new()),
                     f => Err(f),
                 }
@@ -715,10 +719,16 @@ impl<'d> Engine<'d> {
                 }
                 let mut out = Vec::new();
                 for &i in &col.items {
+                    let mut found = false;
                     for e in &self.store.items[i].entities {
-                        if e.name == *item_field && e.status.get() == Status::Exists {
-                            out.push(e.value.clone());
+                        if e.name == *item_field {
+                            found = true;
+                            out.push((e.value.clone(), e.datatype.get()));
                         }
+                    }
+                    // oscap: an item without the field makes the component an error.
+                    if !found {
+                        return Err(Flag::Error);
                     }
                 }
                 Ok(out)
@@ -726,9 +736,16 @@ impl<'d> Engine<'d> {
             Component::Function { name, attrs, args } => {
                 let mut vals = Vec::new();
                 for a in args {
-                    vals.push(self.component(a)?);
+                    vals.push(self.component(a)?.into_iter().map(|(v, _)| v).collect());
                 }
-                crate::functions::apply(name, attrs, vals, &self.re)
+                let out = crate::functions::apply(name, attrs, vals, &self.re)?;
+                let dt = match name.as_str() {
+                    "count" => Datatype::Int,
+                    "arithmetic" if out.iter().all(|v| v.parse::<i64>().is_ok()) => Datatype::Int,
+                    "arithmetic" => Datatype::Float,
+                    _ => Datatype::String,
+                };
+                Ok(out.into_iter().map(|v| (v, dt)).collect())
             }
         }
     }

@@ -319,7 +319,7 @@ pub struct Definition {
 /// A component of a local variable (or a function argument).
 #[derive(Debug, Clone)]
 pub enum Component {
-    Literal(String),
+    Literal(String, Datatype),
     Object {
         object_ref: String,
         item_field: String,

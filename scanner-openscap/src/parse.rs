@@ -356,7 +356,12 @@ fn parse_state(node: &mut Node) -> Result<State, XmlError> {
 
 fn parse_component(node: &Node) -> Result<Component, XmlError> {
     Ok(match node.name.as_str() {
-        "literal_component" => Component::Literal(node.text.clone()),
+        "literal_component" => Component::Literal(
+            node.text.clone(),
+            node.attr("datatype")
+                .and_then(Datatype::parse)
+                .unwrap_or(Datatype::String),
+        ),
         "object_component" => Component::Object {
             object_ref: node.attr("object_ref").unwrap_or("").to_string(),
             item_field: node.attr("item_field").unwrap_or("").to_string(),

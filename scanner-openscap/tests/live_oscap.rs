@@ -66,7 +66,7 @@ fn hand_written_features_match_oscap() {
     // The local-variable functions (definitions 103..113) all come out true.
     for (id, r) in &mine {
         let n: u32 = id.rsplit(':').next().unwrap().parse().unwrap();
-        if n > 100 {
+        if n > 100 && n < 120 {
             assert_eq!(*r, OvalResult::True, "{id}");
         }
     }

@@ -168,15 +168,31 @@ pub fn evaluate(
         }
         Engine::Native => {
             let ds = DataStreamCollection::load(&opts.datastream)?;
+            evaluate_loaded(root, &ds, opts, oval)
+        }
+    }
+}
+
+/// [`evaluate`] with the data stream already loaded (load it once when scanning many targets;
+/// `opts.datastream` is then only used by the oscap engine).
+pub fn evaluate_loaded(
+    root: &rootfs::Rootfs,
+    ds: &DataStreamCollection,
+    opts: &ComplianceOptions,
+    oval: &dyn OvalEvaluator,
+) -> Result<Evaluation, Error> {
+    match opts.engine {
+        Engine::Oscap => evaluate(root, opts, oval),
+        Engine::Native => {
             let input = native::NativeInput {
-                ds: &ds,
+                ds,
                 profile: opts.profile.as_deref(),
                 datastream_id: opts.datastream_id.as_deref(),
                 xccdf_id: opts.xccdf_id.as_deref(),
             };
             let (result, reports) = native::evaluate_native(root, &input, oval)?;
             let arf = if opts.want_arf {
-                Some(arf::write_arf(&ds, &result, &reports)?)
+                Some(arf::write_arf(ds, &result, &reports)?)
             } else {
                 None
             };

@@ -35,6 +35,15 @@ fn root(version: &str) -> PathBuf {
         .clone()
 }
 
+/// Each data stream is parsed once per process.
+fn loaded(path: &std::path::Path) -> &'static DataStreamCollection {
+    static DS: OnceLock<std::sync::Mutex<BTreeMap<PathBuf, &'static DataStreamCollection>>> =
+        OnceLock::new();
+    let mut m = DS.get_or_init(Default::default).lock().unwrap();
+    m.entry(path.to_path_buf())
+        .or_insert_with(|| Box::leak(Box::new(DataStreamCollection::load(path).unwrap())))
+}
+
 fn case(ds_name: &str, version: &str, profile: &str) {
     if !testkit::require_tool("oscap") || !testkit::require_tool("rpmbuild") {
         return;
@@ -49,10 +58,10 @@ fn case(ds_name: &str, version: &str, profile: &str) {
     opts.oscap.skip_validation = true;
     let run = openscap_xccdf::oscap::run_eval(&root, &opts).unwrap();
     assert!(run.result.warnings.is_empty(), "{:?}", run.result.warnings);
-    let ds = DataStreamCollection::load(&ds_path).unwrap();
+    let ds = loaded(&ds_path);
     let rootfs = rootfs::Rootfs::open(&root).unwrap();
     let input = NativeInput {
-        ds: &ds,
+        ds,
         profile: Some(profile),
         datastream_id: None,
         xccdf_id: None,

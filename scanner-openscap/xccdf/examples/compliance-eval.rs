@@ -1,0 +1,92 @@
+//! Evaluates an XCCDF profile of a data stream against an image root and writes the per-target
+//! files (json, results.tsv, arf.xml, report.html) into a directory; prints the elapsed time.
+//! The native engine uses scanner-openscap's OVAL engine (the same adapter the lead wires into
+//! the scanner binary). Used by bench/openscap-compliance.sh.
+//!
+//! usage: compliance-eval ROOT DATASTREAM PROFILE OUT_DIR [native|oscap]
+
+use std::collections::BTreeMap;
+
+use openscap_xccdf::{
+    ComplianceOptions, Engine, OvalEvaluator, OvalOutcome, OvalRequest, OvalResult,
+};
+
+struct ScannerOval;
+
+impl OvalEvaluator for ScannerOval {
+    fn evaluate(
+        &self,
+        root: &rootfs::Rootfs,
+        req: &OvalRequest<'_>,
+    ) -> Result<OvalOutcome, Box<dyn std::error::Error + Send + Sync>> {
+        use scanner_openscap::result::OvalResult as S;
+        let doc = scanner_openscap::parse::parse_reader(req.document.as_bytes())?;
+        let probes =
+            scanner_openscap::probes::ImageProbes::new(rootfs::Rootfs::open(root.host_path())?);
+        let mut engine = scanner_openscap::eval::Engine::live(&doc, &probes);
+        for (id, values) in req.external_variables {
+            engine.set_external(id, values.clone());
+        }
+        let mut results = BTreeMap::new();
+        for d in req.definition_ids {
+            let r = match engine.definition(d) {
+                S::True => OvalResult::True,
+                S::False => OvalResult::False,
+                S::Unknown | S::Error if !engine.unsupported.is_empty() => OvalResult::NotEvaluated,
+                S::Unknown => OvalResult::Unknown,
+                S::Error => OvalResult::Error,
+                S::NotEvaluated => OvalResult::NotEvaluated,
+                S::NotApplicable => OvalResult::NotApplicable,
+            };
+            results.insert(d.clone(), r);
+        }
+        Ok(OvalOutcome {
+            results,
+            results_document: None,
+        })
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 5 {
+        eprintln!("usage: compliance-eval ROOT DATASTREAM PROFILE OUT_DIR [native|oscap]");
+        std::process::exit(2);
+    }
+    let t = std::time::Instant::now();
+    let engine = match args.get(5).map(String::as_str) {
+        Some("oscap") => Engine::Oscap,
+        _ => Engine::Native,
+    };
+    let root = rootfs::Rootfs::open(&args[1]).expect("open root");
+    let opts = ComplianceOptions::new(&args[2])
+        .profile(&args[3])
+        .engine(engine);
+    let start = openscap_xccdf::model::now_local();
+    let eval = openscap_xccdf::evaluate(&root, &opts, &ScannerOval).expect("evaluate");
+    let out = openscap_xccdf::outputs::OutputOptions {
+        report: true,
+        ..Default::default()
+    };
+    let files = openscap_xccdf::outputs::files(
+        &eval,
+        "/scanin/bench",
+        &start,
+        &openscap_xccdf::model::now_local(),
+        &out,
+    )
+    .expect("outputs");
+    std::fs::create_dir_all(&args[4]).expect("out dir");
+    for (name, bytes) in files {
+        std::fs::write(std::path::Path::new(&args[4]).join(name), bytes).expect("write");
+    }
+    for w in &eval.result.warnings {
+        eprintln!("warning: {w}");
+    }
+    eprintln!(
+        "{:?} {:?} in {:.3} s",
+        engine,
+        eval.result.counts(),
+        t.elapsed().as_secs_f64()
+    );
+}
