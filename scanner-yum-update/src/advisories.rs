@@ -1,13 +1,18 @@
 //! Which updateinfo advisories apply to the image: the `dnf updateinfo list` rows (advisory
 //! packages newer than the latest installed package of the same name.arch) and, for each
-//! update, the advisories it fixes. Collections tied to module streams are left out (modular
-//! state is not evaluated).
+//! update, the advisories it fixes. Collections tied to module streams count only when one of
+//! their streams is active in the image.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::metadata::updateinfo::Advisory;
 use crate::model::{evr_cmp, AvailablePkg, Evr, InstalledPkg};
+
+/// A package of a modular collection applies only when one of its streams is active.
+fn applies(p: &crate::metadata::updateinfo::AdvisoryPkg, active: &BTreeSet<String>) -> bool {
+    !p.modular || p.modules.iter().any(|m| active.contains(m))
+}
 
 /// One `dnf updateinfo list` row.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,7 +45,11 @@ impl AdvisoryHit {
 
 /// `dnf updateinfo list` (availability "available"): advisory packages whose EVR is greater than
 /// the latest installed package of the same name and arch.
-pub fn available(advisories: &[&Advisory], installed: &[InstalledPkg]) -> Vec<AdvisoryHit> {
+pub fn available(
+    advisories: &[&Advisory],
+    installed: &[InstalledPkg],
+    active_modules: &BTreeSet<String>,
+) -> Vec<AdvisoryHit> {
     let mut latest: BTreeMap<(&str, &str), &Evr> = BTreeMap::new();
     for i in installed {
         let e = latest
@@ -53,7 +62,7 @@ pub fn available(advisories: &[&Advisory], installed: &[InstalledPkg]) -> Vec<Ad
     let mut out = BTreeSet::new();
     for a in advisories {
         for p in &a.packages {
-            if p.modular {
+            if !applies(p, active_modules) {
                 continue;
             }
             let Some(inst) = latest.get(&(p.name.as_str(), p.arch.as_str())) else {
@@ -81,10 +90,10 @@ pub struct Index<'a> {
 }
 
 impl<'a> Index<'a> {
-    pub fn new(advisories: &[&'a Advisory]) -> Index<'a> {
+    pub fn new(advisories: &[&'a Advisory], active_modules: &BTreeSet<String>) -> Index<'a> {
         let mut by_na: BTreeMap<(&str, &str), Vec<(&str, &Evr)>> = BTreeMap::new();
         for a in advisories {
-            for p in a.packages.iter().filter(|p| !p.modular) {
+            for p in a.packages.iter().filter(|p| applies(p, active_modules)) {
                 by_na
                     .entry((p.name.as_str(), p.arch.as_str()))
                     .or_default()

@@ -52,6 +52,7 @@ pub struct MainConfig {
     pub proxy: Option<String>,
     pub proxy_username: Option<String>,
     pub proxy_password: Option<String>,
+    pub module_platform_id: Option<String>,
 }
 
 impl Default for MainConfig {
@@ -77,6 +78,7 @@ impl Default for MainConfig {
             proxy: None,
             proxy_username: None,
             proxy_password: None,
+            module_platform_id: None,
         }
     }
 }
@@ -217,6 +219,7 @@ impl MainConfig {
             ("proxy", &mut self.proxy),
             ("proxy_username", &mut self.proxy_username),
             ("proxy_password", &mut self.proxy_password),
+            ("module_platform_id", &mut self.module_platform_id),
         ] {
             if let Some(v) = opt(sec, key, vars) {
                 *slot = Some(v).filter(|v| !v.is_empty());

@@ -13,6 +13,7 @@ pub mod image;
 pub mod ini;
 pub mod metadata;
 pub mod model;
+pub mod modules;
 pub mod output;
 pub mod pattern;
 pub mod repo;

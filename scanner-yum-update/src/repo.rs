@@ -27,6 +27,8 @@ pub enum RepoError {
     NoUrl,
     #[error("{0}")]
     Several(String),
+    #[error("{0}")]
+    Modules(#[from] crate::modules::ModulesError),
 }
 
 /// The metadata of one loaded repository.
@@ -37,8 +39,8 @@ pub struct RepoData {
     pub revision: Option<String>,
     pub packages: Arc<Vec<primary::PrimaryPkg>>,
     pub advisories: Arc<Vec<updateinfo::Advisory>>,
-    /// True when the repo carries modules metadata (modular filtering is not implemented).
-    pub has_modules: bool,
+    /// The repo's modules.yaml, when it has one.
+    pub modules: Option<Arc<crate::modules::ModuleMetadata>>,
 }
 
 /// In-memory cache of parsed metadata keyed by (type, checksum).
@@ -99,6 +101,22 @@ fn load_updateinfo(base: &str, entry: &DataEntry) -> Result<Vec<updateinfo::Advi
     Ok(adv)
 }
 
+fn load_modules(
+    base: &str,
+    entry: &DataEntry,
+) -> Result<crate::modules::ModuleMetadata, RepoError> {
+    let (mut r, check, url) = open_verified(base, entry)?;
+    let mut text = String::new();
+    r.read_to_string(&mut text)
+        .map_err(|source| FetchError::Io {
+            url: url.clone(),
+            source,
+        })?;
+    drain(r, &url)?;
+    check.verify()?;
+    Ok(crate::modules::parse(&text, &url)?)
+}
+
 fn load_from(base: &str, cache: &Cache) -> Result<RepoData, RepoError> {
     let repomd_url = fetch::join(base, "repodata/repomd.xml")?;
     let xml = fetch::read_all(&repomd_url, MAX_REPOMD)?;
@@ -147,7 +165,10 @@ fn load_from(base: &str, cache: &Cache) -> Result<RepoData, RepoError> {
         revision: md.revision.clone(),
         packages,
         advisories,
-        has_modules: md.get("modules").is_some(),
+        modules: match md.get("modules") {
+            None => None,
+            Some(e) => Some(Arc::new(load_modules(base, e)?)),
+        },
     })
 }
 

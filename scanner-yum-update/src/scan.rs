@@ -142,10 +142,8 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
     let files = RootfsFiles(rootfs);
     let config = Config::load(&files, builtin, overrides)?;
     warnings.extend(config.warnings.iter().cloned());
-    let os_release = rootfs::os_release::load(rootfs)
-        .ok()
-        .flatten()
-        .and_then(|o| o.pretty_name.clone());
+    let os = rootfs::os_release::load(rootfs).ok().flatten();
+    let os_release = os.as_ref().and_then(|o| o.pretty_name.clone());
 
     // Load the enabled repositories.
     let mut statuses = Vec::new();
@@ -186,12 +184,6 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
                 st.loaded_from = Some(d.baseurl.clone());
                 st.packages = d.packages.len();
                 st.advisories = d.advisories.len();
-                if d.has_modules {
-                    warnings.push(format!(
-                        "repository {} has modules metadata; modular filtering is not supported, modular packages are treated as ordinary ones",
-                        r.id
-                    ));
-                }
                 loaded.push((k, d));
             }
             Some(Err(e)) => {
@@ -234,7 +226,49 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
         }
     }
     let installed_pkgs: Vec<InstalledPkg> = installed.iter().map(|i| i.pkg.clone()).collect();
-    let (inst_vis, avail_vis) = visibility(&config, &loaded, &installed_pkgs, &available);
+    let (inst_vis, mut avail_vis) = visibility(&config, &loaded, &installed_pkgs, &available);
+    let platform = config
+        .main
+        .module_platform_id
+        .clone()
+        .or_else(|| os.as_ref().and_then(|o| o.platform_id.clone()));
+    let masking = module_masking(&files, &loaded, platform.as_deref())?;
+    if let Some(m) = &masking {
+        let hotfix: Vec<bool> = loaded
+            .iter()
+            .map(|(k, _)| config.repos[*k].module_hotfixes)
+            .collect();
+        let mut provides = loaded.iter().flat_map(|(_, d)| {
+            d.packages
+                .iter()
+                .filter(|p| p.arch != "src" && p.arch != "nosrc")
+        });
+        for (a, p) in available.iter().enumerate() {
+            let prim = provides
+                .next()
+                .expect("one primary entry per available package");
+            if hotfix[p.repo] || !avail_vis[a] {
+                continue;
+            }
+            let key = crate::modules::nevra_key(&p.name, &p.evr, &p.arch);
+            if m.include.contains(&key) {
+                continue;
+            }
+            if m.exclude.contains(&key)
+                || m.names.contains(&p.name)
+                || prim.provides.iter().any(|n| m.names.contains(n))
+            {
+                avail_vis[a] = false;
+            }
+        }
+        if !m.active.is_empty() {
+            warnings.push(format!(
+                "active module streams: {}",
+                m.active.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    let active_modules = masking.map(|m| m.active).unwrap_or_default();
     let inst_f: Vec<InstalledPkg> = installed_pkgs
         .iter()
         .zip(&inst_vis)
@@ -262,13 +296,13 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
         .iter()
         .flat_map(|(_, d)| d.advisories.iter())
         .collect();
-    let advisory_rows = advisories::available(&all_adv, &installed_pkgs);
+    let advisory_rows = advisories::available(&all_adv, &installed_pkgs, &active_modules);
 
     let mut inst_by_name: BTreeMap<&str, Vec<&InstalledPkg>> = BTreeMap::new();
     for i in &inst_f {
         inst_by_name.entry(i.name.as_str()).or_default().push(i);
     }
-    let adv_index = advisories::Index::new(&all_adv);
+    let adv_index = advisories::Index::new(&all_adv, &active_modules);
     let mut updates: Vec<Update> = answer
         .updates
         .iter()
@@ -440,6 +474,54 @@ fn visibility(
         }
     }
     (inst_vis, avail_vis)
+}
+
+/// The modular masking when any loaded repo has modules metadata: the repos' streams and
+/// defaults with the image's `/etc/dnf/modules.d` state.
+fn module_masking(
+    files: &RootfsFiles,
+    loaded: &[(usize, RepoData)],
+    platform: Option<&str>,
+) -> Result<Option<crate::modules::Masking>, ScanError> {
+    use crate::config::ImageFiles;
+    let mds: Vec<&crate::modules::ModuleMetadata> = loaded
+        .iter()
+        .filter_map(|(_, d)| d.modules.as_deref())
+        .collect();
+    if mds.is_empty() {
+        return Ok(None);
+    }
+    let mut merged = crate::modules::ModuleMetadata::default();
+    for md in mds {
+        merged.streams.extend(md.streams.iter().cloned());
+        for (k, v) in &md.defaults {
+            merged
+                .defaults
+                .entry(k.clone())
+                .or_insert_with(|| v.clone());
+        }
+    }
+    let mut state = BTreeMap::new();
+    let dir = "/etc/dnf/modules.d";
+    let mut names = files.list_files(dir)?;
+    names.sort();
+    for n in names.iter().filter(|n| n.ends_with(".module")) {
+        if let Some(text) = files.read_text(&format!("{dir}/{n}"))? {
+            crate::modules::parse_state(&text, &mut state);
+        }
+    }
+    let mut m = crate::modules::masking(&merged, &state, platform);
+    m.include = m
+        .include
+        .iter()
+        .map(|a| crate::modules::normalize_artifact(a))
+        .collect();
+    m.exclude = m
+        .exclude
+        .iter()
+        .map(|a| crate::modules::normalize_artifact(a))
+        .collect();
+    Ok(Some(m))
 }
 
 /// Installed packages of a scan, for callers that need them (benchmarks, reports).

@@ -14,6 +14,8 @@ pub struct PrimaryPkg {
     pub arch: String,
     pub evr: Evr,
     pub obsoletes: Vec<Dep>,
+    /// Names of the package's provides (modular masking matches them).
+    pub provides: Vec<String>,
 }
 
 #[derive(PartialEq, Eq, Clone, Copy)]
@@ -34,6 +36,7 @@ pub fn parse(
     let mut cur: Option<PrimaryPkg> = None;
     let mut text = Text::None;
     let mut in_obsoletes = false;
+    let mut in_provides = false;
     let mut count = 0u64;
     let mut seen_root = false;
     loop {
@@ -53,6 +56,7 @@ pub fn parse(
                             arch: String::new(),
                             evr: Evr::new(0, "", ""),
                             obsoletes: Vec::new(),
+                            provides: Vec::new(),
                         })
                     }
                     b"name" if cur.is_some() && !empty => text = Text::Name,
@@ -68,6 +72,17 @@ pub fn parse(
                         }
                     }
                     b"obsoletes" if !empty => in_obsoletes = true,
+                    b"provides" if !empty => in_provides = true,
+                    b"entry" if in_provides => {
+                        if let Some(p) = cur.as_mut() {
+                            for a in e.attributes().flatten() {
+                                if a.key.as_ref() == b"name" {
+                                    let v = a.unescape_value().map_err(|e| xml_err(file, e))?;
+                                    p.provides.push(v.into_owned());
+                                }
+                            }
+                        }
+                    }
                     b"entry" if in_obsoletes => {
                         if let Some(p) = cur.as_mut() {
                             let a = attrs(e, file)?;
@@ -98,6 +113,7 @@ pub fn parse(
                 match local(qn.as_ref()) {
                     b"name" | b"arch" => text = Text::None,
                     b"obsoletes" => in_obsoletes = false,
+                    b"provides" => in_provides = false,
                     b"package" => {
                         if let Some(p) = cur.take() {
                             count += 1;

@@ -15,6 +15,8 @@ pub struct AdvisoryPkg {
     pub evr: Evr,
     /// True when the package's collection is tied to a module stream.
     pub modular: bool,
+    /// The collection's module streams (`name:stream`); empty for non-modular collections.
+    pub modules: Vec<String>,
 }
 
 /// A reference of an advisory.
@@ -73,6 +75,7 @@ pub fn parse(input: impl BufRead, file: &str) -> Result<Vec<Advisory>, MetadataE
     let mut depth_in_pkglist = false;
     let mut collection_modular = false;
     let mut collection_start = 0usize;
+    let mut collection_modules: Vec<String> = Vec::new();
     loop {
         let ev = reader
             .read_event_into(&mut buf)
@@ -119,12 +122,21 @@ pub fn parse(input: impl BufRead, file: &str) -> Result<Vec<Advisory>, MetadataE
                     b"pkglist" => depth_in_pkglist = true,
                     b"collection" => {
                         collection_modular = false;
+                        collection_modules.clear();
                         collection_start = adv.packages.len();
                     }
                     b"module" if depth_in_pkglist => {
                         collection_modular = true;
+                        let a = attrs(e, file)?;
+                        let ms = format!(
+                            "{}:{}",
+                            attr(&a, b"name").unwrap_or_default(),
+                            attr(&a, b"stream").unwrap_or_default()
+                        );
+                        collection_modules.push(ms);
                         for p in &mut adv.packages[collection_start..] {
                             p.modular = true;
+                            p.modules = collection_modules.clone();
                         }
                     }
                     b"package" if depth_in_pkglist => {
@@ -138,6 +150,7 @@ pub fn parse(input: impl BufRead, file: &str) -> Result<Vec<Advisory>, MetadataE
                                 attr(&a, b"release").unwrap_or_default(),
                             ),
                             modular: collection_modular,
+                            modules: collection_modules.clone(),
                         });
                     }
                     _ => {}

@@ -67,6 +67,12 @@ pub fn catalogue() -> Vec<RpmSpec> {
         spec("excluded", "1.0", "1", "noarch"),
         spec("excluded", "1.1", "1", "noarch"),
         spec("srcish", "1.0", "1", "noarch"),
+        spec("modpkg", "1.0", "1", "noarch"),
+        spec("modpkg", "1.5", "1", "noarch"),
+        spec("modpkg", "2.0", "1", "noarch"),
+        spec("modpkg", "3.0", "1", "noarch"),
+        spec("modprov", "1.0", "1", "noarch"),
+        spec("modprov", "1.1", "1", "noarch").preamble("Provides: modpkg"),
     ];
     // aarch64 image packages
     for (n, ver) in [
