@@ -1,0 +1,48 @@
+//! Fuzzes scanner-yum-update's dnf.conf / .repo parsing: the INI reader and the whole config
+//! load (main options, vars, repo sections, `$var` substitution) over an in-memory image whose
+//! dnf.conf, one .repo file and one vars file come from the input (split on NUL bytes).
+#![no_main]
+
+use std::collections::BTreeMap;
+
+use libfuzzer_sys::fuzz_target;
+use yum_update::config::{Config, ConfigError, ImageFiles};
+
+struct Mem(BTreeMap<String, String>);
+
+impl ImageFiles for Mem {
+    fn read_text(&self, path: &str) -> Result<Option<String>, ConfigError> {
+        Ok(self.0.get(path).cloned())
+    }
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, ConfigError> {
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        Ok(self
+            .0
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .filter(|n| !n.contains('/'))
+            .map(str::to_string)
+            .collect())
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let _ = yum_update::ini::parse(&text);
+    let mut parts = text.split('\0');
+    let mut files = BTreeMap::new();
+    for path in [
+        "/etc/dnf/dnf.conf",
+        "/etc/yum.repos.d/fuzz.repo",
+        "/etc/dnf/vars/fuzzvar",
+    ] {
+        if let Some(p) = parts.next() {
+            files.insert(path.to_string(), p.to_string());
+        }
+    }
+    let mut builtin = BTreeMap::new();
+    builtin.insert("releasever".to_string(), "9".to_string());
+    builtin.insert("arch".to_string(), "x86_64".to_string());
+    builtin.insert("basearch".to_string(), "x86_64".to_string());
+    let _ = Config::load(&Mem(files), builtin, &Default::default());
+});

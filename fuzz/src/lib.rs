@@ -1,0 +1,22 @@
+//! Helpers shared by the fuzz targets: everything a scanner does with one header blob.
+
+/// Parses `blob` as rpm would store it in a database and walks every typed view of it.
+pub fn exercise_blob(blob: &[u8]) {
+    if let Ok(h) = rpmdb::Header::parse(blob) {
+        let mut out = Vec::new();
+        rpmdb::query::package_line(&h, &mut out);
+        rpmdb::query::info_line(&h, &mut out);
+        let _ = rpmdb::query::file_lines(&h, &mut out);
+        for tag in h.tags().collect::<Vec<_>>() {
+            let _ = h.string_lossy(tag);
+            let _ = h.string_vec(tag);
+            let _ = h.u64_array(tag);
+            let _ = h.bin(tag);
+        }
+    }
+    if let Ok(Some(p)) = rpmdb::parse_package(blob) {
+        let _ = p.nevra();
+        let _ = p.evr();
+        let _ = p.files();
+    }
+}
