@@ -327,7 +327,15 @@ impl ImageProbes {
                 Ok(b) => b,
                 Err(e) => return ProbeOutput::flagged(Flag::Error, e.to_string()),
             };
-            for p in &pat.values {
+            // As oscap: the file is one C string (up to a NUL byte), matched repeatedly from
+            // the end of the previous match (one past it after an empty match) while the
+            // offset is inside the string including its terminator, so an empty match at the
+            // very end counts twice; groups that did not participate are left out.
+            let subject = match bytes.iter().position(|&b| b == 0) {
+                Some(n) => &bytes[..n],
+                None => &bytes[..],
+            };
+            if let Some(p) = pat.values.first() {
                 let re = match RegexBuilder::new()
                     .utf(true)
                     .multi_line(multiline)
@@ -340,37 +348,46 @@ impl ImageProbes {
                         return ProbeOutput::flagged(Flag::Error, format!("pattern {p:?}: {e}"))
                     }
                 };
-                let text = String::from_utf8_lossy(&bytes);
+                let mut locs = re.capture_locations();
+                let used = subject.len() + 1;
+                let mut ofs = 0usize;
                 let mut instance = 0u64;
-                for caps in re.captures_iter(text.as_bytes()) {
-                    let Ok(caps) = caps else {
-                        return ProbeOutput::flagged(Flag::Error, format!("pattern {p:?} failed"));
+                loop {
+                    let found = match re.captures_read_at(&mut locs, subject, ofs) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            return ProbeOutput::flagged(
+                                Flag::Error,
+                                format!("pattern match failed in {fp}: {e}"),
+                            )
+                        }
                     };
-                    let Some(m) = caps.get(0) else { continue };
+                    let Some(m) = found else { break };
+                    let end = m.end();
+                    ofs = if ofs == end { end + 1 } else { end };
                     instance += 1;
-                    if !q.matches("instance", &instance.to_string()) {
-                        continue;
+                    if q.matches("instance", &instance.to_string()) {
+                        let text = |s: usize, e: usize| {
+                            String::from_utf8_lossy(&subject[s..e]).into_owned()
+                        };
+                        let mut it = Item::new("independent", "textfilecontent")
+                            .with("filepath", fp.clone())
+                            .with("path", dir.clone())
+                            .with("filename", name.clone())
+                            .with("pattern", p.clone());
+                        it.push("instance", instance.to_string(), Datatype::Int);
+                        it.push("line", p.clone(), Datatype::String);
+                        it.push("text", text(m.start(), end), Datatype::String);
+                        for g in 1..locs.len() {
+                            if let Some((s, e)) = locs.get(g) {
+                                it.push("subexpression", text(s, e), Datatype::String);
+                            }
+                        }
+                        items.push(it);
                     }
-                    let mut it = Item::new("independent", "textfilecontent")
-                        .with("filepath", fp.clone())
-                        .with("path", dir.clone())
-                        .with("filename", name.clone())
-                        .with("pattern", p.clone());
-                    it.push("instance", instance.to_string(), Datatype::Int);
-                    it.push("line", p.clone(), Datatype::String);
-                    it.push(
-                        "text",
-                        String::from_utf8_lossy(m.as_bytes()).into_owned(),
-                        Datatype::String,
-                    );
-                    for g in 1..caps.len() {
-                        let v = caps
-                            .get(g)
-                            .map(|c| String::from_utf8_lossy(c.as_bytes()).into_owned())
-                            .unwrap_or_default();
-                        it.push("subexpression", v, Datatype::String);
+                    if ofs >= used {
+                        break;
                     }
-                    items.push(it);
                 }
             }
         }

@@ -63,10 +63,12 @@ fn hand_written_features_match_oscap() {
     let mine = ours(&defs, &root);
     let theirs = common::oscap_eval_root(&defs, &root, work.path());
     common::assert_same(&mine, &theirs, "features.oval.xml");
-    // The local-variable functions (definitions 103..113) all come out true.
+    // The local-variable functions (definitions 103..113) all come out true; of the match
+    // counts, 4 lines (PCRE's multiline `^` does not match after the final newline) and 8
+    // subexpressions (groups that did not participate are left out).
     for (id, r) in &mine {
         let n: u32 = id.rsplit(':').next().unwrap().parse().unwrap();
-        if n > 100 && n < 120 {
+        if n > 100 && n < 120 || [131, 136].contains(&n) {
             assert_eq!(*r, OvalResult::True, "{id}");
         }
     }
