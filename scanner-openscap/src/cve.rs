@@ -99,8 +99,8 @@ pub fn results_tsv(results: &[(String, OvalResult)]) -> Vec<u8> {
 
 /// The feed's generator timestamp as `%Y-%m-%dT%H:%M:%S`, or "unknown".
 pub fn feed_timestamp(doc: &Document) -> String {
-    match doc.timestamp.as_deref() {
-        Some(t) if t.len() >= 19 && t.as_bytes()[10] == b'T' => t[..19].to_string(),
+    match doc.timestamp.as_deref().and_then(|t| t.get(..19)) {
+        Some(t) if t.as_bytes()[10] == b'T' => t.to_string(),
         _ => "unknown".into(),
     }
 }

@@ -144,7 +144,12 @@ pub struct Engine<'d> {
     external: FastMap<String, Vec<String>>,
     /// Object kinds that no collector supports, with how many objects of each were asked for.
     pub unsupported: FastMap<String, usize>,
+    /// Nesting of definition/variable/object evaluations in progress (bounded).
+    depth: usize,
 }
+
+/// Longest chain of extend_definition / variable / object references followed.
+pub const MAX_CHAIN: usize = 100;
 
 impl<'d> Engine<'d> {
     /// An engine that probes the system through `probes`.
@@ -174,6 +179,7 @@ impl<'d> Engine<'d> {
             re: RegexCache::default(),
             external: FastMap::default(),
             unsupported: FastMap::default(),
+            depth: 0,
         }
     }
 
@@ -206,9 +212,10 @@ impl<'d> Engine<'d> {
         if let Some(&r) = self.defs.get(id) {
             return r;
         }
-        if !self.in_progress.insert(id.to_string()) {
-            return OvalResult::Error; // extend_definition cycle
+        if self.depth >= MAX_CHAIN || !self.in_progress.insert(id.to_string()) {
+            return OvalResult::Error; // extend_definition cycle or absurd chain
         }
+        self.depth += 1;
         let doc = self.doc;
         let r = match doc.definition(id) {
             None => OvalResult::Error,
@@ -217,6 +224,7 @@ impl<'d> Engine<'d> {
                 Some(c) => self.criteria(c),
             },
         };
+        self.depth -= 1;
         self.in_progress.remove(id);
         self.defs.insert(id.to_string(), r);
         r
@@ -455,13 +463,19 @@ impl<'d> Engine<'d> {
         let doc = self.doc;
         let c = match doc.objects.get(id) {
             None => Collected::flagged(Flag::Error, format!("object {id} is not defined")),
+            Some(_) if self.depth >= MAX_CHAIN => {
+                Collected::flagged(Flag::Error, "object references nested too deeply")
+            }
             Some(o) => {
                 // Guard against set/variable cycles.
                 self.collected.insert(
                     id.to_string(),
                     Collected::flagged(Flag::Error, "object refers to itself"),
                 );
-                self.collect_object(o)
+                self.depth += 1;
+                let c = self.collect_object(o);
+                self.depth -= 1;
+                c
             }
         };
         self.collected.insert(id.to_string(), c.clone());
@@ -663,9 +677,10 @@ impl<'d> Engine<'d> {
         if let Some(v) = self.vars.get(id) {
             return v.clone();
         }
-        if !self.vars_in_progress.insert(id.to_string()) {
+        if self.depth >= MAX_CHAIN || !self.vars_in_progress.insert(id.to_string()) {
             return VarValue::none(Flag::Error);
         }
+        self.depth += 1;
         let doc = self.doc;
         let vv = match doc.variables.get(id) {
             None => VarValue::none(Flag::Error),
@@ -686,6 +701,7 @@ impl<'d> Engine<'d> {
                 },
             },
         };
+        self.depth -= 1;
         self.vars_in_progress.remove(id);
         self.vars.insert(id.to_string(), vv.clone());
         vv

@@ -79,6 +79,10 @@ pub fn open_maybe_bz2(path: &Path) -> Result<Box<dyn BufRead>, XmlError> {
     }
 }
 
+/// Deepest element nesting accepted inside one definition, test, object, state or variable
+/// (real content nests a few levels; the bound keeps recursion over hostile input finite).
+pub const MAX_DEPTH: usize = 64;
+
 /// Byte range of an element in the (decompressed) input: from its `<` to after its end tag.
 pub type Span = (u64, u64);
 
@@ -125,6 +129,11 @@ pub fn stream<R: BufRead>(
                     if !want(&path) {
                         continue;
                     }
+                }
+                if building.len() >= MAX_DEPTH {
+                    return Err(XmlError::Invalid(format!(
+                        "elements nested deeper than {MAX_DEPTH} levels"
+                    )));
                 }
                 let family = match ns {
                     ResolveResult::Bound(n) => match n.as_ref().iter().rposition(|&b| b == b'#') {

@@ -176,3 +176,16 @@ fn bzip2_feeds_parse_like_plain_ones() {
     assert_eq!(a.tests.len(), b.tests.len());
     assert_eq!(a.source_span, b.source_span);
 }
+
+#[test]
+fn hostile_nesting_is_refused_not_recursed() {
+    let deep = format!(
+        r#"<oval_definitions xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5"><definitions><definition id="oval:b:def:1" version="1" class="patch">{}{}</definition></definitions></oval_definitions>"#,
+        "<criteria>".repeat(10_000),
+        "</criteria>".repeat(10_000)
+    );
+    match parse_reader(deep.as_bytes()) {
+        Err(XmlError::Invalid(msg)) => assert!(msg.contains("nested deeper"), "{msg}"),
+        other => panic!("expected a nesting error, got {other:?}"),
+    }
+}
