@@ -47,7 +47,7 @@ pkg setup 2.12.2 6.el8 "/etc/passwd|644|root:x:0:0:root:/root:/bin/bash\n" "/etc
 pkg sudo 1.8.29 8.el8 "/etc/sudoers|440|root ALL=(ALL) ALL\n"
 pkg openssh-server 8.0p1 13.el8 "/etc/ssh/sshd_config|600|PermitRootLogin no\nX11Forwarding yes\n"
 pkg crypto-policies 20211116 1.el8 "/etc/crypto-policies/config|644|LEGACY\n"
-HOME="$W/home" rpm --root "$W/root" --dbpath /var/lib/rpm -i --nodeps --noscripts "$W"/rpms/*.rpm
+HOME="$W/home" rpm --root "$W/root" --dbpath /var/lib/rpm -i --nodeps --noscripts "$W"/rpms/*.rpm 2>/dev/null
 touch "$W/root/run/.containerenv"
 
 best() { sort -n | head -1; }
