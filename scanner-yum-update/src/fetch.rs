@@ -1,7 +1,8 @@
 //! Reading repository files: `file://` URLs name paths on the scanning host (as
-//! `dnf --installroot` treats them) and only regular files are opened; `http(s)://` is not
-//! supported by this build and reported as such. Every metadata file is verified against the
-//! checksum repomd.xml gives for it.
+//! `dnf --installroot` treats them) and only regular files are opened; `http(s)://` goes through
+//! a per-repository agent (rustls with the repo's `sslcacert` or the bundled Mozilla roots, the
+//! client certificate of `sslclientcert`/`sslclientkey`, `proxy` or the environment's proxy).
+//! Every metadata file is verified against the checksum repomd.xml gives for it.
 
 use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
@@ -32,6 +33,10 @@ pub enum FetchError {
     },
     #[error("{url}: unknown checksum type {kind}")]
     UnknownChecksum { url: String, kind: String },
+    #[error("{url}: {message}")]
+    Http { url: String, message: String },
+    #[error("{message}")]
+    Tls { message: String },
     #[error("{url}: larger than {limit} bytes")]
     TooLarge { url: String, limit: u64 },
 }
@@ -73,7 +78,142 @@ pub fn file_path(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(std::ffi::OsString::from_vec(out)))
 }
 
-/// Opens a repository file for reading.
+/// How one repository's files are fetched.
+#[derive(Clone, Default)]
+pub struct Transport {
+    agent: Option<ureq::Agent>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("http", &self.agent.is_some())
+            .finish()
+    }
+}
+
+fn tls_err(what: &str, path: &str, e: impl std::fmt::Display) -> FetchError {
+    FetchError::Tls {
+        message: format!("{what} {path}: {e}"),
+    }
+}
+
+impl Transport {
+    /// The transport for a repository: an HTTP agent only when one of its URLs needs it.
+    pub fn for_repo(repo: &crate::config::RepoConfig) -> Result<Transport, FetchError> {
+        if !repo
+            .baseurl
+            .iter()
+            .any(|u| u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Ok(Transport::default());
+        }
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        // ring: no C toolchain needed beyond cc; the newer default (aws-lc-rs) needs cmake.
+        #[allow(deprecated)]
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        match &repo.sslcacert {
+            Some(ca) => {
+                for c in
+                    CertificateDer::pem_file_iter(ca).map_err(|e| tls_err("sslcacert", ca, e))?
+                {
+                    let c = c.map_err(|e| tls_err("sslcacert", ca, e))?;
+                    roots.add(c).map_err(|e| tls_err("sslcacert", ca, e))?;
+                }
+            }
+            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        }
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| tls_err("TLS", "setup", e))?
+            .with_root_certificates(roots);
+        let config = match &repo.sslclientcert {
+            Some(cert) => {
+                let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+                    .map_err(|e| tls_err("sslclientcert", cert, e))?
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| tls_err("sslclientcert", cert, e))?;
+                let key_path = repo.sslclientkey.as_deref().unwrap_or(cert);
+                let key = PrivateKeyDer::from_pem_file(key_path)
+                    .map_err(|e| tls_err("sslclientkey", key_path, e))?;
+                builder
+                    .with_client_auth_cert(certs, key)
+                    .map_err(|e| tls_err("sslclientcert", cert, e))?
+            }
+            None => builder.with_no_client_auth(),
+        };
+        let mut ab = ureq::AgentBuilder::new()
+            .tls_config(std::sync::Arc::new(config))
+            .timeout_connect(std::time::Duration::from_secs(30))
+            .timeout_read(std::time::Duration::from_secs(120));
+        match repo.proxy.as_deref() {
+            Some("_none_") | Some("") => {}
+            Some(p) => {
+                let url = match (&repo.proxy_username, &repo.proxy_password) {
+                    (Some(u), pw) => {
+                        let (scheme, rest) = p.split_once("://").unwrap_or(("http", p));
+                        format!(
+                            "{scheme}://{u}:{}@{rest}",
+                            pw.as_deref().unwrap_or_default()
+                        )
+                    }
+                    _ => p.to_string(),
+                };
+                let proxy = ureq::Proxy::new(&url).map_err(|e| FetchError::Tls {
+                    message: format!("proxy {p}: {e}"),
+                })?;
+                ab = ab.proxy(proxy);
+            }
+            None => ab = ab.try_proxy_from_env(true),
+        }
+        Ok(Transport {
+            agent: Some(ab.build()),
+        })
+    }
+
+    /// Opens a repository file for reading.
+    pub fn open(&self, url: &str) -> Result<Box<dyn Read + Send>, FetchError> {
+        if url.starts_with("http://") || url.starts_with("https://") {
+            let agent = self.agent.as_ref().ok_or_else(|| FetchError::Unsupported {
+                url: url.to_string(),
+                message: "no HTTP transport configured".into(),
+            })?;
+            return match agent.get(url).call() {
+                Ok(resp) => Ok(Box::new(resp.into_reader())),
+                Err(ureq::Error::Status(code, resp)) => Err(FetchError::Http {
+                    url: url.to_string(),
+                    message: format!("HTTP {code} {}", resp.status_text()),
+                }),
+                Err(e) => Err(FetchError::Http {
+                    url: url.to_string(),
+                    message: e.to_string(),
+                }),
+            };
+        }
+        open(url)
+    }
+
+    /// Reads a whole small file (repomd.xml) with a size limit.
+    pub fn read_all(&self, url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
+        let mut r = self.open(url)?.take(limit + 1);
+        let mut v = Vec::new();
+        r.read_to_end(&mut v).map_err(|source| FetchError::Io {
+            url: url.to_string(),
+            source,
+        })?;
+        if v.len() as u64 > limit {
+            return Err(FetchError::TooLarge {
+                url: url.to_string(),
+                limit,
+            });
+        }
+        Ok(v)
+    }
+}
+
+/// Opens a local (`file://`) repository file for reading.
 pub fn open(url: &str) -> Result<Box<dyn Read + Send>, FetchError> {
     if let Some(path) = file_path(url) {
         let io_err = |source| FetchError::Io {
@@ -93,33 +233,10 @@ pub fn open(url: &str) -> Result<Box<dyn Read + Send>, FetchError> {
         }
         return Ok(Box::new(f));
     }
-    if url.starts_with("http://") || url.starts_with("https://") {
-        return Err(FetchError::Unsupported {
-            url: url.to_string(),
-            message: "http(s) repositories are not supported by this build; mirror the repository locally and pass --repo-baseurl ID=file:///path".into(),
-        });
-    }
     Err(FetchError::Unsupported {
         url: url.to_string(),
         message: "unsupported URL scheme".into(),
     })
-}
-
-/// Reads a whole small file (repomd.xml) with a size limit.
-pub fn read_all(url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
-    let mut r = open(url)?.take(limit + 1);
-    let mut v = Vec::new();
-    r.read_to_end(&mut v).map_err(|source| FetchError::Io {
-        url: url.to_string(),
-        source,
-    })?;
-    if v.len() as u64 > limit {
-        return Err(FetchError::TooLarge {
-            url: url.to_string(),
-            limit,
-        });
-    }
-    Ok(v)
 }
 
 enum Hasher {

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::sync::{Arc, Mutex};
 
 use crate::config::RepoConfig;
-use crate::fetch::{self, FetchError, Verifying};
+use crate::fetch::{self, FetchError, Transport, Verifying};
 use crate::metadata::repomd::{DataEntry, Repomd};
 use crate::metadata::{decompress, primary, updateinfo, MetadataError};
 
@@ -51,12 +51,13 @@ pub struct Cache {
 }
 
 fn open_verified(
+    t: &Transport,
     base: &str,
     entry: &DataEntry,
 ) -> Result<(Box<dyn std::io::BufRead>, fetch::Check, String), RepoError> {
     let root = entry.base.as_deref().unwrap_or(base);
     let url = fetch::join(root, &entry.href)?;
-    let raw = fetch::open(&url)?;
+    let raw = t.open(&url)?;
     let (reader, check) =
         Verifying::new(raw, &url, &entry.checksum_type, &entry.checksum)?.publish();
     let r = decompress::reader_for(&entry.href, reader).map_err(|source| FetchError::Io {
@@ -75,8 +76,12 @@ fn drain(mut r: impl Read, url: &str) -> Result<(), RepoError> {
     Ok(())
 }
 
-fn load_primary(base: &str, entry: &DataEntry) -> Result<Vec<primary::PrimaryPkg>, RepoError> {
-    let (mut r, check, url) = open_verified(base, entry)?;
+fn load_primary(
+    t: &Transport,
+    base: &str,
+    entry: &DataEntry,
+) -> Result<Vec<primary::PrimaryPkg>, RepoError> {
+    let (mut r, check, url) = open_verified(t, base, entry)?;
     let mut pkgs = Vec::new();
     primary::parse(&mut r, &url, |p| pkgs.push(p)).map_err(|e| match e {
         MetadataError::Xml { .. } => {
@@ -93,8 +98,12 @@ fn load_primary(base: &str, entry: &DataEntry) -> Result<Vec<primary::PrimaryPkg
     Ok(pkgs)
 }
 
-fn load_updateinfo(base: &str, entry: &DataEntry) -> Result<Vec<updateinfo::Advisory>, RepoError> {
-    let (mut r, check, url) = open_verified(base, entry)?;
+fn load_updateinfo(
+    t: &Transport,
+    base: &str,
+    entry: &DataEntry,
+) -> Result<Vec<updateinfo::Advisory>, RepoError> {
+    let (mut r, check, url) = open_verified(t, base, entry)?;
     let adv = updateinfo::parse(&mut r, &url)?;
     drain(r, &url)?;
     check.verify()?;
@@ -102,10 +111,11 @@ fn load_updateinfo(base: &str, entry: &DataEntry) -> Result<Vec<updateinfo::Advi
 }
 
 fn load_modules(
+    t: &Transport,
     base: &str,
     entry: &DataEntry,
 ) -> Result<crate::modules::ModuleMetadata, RepoError> {
-    let (mut r, check, url) = open_verified(base, entry)?;
+    let (mut r, check, url) = open_verified(t, base, entry)?;
     let mut text = String::new();
     r.read_to_string(&mut text)
         .map_err(|source| FetchError::Io {
@@ -117,9 +127,9 @@ fn load_modules(
     Ok(crate::modules::parse(&text, &url)?)
 }
 
-fn load_from(base: &str, cache: &Cache) -> Result<RepoData, RepoError> {
+fn load_from(t: &Transport, base: &str, cache: &Cache) -> Result<RepoData, RepoError> {
     let repomd_url = fetch::join(base, "repodata/repomd.xml")?;
-    let xml = fetch::read_all(&repomd_url, MAX_REPOMD)?;
+    let xml = t.read_all(&repomd_url, MAX_REPOMD)?;
     let md = Repomd::parse(&xml, &repomd_url)?;
     let prim = md.get("primary").expect("Repomd::parse requires primary");
     let (packages, advisories) = std::thread::scope(|sc| {
@@ -136,7 +146,7 @@ fn load_from(base: &str, cache: &Cache) -> Result<RepoData, RepoError> {
             {
                 return Ok(a);
             }
-            let a = Arc::new(load_updateinfo(base, ui)?);
+            let a = Arc::new(load_updateinfo(t, base, ui)?);
             if let Ok(mut m) = cache.updateinfo.lock() {
                 m.insert(key, a.clone());
             }
@@ -145,7 +155,7 @@ fn load_from(base: &str, cache: &Cache) -> Result<RepoData, RepoError> {
         let key = format!("{}:{}", prim.checksum_type, prim.checksum);
         let packages = match cache.primary.lock().ok().and_then(|m| m.get(&key).cloned()) {
             Some(p) => Ok(p),
-            None => load_primary(base, prim).map(|p| {
+            None => load_primary(t, base, prim).map(|p| {
                 let p = Arc::new(p);
                 if let Ok(mut m) = cache.primary.lock() {
                     m.insert(key, p.clone());
@@ -167,7 +177,7 @@ fn load_from(base: &str, cache: &Cache) -> Result<RepoData, RepoError> {
         advisories,
         modules: match md.get("modules") {
             None => None,
-            Some(e) => Some(Arc::new(load_modules(base, e)?)),
+            Some(e) => Some(Arc::new(load_modules(t, base, e)?)),
         },
     })
 }
@@ -183,9 +193,10 @@ pub fn load(repo: &RepoConfig, cache: &Cache) -> Result<RepoData, RepoError> {
         }
         return Err(RepoError::NoUrl);
     }
+    let t = Transport::for_repo(repo)?;
     let mut errors = Vec::new();
     for base in &repo.baseurl {
-        match load_from(base, cache) {
+        match load_from(&t, base, cache) {
             Ok(d) => return Ok(d),
             Err(e) => errors.push(e),
         }
