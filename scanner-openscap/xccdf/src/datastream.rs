@@ -333,3 +333,99 @@ impl DataStreamCollection {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DS: &str = r##"<ds:data-stream-collection xmlns:ds="http://scap.nist.gov/schema/scap/source/1.2" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:cat="urn:oasis:names:tc:entity:xmlns:xml:catalog" id="c">
+  <ds:data-stream id="s1" scap-version="1.3">
+    <ds:checklists>
+      <ds:component-ref id="cr-a" xlink:href="#comp-a"><cat:catalog><cat:uri name="o.xml" uri="#cr-o"/></cat:catalog></ds:component-ref>
+      <ds:component-ref id="cr-b" xlink:href="#comp-b"/>
+    </ds:checklists>
+    <ds:checks>
+      <ds:component-ref id="cr-o" xlink:href="#comp-o"/>
+      <ds:component-ref id="cr-r" xlink:href="https://example.org/remote.xml"/>
+    </ds:checks>
+  </ds:data-stream>
+  <ds:data-stream id="s2" scap-version="1.2">
+    <ds:checklists><ds:component-ref id="cr-b2" xlink:href="#comp-b"/></ds:checklists>
+  </ds:data-stream>
+  <ds:component id="comp-a"><Benchmark xmlns="http://checklists.nist.gov/xccdf/1.2" id="xccdf_t_benchmark_a"><title>A</title>
+    <Profile id="xccdf_t_profile_p"><title>P</title><select idref="xccdf_t_rule_1" selected="true"/></Profile>
+    <Rule id="xccdf_t_rule_1" selected="false"><title>one</title></Rule></Benchmark></ds:component>
+  <ds:component id="comp-b"><Benchmark xmlns="http://checklists.nist.gov/xccdf/1.2" id="xccdf_t_benchmark_b"><title>B</title></Benchmark></ds:component>
+  <ds:component id="comp-o"><oval_definitions xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5"><definitions>
+    <definition id="oval:t:def:1" class="patch" version="1"/></definitions></oval_definitions></ds:component>
+</ds:data-stream-collection>"##;
+
+    fn load() -> DataStreamCollection {
+        DataStreamCollection::from_text(Path::new("t.xml"), DS.to_string()).unwrap()
+    }
+
+    #[test]
+    fn selects_streams_and_checklists() {
+        let ds = load();
+        assert_eq!(ds.select(None, None).unwrap().2.id, "xccdf_t_benchmark_a");
+        assert_eq!(
+            ds.select(None, Some("cr-b")).unwrap().2.id,
+            "xccdf_t_benchmark_b"
+        );
+        assert_eq!(ds.select(Some("s2"), None).unwrap().1.id, "cr-b2");
+        assert!(matches!(
+            ds.select(Some("nope"), None),
+            Err(Error::Selection(_))
+        ));
+        assert!(matches!(
+            ds.select(None, Some("nope")),
+            Err(Error::Selection(_))
+        ));
+        let (_, _, b) = ds.select(None, None).unwrap();
+        assert!(crate::profile::find_profile(b, "p").is_ok());
+        assert!(matches!(
+            crate::profile::find_profile(b, "q"),
+            Err(Error::Selection(_))
+        ));
+        let r = crate::profile::resolve(b, Some("xccdf_t_profile_p")).unwrap();
+        assert!(r.rule_selected("xccdf_t_rule_1"));
+        assert!(!crate::profile::resolve(b, None)
+            .unwrap()
+            .rule_selected("xccdf_t_rule_1"));
+    }
+
+    #[test]
+    fn resolves_hrefs_through_catalogs() {
+        let ds = load();
+        let (s, cref, _) = ds.select(None, None).unwrap();
+        match ds.resolve_href(s, cref, "o.xml") {
+            Target::Local(c) => match &c.content {
+                ComponentContent::Oval(info) => assert_eq!(info.classes["oval:t:def:1"], "patch"),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            ds.resolve_href(s, cref, "#cr-r"),
+            Target::Remote(_)
+        ));
+        assert!(matches!(
+            ds.resolve_href(s, cref, "missing.xml"),
+            Target::Missing
+        ));
+        // The extracted component is a standalone document.
+        let Target::Local(c) = ds.resolve_href(s, cref, "o.xml") else {
+            unreachable!()
+        };
+        let xml = ds.component_xml(c);
+        assert!(roxmltree::Document::parse(&xml).is_ok(), "{xml}");
+    }
+
+    #[test]
+    fn rejects_other_documents() {
+        let e = DataStreamCollection::from_text(Path::new("x.xml"), "<a/>".into()).unwrap_err();
+        assert!(matches!(e, Error::NotDataStream(_)));
+        let e = DataStreamCollection::from_text(Path::new("x.xml"), "<a>".into()).unwrap_err();
+        assert!(matches!(e, Error::Xml { .. }));
+    }
+}
