@@ -207,6 +207,42 @@ fn billion_laughs_and_external_entities_in_oval() {
     sb.assert_outside_untouched();
 }
 
+/// Criteria nested a million levels deep in the feed: the process survives (recursion in the
+/// parser, the evaluator or a destructor must not overflow the target thread's stack), and the
+/// target is either evaluated or refused with a reason.
+#[test]
+#[ignore = "bug (issue 9 report): scanner-openscap parses/evaluates/drops nested criteria \
+            recursively with no depth limit; a million levels overflow the 256 MiB target stack \
+            and abort the process"]
+fn deeply_nested_oval_criteria() {
+    let mut sb = Sandbox::new();
+    write(
+        &sb.scanin.join("img/etc/os-release"),
+        "ID=rhel\nVERSION_ID=9.4\n",
+    );
+    let depth = 1_000_000;
+    let nested = format!(
+        "{}<criterion test_ref=\"oval:h:tst:3\"/>{}",
+        "<criteria>".repeat(depth),
+        "</criteria>".repeat(depth)
+    );
+    let doc = OVAL.replacen(
+        "<criteria><criterion test_ref=\"oval:h:tst:3\"/></criteria>",
+        &nested,
+        1,
+    );
+    assert_ne!(doc, OVAL);
+    let oval = sb.tmp.path().join("deep.oval.xml");
+    write(&oval, doc);
+    sb.seal_outside();
+    let run = run_oval(&sb, &oval);
+    run.assert_completed();
+    let j = sb.json("img");
+    if !successful(&j) {
+        assert_failed_with(&j, &["deep", "depth", "nest", "rpm database"]);
+    }
+}
+
 /// An OVAL .bz2 of a few KB expanding to GiBs inside one description: refused by a limit, not
 /// by exhausting memory.
 #[test]
