@@ -125,7 +125,7 @@ pub fn scan(root_path: &Path, cfg: &CveConfig, cache: &FeedCache) -> anyhow::Res
             .and_then(|o| o.version.clone())
             .unwrap_or_default(),
     };
-    let probes = ImageProbes::new(root);
+    let mut probes = ImageProbes::new(root);
     let feed_path = match &cfg.oval {
         Some(p) => p.clone(),
         None => {
@@ -155,6 +155,7 @@ pub fn scan(root_path: &Path, cfg: &CveConfig, cache: &FeedCache) -> anyhow::Res
     let t0 = std::time::Instant::now();
     let doc = cache.get(&feed_path)?;
     let t_parse = t0.elapsed();
+    probes.set_document(&doc);
     let mut engine = Engine::live(&doc, &probes);
     let results = engine.evaluate_all();
     let t_eval = t0.elapsed();

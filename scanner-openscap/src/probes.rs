@@ -28,8 +28,8 @@ pub struct PkgInfo {
     pub arch: String,
     /// Issuer key id (16 hex digits) of the package signature, v3 or v4 header.
     pub key_id: Option<String>,
-    /// File paths (for rpmverifyfile) with their RPMFILE_* flags.
-    pub files: Vec<(String, u32)>,
+    /// The package's files as its header describes them (for rpmverifyfile).
+    pub files: Vec<rpmdb::FileEntry>,
 }
 
 impl PkgInfo {
@@ -72,10 +72,7 @@ pub fn load_packages(root: &Rootfs) -> Result<Vec<PkgInfo>, rpmdb::Error> {
                 break;
             }
         }
-        let files = p
-            .files()
-            .map(|fs| fs.into_iter().map(|f| (f.path, f.flags)).collect())
-            .unwrap_or_default();
+        let files = p.files().unwrap_or_default();
         out.push(PkgInfo {
             name: p.name.clone(),
             epoch: p.epoch,
@@ -93,6 +90,10 @@ pub fn load_packages(root: &Rootfs) -> Result<Vec<PkgInfo>, rpmdb::Error> {
 pub struct ImageProbes {
     root: Rootfs,
     packages: OnceCell<Result<Vec<PkgInfo>, String>>,
+    users: OnceCell<rootfs::users::Users>,
+    /// The document's schema version is at least 5.11.1 (rpmverifyfile items then carry
+    /// `filedigest_differs`).
+    pub schema_5_11_1: bool,
 }
 
 impl ImageProbes {
@@ -101,7 +102,33 @@ impl ImageProbes {
         ImageProbes {
             root,
             packages: OnceCell::new(),
+            users: OnceCell::new(),
+            schema_5_11_1: false,
         }
+    }
+
+    /// Probes for the image at `root` evaluating `doc` (its schema version decides which
+    /// entities some items carry).
+    pub fn for_document(root: Rootfs, doc: &crate::model::Document) -> ImageProbes {
+        let mut p = ImageProbes::new(root);
+        p.set_document(doc);
+        p
+    }
+
+    /// Adapts the items to the schema version of the document about to be evaluated.
+    pub fn set_document(&mut self, doc: &crate::model::Document) {
+        self.schema_5_11_1 = doc
+            .schema_version
+            .as_deref()
+            .map(|v| {
+                let n: Vec<u32> = v
+                    .trim()
+                    .split('.')
+                    .map(|x| x.parse().unwrap_or(0))
+                    .collect();
+                n >= vec![5, 11, 1]
+            })
+            .unwrap_or(false);
     }
 
     /// The root being probed.
@@ -145,11 +172,36 @@ impl ImageProbes {
         ProbeOutput::found(items)
     }
 
-    fn rpmverifyfile(&self, q: &Query<'_>) -> ProbeOutput {
+    fn rpmverifyfile(&self, o: &Object, q: &Query<'_>) -> ProbeOutput {
+        use rpmverify::attrs::verify as v;
         let pkgs = match self.packages() {
             Ok(p) => p,
             Err(e) => return ProbeOutput::flagged(Flag::Error, e),
         };
+        let on = |b: &str| o.behavior(b) == Some("true");
+        let mut omit = 0u32;
+        for (b, bit) in [
+            ("nolinkto", v::LINKTO),
+            ("nomd5", v::FILEDIGEST),
+            ("nofiledigest", v::FILEDIGEST),
+            ("nosize", v::FILESIZE),
+            ("nouser", v::USER),
+            ("nogroup", v::GROUP),
+            ("nomtime", v::MTIME),
+            ("nomode", v::MODE),
+            ("nordev", v::RDEV),
+            ("nocaps", v::CAPS),
+        ] {
+            if on(b) {
+                omit |= bit;
+            }
+        }
+        let (skip_config, skip_ghost) = (on("noconfigfiles"), on("noghostfiles"));
+        let users = self
+            .users
+            .get_or_init(|| rootfs::users::Users::load(&self.root));
+        let verifier = rpmverify::Verifier::new(&self.root, users).with_omit(omit);
+        use rpmdb::tags::fileflags as ff;
         let mut items = Vec::new();
         for p in pkgs {
             if !(q.matches("name", &p.name)
@@ -160,33 +212,46 @@ impl ImageProbes {
             {
                 continue;
             }
-            for (path, flags) in &p.files {
-                if !q.matches("filepath", path) {
+            for f in &p.files {
+                if (skip_config && f.flags & ff::CONFIG != 0)
+                    || (skip_ghost && f.flags & ff::GHOST != 0)
+                    || !q.matches("filepath", &f.path)
+                {
                     continue;
                 }
+                let res = verifier.verify_file(&rpmverify::FileSpec::from(f));
+                // As oscap: omitted checks and files rpm could not verify at all are "not
+                // performed"; every other check passes unless rpm flagged it.
+                let outcome = |bit: u32| {
+                    if omit & bit != 0 || res.failed & v::FAILURES != 0 {
+                        "not performed"
+                    } else if res.failed & bit != 0 {
+                        "fail"
+                    } else {
+                        "pass"
+                    }
+                };
                 let mut it = Item::new("linux", "rpmverifyfile")
                     .with("name", p.name.clone())
                     .with("epoch", p.epoch_text())
                     .with("version", p.version.clone())
                     .with("release", p.release.clone())
                     .with("arch", p.arch.clone())
-                    .with("filepath", path.clone())
-                    .with("extended_name", p.extended_name());
-                // File verification itself is not performed (the Red Hat feeds switch it off).
-                for e in [
-                    "size_differs",
-                    "mode_differs",
-                    "md5_differs",
-                    "device_differs",
-                    "link_mismatch",
-                    "ownership_differs",
-                    "group_differs",
-                    "mtime_differs",
-                    "capabilities_differ",
-                ] {
-                    it = it.with(e, "not performed");
+                    .with("filepath", f.path.clone())
+                    .with("extended_name", p.extended_name())
+                    .with("size_differs", outcome(v::FILESIZE))
+                    .with("mode_differs", outcome(v::MODE))
+                    .with("md5_differs", outcome(v::FILEDIGEST));
+                if self.schema_5_11_1 {
+                    it = it.with("filedigest_differs", outcome(v::FILEDIGEST));
                 }
-                use rpmdb::tags::fileflags as ff;
+                it = it
+                    .with("device_differs", outcome(v::RDEV))
+                    .with("link_mismatch", outcome(v::LINKTO))
+                    .with("ownership_differs", outcome(v::USER))
+                    .with("group_differs", outcome(v::GROUP))
+                    .with("mtime_differs", outcome(v::MTIME))
+                    .with("capabilities_differ", outcome(v::CAPS));
                 for (e, bit) in [
                     ("configuration_file", ff::CONFIG),
                     ("documentation_file", ff::DOC),
@@ -194,7 +259,7 @@ impl ImageProbes {
                     ("license_file", ff::LICENSE),
                     ("readme_file", ff::README),
                 ] {
-                    it.push(e, (flags & bit != 0).to_string(), Datatype::Boolean);
+                    it.push(e, (f.flags & bit != 0).to_string(), Datatype::Boolean);
                 }
                 items.push(it);
             }
@@ -494,7 +559,7 @@ impl Probes for ImageProbes {
     fn collect(&self, o: &Object, q: &Query<'_>) -> ProbeOutput {
         match (o.family.as_str(), o.kind.as_str()) {
             ("linux", "rpminfo") => self.rpminfo(q),
-            ("linux", "rpmverifyfile") => self.rpmverifyfile(q),
+            ("linux", "rpmverifyfile") => self.rpmverifyfile(o, q),
             ("independent", "textfilecontent54") => self.textfilecontent54(o, q),
             ("independent", "family") => {
                 ProbeOutput::found(vec![

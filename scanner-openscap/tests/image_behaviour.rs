@@ -189,3 +189,83 @@ fn hostile_nesting_is_refused_not_recursed() {
         other => panic!("expected a nesting error, got {other:?}"),
     }
 }
+
+/// rpmverifyfile's verification entities follow `rpm -V` on the same root (oscap 1.3.7's probe
+/// reports garbled items for tampered files, so rpm itself is the reference here).
+#[test]
+fn rpmverifyfile_outcomes_follow_rpm_verify() {
+    if !["rpm", "rpmbuild"].iter().all(|t| testkit::require_tool(t)) {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let rpms = work.path().join("rpms");
+    fs::create_dir_all(&rpms).unwrap();
+    let rpm = RpmSpec::new("tamper", "1.0", "1")
+        .file(SpecFile::file("/usr/share/tamper/changed", "a\n"))
+        .file(SpecFile::file("/usr/share/tamper/chmod", "b\n"))
+        .file(SpecFile::file("/usr/share/tamper/intact", "c\n"))
+        .file(SpecFile::file("/usr/share/tamper/gone", "d\n"))
+        .build(&rpms)
+        .unwrap();
+    let root = work.path().join("root");
+    testkit::rpm_install(&root, &[rpm], &[]).unwrap();
+    fs::write(root.join("usr/share/tamper/changed"), "changed!\n").unwrap();
+    fs::set_permissions(
+        root.join("usr/share/tamper/chmod"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    fs::remove_file(root.join("usr/share/tamper/gone")).unwrap();
+    // rpm -V exits 1 when something differs: read its output whatever the status.
+    let out = testkit::rpm(&root).args(["-V", "tamper"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let mut rpm_says = std::collections::HashMap::new();
+    for line in text.lines() {
+        let path = line.rsplit(' ').next().unwrap().to_string();
+        rpm_says.insert(path, line.split(' ').next().unwrap().to_string());
+    }
+    let doc = one_def(
+        r#"<linux:rpmverifyfile_test id="oval:b:tst:1" version="1" check="all" comment="c"><linux:object object_ref="oval:b:obj:1"/></linux:rpmverifyfile_test>"#,
+        r#"<linux:rpmverifyfile_object id="oval:b:obj:1" version="1"><linux:name>tamper</linux:name><linux:epoch operation="pattern match"/><linux:version operation="pattern match"/><linux:release operation="pattern match"/><linux:arch operation="pattern match"/><linux:filepath operation="pattern match">^/usr/share/tamper/</linux:filepath></linux:rpmverifyfile_object>"#,
+        "",
+    );
+    let doc = parse_reader(doc.as_bytes()).unwrap();
+    let probes = ImageProbes::new(rootfs::Rootfs::open(&root).unwrap());
+    let mut e = Engine::live(&doc, &probes);
+    let col = e.collect("oval:b:obj:1").unwrap();
+    assert_eq!(col.items.len(), 4);
+    // rpm -V columns: S M 5 D L U G T P.
+    let columns = [
+        "size_differs",
+        "mode_differs",
+        "md5_differs",
+        "device_differs",
+        "link_mismatch",
+        "ownership_differs",
+        "group_differs",
+        "mtime_differs",
+        "capabilities_differ",
+    ];
+    for &i in &col.items {
+        let item = &e.store.items[i];
+        let path = item.values("filepath").next().unwrap().to_string();
+        let flags = rpm_says
+            .get(&path)
+            .cloned()
+            .unwrap_or_else(|| ".........".into());
+        for (k, name) in columns.iter().enumerate() {
+            let ours = item.values(name).next().unwrap();
+            let want = if flags == "missing" {
+                "not performed"
+            } else {
+                match flags.as_bytes()[k] {
+                    b'.' => "pass",
+                    b'?' => "not performed",
+                    _ => "fail",
+                }
+            };
+            assert_eq!(ours, want, "{path} {name} (rpm -V: {flags})");
+        }
+    }
+    assert!(rpm_says.len() >= 3, "rpm -V reported {text}");
+}

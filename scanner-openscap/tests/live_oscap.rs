@@ -15,7 +15,7 @@ use testkit::{RpmSpec, SpecFile};
 
 fn ours(defs: &Path, root: &Path) -> Vec<(String, OvalResult)> {
     let doc = parse_file(defs).expect("parse definitions");
-    let probes = ImageProbes::new(rootfs::Rootfs::open(root).expect("open root"));
+    let probes = ImageProbes::for_document(rootfs::Rootfs::open(root).expect("open root"), &doc);
     let mut e = Engine::live(&doc, &probes);
     e.evaluate_all()
 }
