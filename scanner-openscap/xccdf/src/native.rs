@@ -270,7 +270,7 @@ fn run_plan(
                 each.push((r, d.clone()));
             }
             let neg = |r: XccdfResult| if *negate { r.negate() } else { r };
-            if *multi {
+            if *multi && !each.is_empty() {
                 each.into_iter().map(|(r, d)| (neg(r), Some(d))).collect()
             } else {
                 let combined = each
@@ -288,7 +288,10 @@ fn run_plan(
         } => {
             let mut acc: Option<XccdfResult> = None;
             for c in children {
-                let r = run_plan(ds, table, c, msgs)[0].0;
+                let r = run_plan(ds, table, c, msgs)
+                    .first()
+                    .map(|x| x.0)
+                    .unwrap_or(XccdfResult::NotChecked);
                 acc = Some(match (acc, op) {
                     (None, _) => r,
                     (Some(a), Operator::And) => a.and(r),
@@ -380,12 +383,15 @@ pub fn evaluate_native(
             )
         })
         .collect();
-    let benchmark_applicable =
-        bench.platforms.is_empty() || bench.platforms.iter().any(|p| applies[p]);
+    let benchmark_applicable = bench.platforms.is_empty()
+        || bench
+            .platforms
+            .iter()
+            .any(|p| applies.get(p).copied().unwrap_or(false));
     let platforms: Vec<String> = bench
         .platforms
         .iter()
-        .filter(|p| applies[*p])
+        .filter(|p| applies.get(*p).copied().unwrap_or(false))
         .cloned()
         .collect();
     let any_applies = |list: &[String]| {
