@@ -306,3 +306,44 @@ fn rustix_is_root() -> bool {
         })
         .unwrap_or(false)
 }
+
+/// Debian's trap, reproduced: oscap run on the same root without our `%_dbpath` fix (a HOME
+/// without `.rpmmacros`) cannot see the rpmdb, exits successfully with every rule notapplicable;
+/// translated, the result carries the loud warning. Our driver's run on the root is not affected.
+#[test]
+fn unreadable_rpmdb_gives_all_notapplicable_and_a_warning() {
+    let Some((root, good)) = common::oscap_standard_run() else {
+        return;
+    };
+    let ds = common::ssg("ssg-rhel8-ds.xml").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let arf = tmp.path().join("arf.xml");
+    let out = std::process::Command::new("oscap")
+        .args([
+            "xccdf",
+            "eval",
+            "--skip-validation",
+            "--profile",
+            common::STANDARD,
+            "--results-arf",
+        ])
+        .arg(&arf)
+        .arg(&ds)
+        .env("HOME", tmp.path())
+        .env("OSCAP_PROBE_ROOT", root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "oscap's silent failure exits 0");
+    let bad =
+        openscap_xccdf::arf::read_arf(&std::fs::read(&arf).unwrap(), openscap_xccdf::Engine::Oscap)
+            .unwrap();
+    assert!(bad
+        .selected()
+        .all(|x| x.result == XccdfResult::NotApplicable));
+    assert!(
+        bad.warnings.iter().any(|w| w.contains("rpm database")),
+        "{:?}",
+        bad.warnings
+    );
+    assert!(good.result.warnings.is_empty());
+}
