@@ -47,6 +47,10 @@ struct Args {
     /// `$basearch` (default: derived from the arch).
     #[arg(long)]
     basearch: Option<String>,
+    /// Keep the metadata files downloaded from http(s) repositories in DIR, keyed by their
+    /// checksum, and reuse them on later runs (always verified against repomd.xml).
+    #[arg(long, value_name = "DIR")]
+    cachedir: Option<PathBuf>,
 }
 
 fn overrides(args: &Args) -> anyhow::Result<Overrides> {
@@ -80,7 +84,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let cache = Cache::default();
+    let cache = match &args.cachedir {
+        Some(d) => Cache::with_dir(d),
+        None => Cache::default(),
+    };
     let code = report::targets::run_targets(&args.targets, SCANNER, SCAN_TYPE, |target| {
         let started = output::legacy_time(std::time::SystemTime::now());
         let os_release = rootfs::Rootfs::open(&target.rootfs_path)

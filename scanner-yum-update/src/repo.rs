@@ -43,21 +43,107 @@ pub struct RepoData {
     pub modules: Option<Arc<crate::modules::ModuleMetadata>>,
 }
 
-/// In-memory cache of parsed metadata keyed by (type, checksum).
+/// Cache of metadata keyed by checksum: parsed metadata in memory (targets sharing a repository
+/// parse it once) and, with a directory, the downloaded files of http(s) repositories
+/// (`<type>-<checksum>-<file name>`, verified before every use; repomd.xml is never cached).
 #[derive(Default)]
 pub struct Cache {
     primary: Mutex<HashMap<String, Arc<Vec<primary::PrimaryPkg>>>>,
     updateinfo: Mutex<HashMap<String, Arc<Vec<updateinfo::Advisory>>>>,
+    dir: Option<std::path::PathBuf>,
+}
+
+impl Cache {
+    /// A cache that also keeps downloaded metadata files in `dir` (created when missing).
+    pub fn with_dir(dir: impl Into<std::path::PathBuf>) -> Cache {
+        Cache {
+            dir: Some(dir.into()),
+            ..Cache::default()
+        }
+    }
+}
+
+/// Hashes a whole reader with the entry's checksum algorithm; true when it matches.
+fn digest_matches(r: impl Read, url: &str, entry: &DataEntry) -> Result<bool, RepoError> {
+    let (mut v, check) = Verifying::new(r, url, &entry.checksum_type, &entry.checksum)?.publish();
+    std::io::copy(&mut v, &mut std::io::sink()).map_err(|source| FetchError::Io {
+        url: url.to_string(),
+        source,
+    })?;
+    Ok(check.verify().is_ok())
+}
+
+/// For an http(s) file with a cache directory: the `file://` URL of a verified local copy,
+/// downloading it first when the cache does not hold a good one.
+fn cached_copy(
+    t: &Transport,
+    url: &str,
+    entry: &DataEntry,
+    dir: &std::path::Path,
+) -> Result<String, RepoError> {
+    let io = |source| FetchError::Io {
+        url: dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let base = entry.href.rsplit('/').next().unwrap_or("metadata");
+    let safe = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    };
+    if !safe(base) || !safe(&entry.checksum) || !safe(&entry.checksum_type) {
+        return Err(RepoError::Fetch(FetchError::Unsupported {
+            url: url.to_string(),
+            message: "metadata name unusable as a cache file name".into(),
+        }));
+    }
+    let path = dir.join(format!("{}-{}-{base}", entry.checksum_type, entry.checksum));
+    let local = format!("file://{}", path.display());
+    if let Ok(f) = fetch::open(&local) {
+        if digest_matches(f, &local, entry)? {
+            return Ok(local);
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+    let tmp = dir.join(format!(".tmp-{}-{base}", std::process::id()));
+    {
+        let mut src = t.open(url)?;
+        let mut out = std::fs::File::create(&tmp).map_err(io)?;
+        std::io::copy(&mut src, &mut out).map_err(|source| FetchError::Io {
+            url: url.to_string(),
+            source,
+        })?;
+    }
+    let ok = digest_matches(
+        fetch::open(&format!("file://{}", tmp.display()))?,
+        url,
+        entry,
+    )?;
+    if !ok {
+        let _ = std::fs::remove_file(&tmp);
+        // Report the mismatch with the digests.
+        let (mut v, check) =
+            Verifying::new(t.open(url)?, url, &entry.checksum_type, &entry.checksum)?.publish();
+        let _ = std::io::copy(&mut v, &mut std::io::sink());
+        check.verify()?;
+    }
+    std::fs::rename(&tmp, &path).map_err(io)?;
+    Ok(local)
 }
 
 fn open_verified(
     t: &Transport,
+    cache: &Cache,
     base: &str,
     entry: &DataEntry,
 ) -> Result<(Box<dyn std::io::BufRead>, fetch::Check, String), RepoError> {
     let root = entry.base.as_deref().unwrap_or(base);
     let url = fetch::join(root, &entry.href)?;
-    let raw = t.open(&url)?;
+    let remote = url.starts_with("http://") || url.starts_with("https://");
+    let raw = match (&cache.dir, remote) {
+        (Some(dir), true) => fetch::open(&cached_copy(t, &url, entry, dir)?)?,
+        _ => t.open(&url)?,
+    };
     let (reader, check) =
         Verifying::new(raw, &url, &entry.checksum_type, &entry.checksum)?.publish();
     let r = decompress::reader_for(&entry.href, reader).map_err(|source| FetchError::Io {
@@ -78,10 +164,11 @@ fn drain(mut r: impl Read, url: &str) -> Result<(), RepoError> {
 
 fn load_primary(
     t: &Transport,
+    cache: &Cache,
     base: &str,
     entry: &DataEntry,
 ) -> Result<Vec<primary::PrimaryPkg>, RepoError> {
-    let (mut r, check, url) = open_verified(t, base, entry)?;
+    let (mut r, check, url) = open_verified(t, cache, base, entry)?;
     let mut pkgs = Vec::new();
     primary::parse(&mut r, &url, |p| pkgs.push(p)).map_err(|e| match e {
         MetadataError::Xml { .. } => {
@@ -100,10 +187,11 @@ fn load_primary(
 
 fn load_updateinfo(
     t: &Transport,
+    cache: &Cache,
     base: &str,
     entry: &DataEntry,
 ) -> Result<Vec<updateinfo::Advisory>, RepoError> {
-    let (mut r, check, url) = open_verified(t, base, entry)?;
+    let (mut r, check, url) = open_verified(t, cache, base, entry)?;
     let adv = updateinfo::parse(&mut r, &url)?;
     drain(r, &url)?;
     check.verify()?;
@@ -112,10 +200,11 @@ fn load_updateinfo(
 
 fn load_modules(
     t: &Transport,
+    cache: &Cache,
     base: &str,
     entry: &DataEntry,
 ) -> Result<crate::modules::ModuleMetadata, RepoError> {
-    let (mut r, check, url) = open_verified(t, base, entry)?;
+    let (mut r, check, url) = open_verified(t, cache, base, entry)?;
     let mut text = String::new();
     r.read_to_string(&mut text)
         .map_err(|source| FetchError::Io {
@@ -146,7 +235,7 @@ fn load_from(t: &Transport, base: &str, cache: &Cache) -> Result<RepoData, RepoE
             {
                 return Ok(a);
             }
-            let a = Arc::new(load_updateinfo(t, base, ui)?);
+            let a = Arc::new(load_updateinfo(t, cache, base, ui)?);
             if let Ok(mut m) = cache.updateinfo.lock() {
                 m.insert(key, a.clone());
             }
@@ -155,7 +244,7 @@ fn load_from(t: &Transport, base: &str, cache: &Cache) -> Result<RepoData, RepoE
         let key = format!("{}:{}", prim.checksum_type, prim.checksum);
         let packages = match cache.primary.lock().ok().and_then(|m| m.get(&key).cloned()) {
             Some(p) => Ok(p),
-            None => load_primary(t, base, prim).map(|p| {
+            None => load_primary(t, cache, base, prim).map(|p| {
                 let p = Arc::new(p);
                 if let Ok(mut m) = cache.primary.lock() {
                     m.insert(key, p.clone());
@@ -177,7 +266,7 @@ fn load_from(t: &Transport, base: &str, cache: &Cache) -> Result<RepoData, RepoE
         advisories,
         modules: match md.get("modules") {
             None => None,
-            Some(e) => Some(Arc::new(load_modules(t, base, e)?)),
+            Some(e) => Some(Arc::new(load_modules(t, cache, base, e)?)),
         },
     })
 }

@@ -293,6 +293,26 @@ fn http_and_https_repositories() {
     let ca = format!("sslcacert={}\n", pki.join("ca.pem").display());
     let root = root_with_repo(t.path(), "r-https", repo_section("web", &url, &ca));
     same_answer(&root);
+    // The checksum-keyed download cache: filled, reused, and a corrupted entry replaced.
+    let cachedir = t.path().join("cache");
+    let first = scan_path(&root, &Overrides::default(), &Cache::with_dir(&cachedir)).unwrap();
+    let mut cached: Vec<PathBuf> = fs::read_dir(&cachedir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cached.sort();
+    assert!(
+        cached.iter().any(|p| p
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .contains("-primary.xml")),
+        "{cached:?}"
+    );
+    fs::write(&cached[0], b"corrupted").unwrap();
+    let again = scan_path(&root, &Overrides::default(), &Cache::with_dir(&cachedir)).unwrap();
+    assert_eq!(output::updates_tsv(&first), output::updates_tsv(&again));
+    assert_ne!(fs::read(&cached[0]).unwrap(), b"corrupted");
     drop(tls);
 
     // https demanding a client certificate.
