@@ -261,6 +261,47 @@ fn broken_repo_fails_the_target() {
 }
 
 #[test]
+fn obsoletes_by_priority_and_provides_and_nevra_excludes() {
+    if !tools() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repos = t.path().join("repos");
+    standard_repos(&repos, &[]);
+    make_repo(
+        &repos.join("low"),
+        &["obsx-2.0-1.noarch", "obs2-1.0-1.noarch"],
+        &[],
+    );
+    let root = t.path().join("root");
+    let mut file = standard_repo_file(&repos, "", "", "");
+    file.push_str(&repo_section(
+        "low",
+        &format!("file://{}/low", repos.display()),
+        "priority=100\n",
+    ));
+    let mut installed = INSTALLED.to_vec();
+    installed.extend([
+        "obsx-1.0-1.noarch",
+        "gone2-1.0-1.noarch",
+        "provgone-1.0-1.noarch",
+    ]);
+    make_root(
+        &root,
+        &installed,
+        &[
+            (
+                "/etc/dnf/dnf.conf",
+                "[main]\nexclude=hello-1.2-1.x86_64 kernel-4 caretpkg-1.0^git1\n".into(),
+            ),
+            ("/etc/yum.repos.d/test.repo", file),
+        ],
+    );
+    let d = compare(&root, "x86_64", &Overrides::default());
+    assert!(d.obsoletes.contains("provgone"), "{}", d.stdout);
+}
+
+#[test]
 fn xz_and_bz2_metadata() {
     if !tools() {
         return;
