@@ -6,6 +6,7 @@ pub mod compare;
 pub mod cve;
 pub mod eval;
 pub mod feed;
+pub mod fetch;
 pub mod functions;
 pub mod hash;
 pub mod model;

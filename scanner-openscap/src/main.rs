@@ -19,10 +19,10 @@ struct Args {
     /// Scan type; only `cve` is implemented.
     #[arg(long, value_name = "TYPE", default_value = "cve")]
     scan_type: String,
-    /// Evaluate this OVAL definitions file (.xml or .xml.bz2) for every target instead of
-    /// choosing one by the image's OS.
-    #[arg(long, value_name = "FILE")]
-    oval: Option<PathBuf>,
+    /// Evaluate this OVAL definitions file or http(s) URL (.xml or .xml.bz2) for every
+    /// target instead of choosing one by the image's OS.
+    #[arg(long, value_name = "FILE|URL")]
+    oval: Option<String>,
     /// Directory of OVAL feeds named <os-release ID>-<major>.oval.xml[.bz2] (e.g.
     /// rhel-8.oval.xml.bz2) or com.redhat.rhsa-RHEL<major>.xml[.bz2].
     #[arg(
@@ -45,14 +45,43 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    if let Some(f) = &args.oval {
-        if !f.is_file() {
-            eprintln!("scanner-openscap: --oval {}: no such file", f.display());
-            return ExitCode::from(2);
+    // A URL is downloaded once, into a private directory removed at exit.
+    let mut _download_dir = None;
+    let oval: Option<PathBuf> = match &args.oval {
+        Some(u) if scanner_openscap::fetch::is_url(u) => {
+            let dir = match tempfile::Builder::new()
+                .prefix("scanner-openscap-")
+                .tempdir()
+            {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("scanner-openscap: temporary directory: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match scanner_openscap::fetch::download(u, dir.path()) {
+                Ok(p) => {
+                    _download_dir = Some(dir);
+                    Some(p)
+                }
+                Err(e) => {
+                    eprintln!("scanner-openscap: --oval {e}");
+                    return ExitCode::from(2);
+                }
+            }
         }
-    }
+        Some(f) => {
+            let f = PathBuf::from(f);
+            if !f.is_file() {
+                eprintln!("scanner-openscap: --oval {}: no such file", f.display());
+                return ExitCode::from(2);
+            }
+            Some(f)
+        }
+        None => None,
+    };
     let cfg = CveConfig {
-        oval: args.oval.clone(),
+        oval,
         content_dir: args.content_dir.clone(),
     };
     let cache = FeedCache::default();
@@ -61,5 +90,6 @@ fn main() -> ExitCode {
     });
     // The parsed feeds are freed by the exit itself (dropping them costs measurable time).
     std::mem::forget(cache);
+    drop(_download_dir);
     ExitCode::from(code.clamp(0, 255) as u8)
 }

@@ -123,6 +123,54 @@ fn atomic_cve_scan_matches_oscap_and_oscapd() {
     let html = fs::read_to_string(&report).unwrap();
     assert!(html.contains("RHSA-2019:3700"));
 
+    // The same feed over http (--oval URL, bzip2) gives the same per-definition results.
+    let body = fs::read(content.join("com.redhat.rhsa-RHEL8.xml.bz2")).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader};
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap() > 0 && line != "\r\n" {
+            line.clear();
+        }
+        let mut stream = stream;
+        write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        stream.write_all(&body).unwrap();
+    });
+    let url_out = work.path().join("url-out");
+    fs::create_dir_all(&url_out).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scanner-openscap"))
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .args([
+            "--rootfs".as_ref(),
+            root.as_os_str(),
+            "--output".as_ref(),
+            url_out.as_os_str(),
+        ])
+        .arg("--oval")
+        .arg(format!(
+            "http://127.0.0.1:{port}/com.redhat.rhsa-RHEL8.xml.bz2"
+        ))
+        .output()
+        .unwrap();
+    server.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(read_tsv(&url_out.join("results.tsv")), ours);
+
     // The CentOS image is refused with a reason, not scanned with the RHEL feed.
     let json: serde_json::Value =
         serde_json::from_slice(&fs::read(scanout.join("centosimg/json")).unwrap()).unwrap();

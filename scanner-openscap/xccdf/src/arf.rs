@@ -46,6 +46,9 @@ pub fn read_arf(bytes: &[u8], engine: Engine) -> Result<ComplianceResult, Error>
         .into_iter()
         .map(|r| (r.id.as_str(), r))
         .collect();
+    let values: BTreeMap<String, String> = children(tr, NS_XCCDF, "set-value")
+        .map(|s| (s.attribute("idref").unwrap_or("").to_string(), flat_text(s)))
+        .collect();
     let mut rules = Vec::new();
     for rr in children(tr, NS_XCCDF, "rule-result") {
         let id = rr.attribute("idref").unwrap_or("").to_string();
@@ -103,6 +106,7 @@ pub fn read_arf(bytes: &[u8], engine: Engine) -> Result<ComplianceResult, Error>
                 })
                 .collect(),
             checks,
+            remediation: rule.and_then(|r| r.fix_text(crate::benchmark::FIX_SH, &values)),
             messages: children(rr, NS_XCCDF, "message")
                 .map(|m| flat_text(m).trim().to_string())
                 .collect(),
@@ -148,9 +152,7 @@ pub fn read_arf(bytes: &[u8], engine: Engine) -> Result<ComplianceResult, Error>
         end_time: tr.attribute("end-time").map(strip_zone).unwrap_or_default(),
         benchmark_applicable: !platforms.is_empty() || bench.platforms.is_empty(),
         platforms,
-        values: children(tr, NS_XCCDF, "set-value")
-            .map(|s| (s.attribute("idref").unwrap_or("").to_string(), flat_text(s)))
-            .collect(),
+        values,
         rules,
         score: score_node
             .and_then(|s| flat_text(s).trim().parse().ok())

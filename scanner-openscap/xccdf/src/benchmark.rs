@@ -153,6 +153,25 @@ pub struct Value {
     pub values: Vec<(Option<String>, String)>,
 }
 
+impl Rule {
+    /// The text of the rule's first fix for `system` (e.g. `urn:xccdf:fix:script:sh`), with
+    /// every `<sub idref>` replaced by the bound value (`values`: Value id -> value), untrimmed.
+    pub fn fix_text(&self, system: &str, values: &BTreeMap<String, String>) -> Option<String> {
+        let fix = self.fixes.iter().find(|f| f.system == system)?;
+        let mut s = String::new();
+        for p in &fix.parts {
+            match p {
+                FixPart::Text(t) => s.push_str(t),
+                FixPart::Sub(id) => s.push_str(values.get(id).map(String::as_str).unwrap_or("")),
+            }
+        }
+        Some(s)
+    }
+}
+
+/// The fix system of shell remediations.
+pub const FIX_SH: &str = "urn:xccdf:fix:script:sh";
+
 impl Value {
     /// The value chosen by `selector` (XCCDF: an unknown selector falls back to the default,
     /// i.e. the `value` without selector, else the first one).

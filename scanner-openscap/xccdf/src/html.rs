@@ -1,6 +1,6 @@
 //! A self-contained HTML report of a compliance result: score, counts per result, rules grouped
-//! by result and severity with description, identifiers and messages, and a result filter
-//! (checkboxes, no script, pure CSS).
+//! by result and severity with description, identifiers, messages and (for failed rules) the
+//! shell remediation, and a result filter (checkboxes, no script, pure CSS).
 
 use std::fmt::Write as _;
 
@@ -122,6 +122,12 @@ pub fn render(r: &ComplianceResult) -> Vec<u8> {
             x.messages
                 .iter()
                 .map(|m| format!("<p><i>{}</i></p>", escape(m)))
+                .chain(
+                    x.remediation
+                        .iter()
+                        .filter(|_| matches!(x.result, XccdfResult::Fail | XccdfResult::Error | XccdfResult::Unknown))
+                        .map(|f| format!("<p><b>Remediation (shell):</b></p><pre class=\"fix\">{}</pre>", escape(f.trim())))
+                )
                 .collect::<String>()
         );
     }

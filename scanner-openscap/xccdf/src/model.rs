@@ -51,6 +51,9 @@ pub struct RuleResult {
     pub idents: Vec<Ident>,
     pub checks: Vec<CheckInfo>,
     pub messages: Vec<String>,
+    /// The rule's shell remediation (`fix` with system `urn:xccdf:fix:script:sh`), Values
+    /// substituted, when it has one.
+    pub remediation: Option<String>,
 }
 
 /// The result of evaluating a profile on one target.

@@ -499,6 +499,7 @@ fn rule_result(
         idents: r.idents.clone(),
         checks,
         messages,
+        remediation: r.fix_text(crate::benchmark::FIX_SH, &resolved.values),
     }
 }
 

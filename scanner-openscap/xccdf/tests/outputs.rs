@@ -114,8 +114,21 @@ fn per_target_files() {
     let json: serde_json::Value = serde_json::from_slice(&files[0].1).unwrap();
     assert_eq!(json["Successful"], "true");
     assert_eq!(json["Vulnerabilities"].as_array().unwrap().len(), 5); // 4 fail + 1 notchecked
-    let fix = String::from_utf8_lossy(&files[4].1);
+    let fix = String::from_utf8_lossy(&files[4].1).into_owned();
     assert!(fix.contains("configure_crypto_policy"));
+    // Our fix.sh has oscap's blocks byte for byte (everything after the header).
+    let theirs = openscap_xccdf::oscap::generate_fix(
+        std::path::Path::new("oscap"),
+        eval.arf.as_ref().unwrap(),
+        &eval.result.test_result_id,
+    )
+    .unwrap();
+    let theirs = String::from_utf8(theirs).unwrap();
+    let body = |s: &str| s[s.find("# BEGIN fix").expect("a fix block")..].to_string();
+    assert_eq!(body(&fix), body(&theirs));
+    // The HTML shows the failed rule's remediation with the profile's value substituted.
+    let page = String::from_utf8(files[3].1.clone()).unwrap();
+    assert!(page.contains("var_system_crypto_policy=&apos;DEFAULT&apos;"));
 }
 
 #[test]
