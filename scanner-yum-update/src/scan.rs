@@ -256,7 +256,7 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
             }
             if m.exclude.contains(&key)
                 || m.names.contains(&p.name)
-                || prim.provides.iter().any(|n| m.names.contains(n))
+                || prim.provide_names().any(|n| m.names.contains(n))
             {
                 avail_vis[a] = false;
             }

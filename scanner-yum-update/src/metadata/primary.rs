@@ -14,8 +14,16 @@ pub struct PrimaryPkg {
     pub arch: String,
     pub evr: Evr,
     pub obsoletes: Vec<Dep>,
-    /// Names of the package's provides (modular masking matches them).
-    pub provides: Vec<String>,
+    /// Names of the package's provides, each followed by a newline (one allocation per
+    /// package; modular masking matches them, see [`PrimaryPkg::provide_names`]).
+    pub provides: String,
+}
+
+impl PrimaryPkg {
+    /// The names the package provides.
+    pub fn provide_names(&self) -> impl Iterator<Item = &str> {
+        self.provides.lines()
+    }
 }
 
 #[derive(PartialEq, Eq, Clone, Copy)]
@@ -32,6 +40,7 @@ pub fn parse(
     mut each: impl FnMut(PrimaryPkg),
 ) -> Result<u64, MetadataError> {
     let mut reader = quick_xml::Reader::from_reader(input);
+    reader.config_mut().trim_text(true);
     let mut buf = Vec::with_capacity(4096);
     let mut cur: Option<PrimaryPkg> = None;
     let mut text = Text::None;
@@ -56,7 +65,7 @@ pub fn parse(
                             arch: String::new(),
                             evr: Evr::new(0, "", ""),
                             obsoletes: Vec::new(),
-                            provides: Vec::new(),
+                            provides: String::new(),
                         })
                     }
                     b"name" if cur.is_some() && !empty => text = Text::Name,
@@ -78,7 +87,8 @@ pub fn parse(
                             for a in e.attributes().flatten() {
                                 if a.key.as_ref() == b"name" {
                                     let v = a.unescape_value().map_err(|e| xml_err(file, e))?;
-                                    p.provides.push(v.into_owned());
+                                    p.provides.push_str(&v);
+                                    p.provides.push('\n');
                                 }
                             }
                         }
