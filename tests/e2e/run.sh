@@ -183,6 +183,16 @@ for w in l.split(): print({'IMAGE':'$image','NAME':'$s'}.get(w,w))" | while read
     check "$s: the installed registration passes atomic's checks" $py "$here/atomic_d.py" check "$work/host-atomic.d/$s"
     mapfile -t cmd < <(label_cmd UNINSTALL)
     check "$s: UNINSTALL label removes it" bash -c '"$@" && ! test -e "$0"' "$work/host-atomic.d/$s" "${cmd[@]}"
+    # Pushed under another name, the image registers itself under that name (atomic passes the
+    # name the user typed as IMAGE).
+    other=registry.example.com/team/$s:e2e
+    docker tag "$image" "$other"
+    mapfile -t cmd < <(label_cmd INSTALL | sed "s|^$image\$|$other|")
+    check "$s: INSTALL label of the image tagged $other registers image_name $other" bash -c \
+        '"$@" >/dev/null && grep -qx "image_name: $0" "'"$work"'/host-atomic.d/'"$s"'" && '"$py"' "'"$here"'/atomic_d.py" check "'"$work"'/host-atomic.d/'"$s"'"' \
+        "$other" "${cmd[@]}"
+    docker rmi "$other" >/dev/null
+    rm -f "$work/host-atomic.d/$s"
     mapfile -t cmd < <(label_cmd HELP)
     check "$s: HELP label prints usage" bash -c '"$@" | grep -q "Usage:"' _ "${cmd[@]}"
     # RUN scans the host's / read-only with --rootfs; here the demo rootfs stands in for the host.
