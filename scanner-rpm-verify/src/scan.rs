@@ -5,8 +5,7 @@
 use rayon::prelude::*;
 use rootfs::users::Users;
 use rootfs::Rootfs;
-use rpmdb::{Database, DigestAlgo, FileEntry, Package};
-use rpmverify::attrs::algo;
+use rpmdb::{Database, Package};
 use rpmverify::{FileResult, FileSpec, FileState, SharedPaths, Verifier};
 
 /// Why an image could not be verified.
@@ -74,38 +73,6 @@ impl Verification {
     }
 }
 
-fn algo_code(a: &DigestAlgo) -> u32 {
-    match a {
-        DigestAlgo::Md5 => algo::MD5,
-        DigestAlgo::Sha1 => algo::SHA1,
-        DigestAlgo::Sha256 => algo::SHA256,
-        DigestAlgo::Sha384 => algo::SHA384,
-        DigestAlgo::Sha512 => algo::SHA512,
-        DigestAlgo::Sha224 => algo::SHA224,
-        DigestAlgo::Unknown(n) => *n,
-    }
-}
-
-/// The verifier's view of an rpmdb file entry.
-pub fn spec_of(f: &FileEntry) -> FileSpec<'_> {
-    FileSpec {
-        path: &f.path,
-        mode: f.mode,
-        size: f.size,
-        mtime: f.mtime,
-        rdev: f.rdev,
-        digest: &f.digest,
-        digest_algo: algo_code(&f.digest_algo),
-        linkto: &f.linkto,
-        flags: f.flags,
-        verify_flags: f.verify_flags,
-        user: &f.user,
-        group: &f.group,
-        state: FileState::from_raw(f.state),
-        caps: f.caps.as_deref().unwrap_or(""),
-    }
-}
-
 fn meta_of(p: &Package) -> PackageMeta {
     PackageMeta {
         nevra: p.nevra(),
@@ -150,7 +117,7 @@ pub fn verify_packages(root: &Rootfs, packages: &[Package]) -> Result<Verificati
             let Ok(files) = p.files() else {
                 return (0, Vec::new());
             };
-            let specs: Vec<FileSpec<'_>> = files.iter().map(spec_of).collect();
+            let specs: Vec<FileSpec<'_>> = files.iter().map(FileSpec::from).collect();
             let found = rpmverify::verify_files(&verifier, &specs, &shared);
             let issues = found
                 .into_iter()

@@ -52,6 +52,45 @@ pub struct FileSpec<'a> {
     pub caps: &'a str,
 }
 
+impl<'a> From<&'a rpmdb::FileEntry> for FileSpec<'a> {
+    fn from(f: &'a rpmdb::FileEntry) -> FileSpec<'a> {
+        use crate::attrs::algo;
+        use rpmdb::DigestAlgo;
+        FileSpec {
+            path: &f.path,
+            mode: f.mode,
+            size: f.size,
+            mtime: f.mtime,
+            rdev: f.rdev,
+            digest: &f.digest,
+            digest_algo: match f.digest_algo {
+                DigestAlgo::Md5 => algo::MD5,
+                DigestAlgo::Sha1 => algo::SHA1,
+                DigestAlgo::Sha256 => algo::SHA256,
+                DigestAlgo::Sha384 => algo::SHA384,
+                DigestAlgo::Sha512 => algo::SHA512,
+                DigestAlgo::Sha224 => algo::SHA224,
+                DigestAlgo::Unknown(n) => n,
+            },
+            linkto: &f.linkto,
+            flags: f.flags,
+            verify_flags: f.verify_flags,
+            user: &f.user,
+            group: &f.group,
+            state: FileState::from_raw(f.state),
+            caps: f.caps.as_deref().unwrap_or(""),
+        }
+    }
+}
+
+/// The three-valued outcome of one check, as OVAL's `rpmverifyfile_item` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOutcome {
+    Pass,
+    Fail,
+    NotPerformed,
+}
+
 /// The outcome of checking one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileResult {
@@ -72,6 +111,19 @@ impl FileResult {
     /// True when the file is absent (lstat failed).
     pub fn is_missing(&self) -> bool {
         self.failed & verify::LSTATFAIL != 0
+    }
+
+    /// The outcome of one check (`attrs::verify::FILEDIGEST`, `MODE`, ...): failed, passed, or
+    /// not performed (masked by the file's state, type, `%ghost`, FILEVERIFYFLAGS or the omit
+    /// mask, or the file is missing).
+    pub fn outcome(&self, check: u32) -> CheckOutcome {
+        if self.failed & check != 0 {
+            CheckOutcome::Fail
+        } else if self.checked & check != 0 {
+            CheckOutcome::Pass
+        } else {
+            CheckOutcome::NotPerformed
+        }
     }
 }
 

@@ -16,5 +16,5 @@ pub mod format;
 pub mod package;
 
 pub use attrs::FileState;
-pub use file::{FileResult, FileSpec, Verifier};
+pub use file::{CheckOutcome, FileResult, FileSpec, Verifier};
 pub use package::{verify_files, Finding, SharedPaths};
