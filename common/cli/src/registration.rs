@@ -149,6 +149,27 @@ mod tests {
     }
 
     #[test]
+    fn bundled_registrations_name_their_own_image_and_binary() {
+        for (name, text) in REGISTRATIONS {
+            let line = |key: &str| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix(key))
+                    .map(str::trim)
+                    .unwrap_or_else(|| panic!("{name}: no {key}"))
+            };
+            assert_eq!(line("type:"), "scanner", "{name}");
+            assert_eq!(line("image_name:"), format!("localhost/{name}:latest"));
+            assert!(is_fully_qualified(line("image_name:")));
+            assert!(
+                text.contains(&format!(
+                    "args: ['/usr/bin/{name}', '--scanin', '/scanin', '--scanout', '/scanout'"
+                )),
+                "{name}: scans must run the image's /usr/bin/{name} on /scanin and /scanout"
+            );
+        }
+    }
+
+    #[test]
     fn image_name_is_replaced_only_on_its_line() {
         let text = registration("scanner-rpm-verify").unwrap();
         let new = with_image_name(text, "quay.example/x/rpm-verify:1").unwrap();
