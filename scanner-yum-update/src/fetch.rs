@@ -101,10 +101,10 @@ fn tls_err(what: &str, path: &str, e: impl std::fmt::Display) -> FetchError {
 impl Transport {
     /// The transport for a repository: an HTTP agent only when one of its URLs needs it.
     pub fn for_repo(repo: &crate::config::RepoConfig) -> Result<Transport, FetchError> {
-        if !repo
-            .baseurl
-            .iter()
-            .any(|u| u.starts_with("http://") || u.starts_with("https://"))
+        let remote = |u: &str| u.starts_with("http://") || u.starts_with("https://");
+        if !repo.baseurl.iter().any(|u| remote(u))
+            && !repo.mirrorlist.as_deref().is_some_and(remote)
+            && !repo.metalink.as_deref().is_some_and(remote)
         {
             return Ok(Transport::default());
         }

@@ -21,8 +21,10 @@ pub enum RepoError {
     Fetch(#[from] FetchError),
     #[error("{0}")]
     Metadata(#[from] MetadataError),
-    #[error("no baseurl, and {0} needs the network to resolve mirrors (not supported); set --repo-baseurl")]
-    MirrorsOnly(&'static str),
+    #[error("{0} lists no usable repository URL")]
+    NoMirrors(String),
+    #[error("repomd.xml from {url} does not match any checksum its metalink lists")]
+    MetalinkMismatch { url: String },
     #[error("no baseurl, mirrorlist or metalink")]
     NoUrl,
     #[error("{0}")]
@@ -216,9 +218,30 @@ fn load_modules(
     Ok(crate::modules::parse(&text, &url)?)
 }
 
-fn load_from(t: &Transport, base: &str, cache: &Cache) -> Result<RepoData, RepoError> {
+fn load_from(
+    t: &Transport,
+    base: &str,
+    cache: &Cache,
+    pins: &[(String, String)],
+) -> Result<RepoData, RepoError> {
     let repomd_url = fetch::join(base, "repodata/repomd.xml")?;
     let xml = t.read_all(&repomd_url, MAX_REPOMD)?;
+    if !pins.is_empty() {
+        let ok = pins.iter().any(|(kind, digest)| {
+            let entry = DataEntry {
+                kind: "repomd".into(),
+                checksum_type: kind.clone(),
+                checksum: digest.clone(),
+                href: String::new(),
+                base: None,
+                size: None,
+            };
+            digest_matches(&xml[..], &repomd_url, &entry).unwrap_or(false)
+        });
+        if !ok {
+            return Err(RepoError::MetalinkMismatch { url: repomd_url });
+        }
+    }
     let md = Repomd::parse(&xml, &repomd_url)?;
     let prim = md.get("primary").expect("Repomd::parse requires primary");
     let (packages, advisories) = std::thread::scope(|sc| {
@@ -271,21 +294,119 @@ fn load_from(t: &Transport, base: &str, cache: &Cache) -> Result<RepoData, RepoE
     })
 }
 
-/// Loads a repository from its first working base URL.
-pub fn load(repo: &RepoConfig, cache: &Cache) -> Result<RepoData, RepoError> {
-    if repo.baseurl.is_empty() {
-        if repo.metalink.is_some() {
-            return Err(RepoError::MirrorsOnly("metalink"));
+/// URLs of a mirrorlist: every non-comment line that contains `://` or starts with `/`
+/// (librepo's rule).
+pub fn parse_mirrorlist(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter(|l| l.contains("://") || l.starts_with('/'))
+        .map(|l| {
+            if l.starts_with('/') {
+                format!("file://{l}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A metalink for repomd.xml: base URLs (by preference, highest first) and the accepted
+/// (algorithm, digest) pairs of repomd.xml.
+pub fn parse_metalink(
+    xml: &[u8],
+    file: &str,
+) -> Result<(Vec<String>, Vec<(String, String)>), RepoError> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    reader.config_mut().trim_text(true);
+    let mut buf = Vec::new();
+    let mut urls: Vec<(i64, String)> = Vec::new();
+    let mut hashes = Vec::new();
+    let mut in_repomd = false;
+    let mut cur: Option<(Vec<u8>, Vec<(Vec<u8>, String)>)> = None;
+    loop {
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| crate::metadata::xml_err(file, e))?;
+        match ev {
+            Event::Start(ref e) => {
+                let name = crate::metadata::local(e.name().as_ref()).to_vec();
+                let a = crate::metadata::attrs(e, file)?;
+                if name == b"file" {
+                    in_repomd = crate::metadata::attr(&a, b"name") == Some("repomd.xml");
+                }
+                cur = Some((name, a));
+            }
+            Event::Text(ref t) => {
+                if let (true, Some((name, a))) = (in_repomd, &cur) {
+                    let text = t
+                        .unescape()
+                        .map_err(|e| crate::metadata::xml_err(file, e))?;
+                    match name.as_slice() {
+                        b"hash" => hashes.push((
+                            crate::metadata::attr(a, b"type")
+                                .unwrap_or_default()
+                                .to_string(),
+                            text.trim().to_ascii_lowercase(),
+                        )),
+                        b"url" => {
+                            let pref = crate::metadata::attr(a, b"preference")
+                                .and_then(|p| p.parse().ok())
+                                .unwrap_or(0);
+                            let u = text.trim();
+                            if let Some(base) = u.strip_suffix("repodata/repomd.xml") {
+                                urls.push((pref, base.trim_end_matches('/').to_string()));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Event::End(ref e) => {
+                if crate::metadata::local(e.name().as_ref()) == b"file" {
+                    in_repomd = false;
+                }
+                cur = None;
+            }
+            Event::Eof => break,
+            _ => {}
         }
-        if repo.mirrorlist.is_some() {
-            return Err(RepoError::MirrorsOnly("mirrorlist"));
-        }
-        return Err(RepoError::NoUrl);
+        buf.clear();
     }
+    urls.sort_by(|a, b| b.0.cmp(&a.0));
+    Ok((urls.into_iter().map(|(_, u)| u).collect(), hashes))
+}
+
+/// Loads a repository from its first working base URL (the baseurls, else the mirrors its
+/// metalink or mirrorlist names).
+pub fn load(repo: &RepoConfig, cache: &Cache) -> Result<RepoData, RepoError> {
     let t = Transport::for_repo(repo)?;
+    let mut pins: Vec<(String, String)> = Vec::new();
+    let bases: Vec<String> = if !repo.baseurl.is_empty() {
+        repo.baseurl.clone()
+    } else if let Some(ml) = &repo.metalink {
+        let xml = t.read_all(ml, MAX_REPOMD)?;
+        let (urls, hashes) = parse_metalink(&xml, ml)?;
+        pins = hashes;
+        urls
+    } else if let Some(ml) = &repo.mirrorlist {
+        let text = t.read_all(ml, MAX_REPOMD)?;
+        parse_mirrorlist(&String::from_utf8_lossy(&text))
+    } else {
+        return Err(RepoError::NoUrl);
+    };
+    if bases.is_empty() {
+        return Err(RepoError::NoMirrors(
+            repo.metalink
+                .clone()
+                .or(repo.mirrorlist.clone())
+                .unwrap_or_default(),
+        ));
+    }
     let mut errors = Vec::new();
-    for base in &repo.baseurl {
-        match load_from(&t, base, cache) {
+    for base in &bases {
+        match load_from(&t, base, cache, &pins) {
             Ok(d) => return Ok(d),
             Err(e) => errors.push(e),
         }

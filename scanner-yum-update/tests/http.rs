@@ -242,6 +242,10 @@ fn root_with_repo(t: &Path, name: &str, repo_section_text: String) -> PathBuf {
     root
 }
 
+fn repo_section_no_baseurl(id: &str, extra: &str) -> String {
+    format!("[{id}]\nname={id}\ngpgcheck=0\n{extra}\n")
+}
+
 fn same_answer(root: &Path) {
     let ours = scan_path(root, &Overrides::default(), &Cache::default());
     let theirs = dnf_check_update(root, "x86_64");
@@ -285,6 +289,59 @@ fn http_and_https_repositories() {
     let url = format!("http://127.0.0.1:{}/repo", plain.port);
     let root = root_with_repo(t.path(), "r-http", repo_section("web", &url, ""));
     same_answer(&root);
+    // The same repo found through a mirrorlist and through a metalink pinning repomd.xml.
+    fs::write(
+        www.join("mirrors.txt"),
+        format!(
+            "# mirrors\nhttp://127.0.0.1:{}/nothing-here\n{url}\n",
+            plain.port
+        ),
+    )
+    .unwrap();
+    let ml = format!("mirrorlist=http://127.0.0.1:{}/mirrors.txt\n", plain.port);
+    let root = root_with_repo(
+        t.path(),
+        "r-mirrorlist",
+        repo_section_no_baseurl("web", &ml),
+    );
+    same_answer(&root);
+    let repomd = fs::read(repo.join("repodata/repomd.xml")).unwrap();
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&repomd))
+    };
+    let metalink = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<metalink version="3.0" xmlns="http://www.metalinker.org/" xmlns:mm0="http://fedorahosted.org/mirrormanager">
+ <files>
+  <file name="repomd.xml">
+   <size>{}</size>
+   <verification><hash type="sha256">{sha}</hash></verification>
+   <resources maxconnections="1">
+    <url protocol="http" type="http" location="XX" preference="100">{url}/repodata/repomd.xml</url>
+   </resources>
+  </file>
+ </files>
+</metalink>
+"#,
+        repomd.len()
+    );
+    fs::write(www.join("metalink.xml"), &metalink).unwrap();
+    let mlk = format!("metalink=http://127.0.0.1:{}/metalink.xml\n", plain.port);
+    let root = root_with_repo(t.path(), "r-metalink", repo_section_no_baseurl("web", &mlk));
+    same_answer(&root);
+    // A metalink whose hash does not match repomd.xml: both refuse the repo.
+    fs::write(
+        www.join("metalink.xml"),
+        metalink.replace(&sha, &"0".repeat(64)),
+    )
+    .unwrap();
+    let ours = scan_path(&root, &Overrides::default(), &Cache::default());
+    assert!(
+        ours.is_err(),
+        "a repomd.xml not matching the metalink was accepted"
+    );
+    assert_eq!(dnf_check_update(&root, "x86_64").rc, 1);
     drop(plain);
 
     // https, server verified with the repo's sslcacert.
