@@ -311,12 +311,19 @@ pub fn parse_mirrorlist(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A metalink for repomd.xml: base URLs (by preference, highest first) and the accepted
-/// (algorithm, digest) pairs of repomd.xml.
-pub fn parse_metalink(
-    xml: &[u8],
-    file: &str,
-) -> Result<(Vec<String>, Vec<(String, String)>), RepoError> {
+/// What a metalink says about repomd.xml.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metalink {
+    /// Base URLs, by preference (highest first).
+    pub bases: Vec<String>,
+    /// Accepted (algorithm, hex digest) pairs of repomd.xml.
+    pub hashes: Vec<(String, String)>,
+}
+
+type Attrs = Vec<(Vec<u8>, String)>;
+
+/// Parses a metalink for repomd.xml.
+pub fn parse_metalink(xml: &[u8], file: &str) -> Result<Metalink, RepoError> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(xml);
     reader.config_mut().trim_text(true);
@@ -324,7 +331,7 @@ pub fn parse_metalink(
     let mut urls: Vec<(i64, String)> = Vec::new();
     let mut hashes = Vec::new();
     let mut in_repomd = false;
-    let mut cur: Option<(Vec<u8>, Vec<(Vec<u8>, String)>)> = None;
+    let mut cur: Option<(Vec<u8>, Attrs)> = None;
     loop {
         let ev = reader
             .read_event_into(&mut buf)
@@ -374,8 +381,11 @@ pub fn parse_metalink(
         }
         buf.clear();
     }
-    urls.sort_by(|a, b| b.0.cmp(&a.0));
-    Ok((urls.into_iter().map(|(_, u)| u).collect(), hashes))
+    urls.sort_by_key(|u| std::cmp::Reverse(u.0));
+    Ok(Metalink {
+        bases: urls.into_iter().map(|(_, u)| u).collect(),
+        hashes,
+    })
 }
 
 /// Loads a repository from its first working base URL (the baseurls, else the mirrors its
@@ -387,9 +397,9 @@ pub fn load(repo: &RepoConfig, cache: &Cache) -> Result<RepoData, RepoError> {
         repo.baseurl.clone()
     } else if let Some(ml) = &repo.metalink {
         let xml = t.read_all(ml, MAX_REPOMD)?;
-        let (urls, hashes) = parse_metalink(&xml, ml)?;
-        pins = hashes;
-        urls
+        let m = parse_metalink(&xml, ml)?;
+        pins = m.hashes;
+        m.bases
     } else if let Some(ml) = &repo.mirrorlist {
         let text = t.read_all(ml, MAX_REPOMD)?;
         parse_mirrorlist(&String::from_utf8_lossy(&text))
