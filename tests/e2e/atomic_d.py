@@ -8,10 +8,17 @@ shared/reference/atomic-contract.md sections 1 and 2.
   atomic_d.py field FILE KEY           print a top-level string field (image_name, ...)
   atomic_d.py args FILE [SCAN]         print the scan's args, one per line (default_scan if omitted)
   atomic_d.py custom-args FILE         print custom_args, one per line
+  atomic_d.py command FILE SCANIN RESULTS [--map HOST=NEW]... [--custom ARG]... [--scanner-args K=V,...]
+                                       print, one per line, the argv atomic runs for the default
+                                       scan: its docker command string (Atomic/scan.py), with
+                                       custom_args host paths remapped (--map) and extended
+                                       (--custom, what a user adds to custom_args), --scanner_args
+                                       appended as --k v / --k, $VARs expanded, shlex-split
 Exit status 1 when any check fails.
 """
 import os
 import re
+import shlex
 import sys
 
 import yaml
@@ -99,6 +106,39 @@ def scanners_in(confd):
     return found
 
 
+def command(doc, scanin, results, opts):
+    maps, extra, scanner_args = [], [], None
+    while opts:
+        flag, val, opts = opts[0], opts[1], opts[2:]
+        if flag == "--map":
+            maps.append(val.split("=", 1))
+        elif flag == "--custom":
+            extra.append(val)
+        elif flag == "--scanner-args":
+            scanner_args = val
+        else:
+            raise SystemExit("unknown option %s" % flag)
+    custom = []
+    for a in doc.get("custom_args") or []:
+        for host, new in maps:
+            if a == host or a.startswith(host + ":"):
+                a = new + a[len(host):]
+        custom.append(a)
+    scan = next(s for s in doc["scans"] if s["name"] == doc["default_scan"])
+    cmd = ["docker", "run", "-t", "--rm", "-v", "/etc/localtime:/etc/localtime",
+           "-v", "%s:/scanin" % scanin, "-v", "%s:/scanout:rw,Z" % results]
+    cmd += custom + extra + [doc["image_name"]] + scan["args"]
+    if scanner_args:  # atomic >= 1.13: k=v -> --k v, k -> --k
+        for kv in scanner_args.split(","):
+            k, eq, v = kv.partition("=")
+            cmd += ["--" + k] + ([v] if eq else [])
+    line = " ".join(cmd)
+    # atomic's sub_env_strings: $VAR / ${VAR} from the environment, unknown ones removed
+    line = re.sub(r"\$\{?(\w+)\}?", lambda m: os.environ.get(m.group(1), ""), line)
+    print("\n".join(shlex.split(line)))
+    return 0
+
+
 def main(argv):
     cmd, rest = argv[1], argv[2:]
     if cmd == "check":
@@ -129,6 +169,8 @@ def main(argv):
         print("* denotes defaults")
         return 0
     doc = load(rest[0])
+    if cmd == "command":
+        return command(doc, rest[1], rest[2], rest[3:])
     if cmd == "field":
         print(doc[rest[1]])
     elif cmd == "args":
