@@ -1,0 +1,81 @@
+//! Repository paths on the scanning host are opened only as regular files: a FIFO planted as
+//! repomd.xml or as the primary file fails the repository promptly instead of hanging the scan,
+//! and a primary whose bytes do not match repomd's checksum is refused.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::*;
+use yum_update::{scan_path, Cache, Overrides};
+
+fn mkfifo(p: &Path) {
+    let st = std::process::Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+fn image(t: &Path, repo: &Path) -> std::path::PathBuf {
+    let root = t.join("root");
+    make_root(
+        &root,
+        &["fake-release-9.4-1.noarch", "hello-1.0-1.x86_64"],
+        &[(
+            "/etc/yum.repos.d/r.repo",
+            repo_section("r", &format!("file://{}", repo.display()), ""),
+        )],
+    );
+    root
+}
+
+#[test]
+fn fifo_and_tampered_metadata_are_refused() {
+    for t in ["rpm", "rpmbuild", "createrepo_c", "mkfifo"] {
+        if !testkit::require_tool(t) {
+            return;
+        }
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path().join("repo");
+    make_repo(&repo, &["hello-1.1-1.x86_64"], &[]);
+    let root = image(t.path(), &repo);
+    // Sanity: the intact repo answers.
+    let ok = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap();
+    assert_eq!(ok.updates.len(), 1);
+
+    // Tampered primary: checksum mismatch.
+    let primary = fs::read_dir(repo.join("repodata"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("primary.xml"))
+        .unwrap();
+    let good = fs::read(&primary).unwrap();
+    let mut bad = good.clone();
+    let n = bad.len();
+    bad[n / 2] ^= 0xff;
+    fs::write(&primary, &bad).unwrap();
+    let e = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap_err();
+    assert!(
+        e.to_string().contains("checksum")
+            || e.to_string().contains("corrupt")
+            || e.to_string().contains("invalid"),
+        "{e}"
+    );
+
+    // FIFO as primary, then as repomd.xml: fails, and fast.
+    fs::remove_file(&primary).unwrap();
+    mkfifo(&primary);
+    let start = Instant::now();
+    let e = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap_err();
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    let md = repo.join("repodata/repomd.xml");
+    fs::remove_file(&md).unwrap();
+    mkfifo(&md);
+    let e = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap_err();
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    assert!(start.elapsed() < Duration::from_secs(30));
+}
