@@ -104,13 +104,17 @@ pub fn digest_reader(algo_id: u32, mut reader: impl Read) -> std::io::Result<Vec
 /// Files at least this large are hashed from a read-only mapping (no copy into a buffer).
 const MMAP_MIN: u64 = 256 * 1024;
 
-/// Hashes a whole regular file: mapped when large, read through a buffer otherwise (and when
-/// mapping fails, e.g. on filesystems without mmap support).
-pub fn digest_file(algo_id: u32, file: &std::fs::File) -> std::io::Result<Vec<u8>> {
-    let len = file.metadata()?.len();
-    if len >= MMAP_MIN && len <= usize::MAX as u64 {
-        if let Some(d) = digest_mapped(algo_id, file, len as usize) {
-            return Ok(d);
+/// Hashes a whole regular file whose size (from the caller's stat) is `size`: mapped when
+/// large, read through a buffer otherwise (and when mapping fails, e.g. on filesystems without
+/// mmap support). Reading goes on to end of file whatever `size` says.
+pub fn digest_file(algo_id: u32, file: &std::fs::File, size: u64) -> std::io::Result<Vec<u8>> {
+    if size >= MMAP_MIN {
+        // Map what the open file holds now (not the caller's older size).
+        let len = file.metadata()?.len();
+        if len >= MMAP_MIN && len <= usize::MAX as u64 {
+            if let Some(d) = digest_mapped(algo_id, file, len as usize) {
+                return Ok(d);
+            }
         }
     }
     digest_reader(algo_id, file)
@@ -194,7 +198,7 @@ mod tests {
             .collect();
         f.write_all(&data).unwrap();
         for a in [algo::MD5, algo::SHA1, algo::SHA256, algo::SHA512] {
-            let mapped = digest_file(a, &f).unwrap();
+            let mapped = digest_file(a, &f, data.len() as u64).unwrap();
             assert_eq!(mapped, digest_reader(a, &data[..]).unwrap());
         }
     }

@@ -267,7 +267,7 @@ impl<'a> Verifier<'a> {
         if flags & verify::FILEDIGEST != 0 {
             match digest::expected_digest(f.digest_algo, f.digest) {
                 Some(want) => match &opened {
-                    Some(Ok(file)) => match digest::digest_file(f.digest_algo, file) {
+                    Some(Ok(file)) => match digest::digest_file(f.digest_algo, file, sb.size()) {
                         Ok(got) => {
                             if got != want {
                                 vfy |= verify::FILEDIGEST;
