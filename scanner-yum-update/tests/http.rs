@@ -350,6 +350,17 @@ fn http_and_https_repositories() {
     let ca = format!("sslcacert={}\n", pki.join("ca.pem").display());
     let root = root_with_repo(t.path(), "r-https", repo_section("web", &url, &ca));
     same_answer(&root);
+    // sslverify=0 without the CA: accepted by both; with verification on and no CA: refused by
+    // both (the bundled public roots do not know the test CA).
+    let root_nv = root_with_repo(
+        t.path(),
+        "r-noverify",
+        repo_section("web", &url, "sslverify=0\n"),
+    );
+    same_answer(&root_nv);
+    let root_v = root_with_repo(t.path(), "r-verify", repo_section("web", &url, ""));
+    assert!(scan_path(&root_v, &Overrides::default(), &Cache::default()).is_err());
+    assert_eq!(dnf_check_update(&root_v, "x86_64").rc, 1);
     // The checksum-keyed download cache: filled, reused, and a corrupted entry replaced.
     let cachedir = t.path().join("cache");
     let first = scan_path(&root, &Overrides::default(), &Cache::with_dir(&cachedir)).unwrap();
