@@ -123,7 +123,16 @@ pub fn vulnerabilities(o: &Outcome) -> Vec<(String, String, String, Value)> {
                 "Associated CVEs".into(),
                 Value::Array(
                     cves.iter()
-                        .map(|c| json!({"CVE ID": c, "CVE URL": cve_url(c)}))
+                        .map(|c| {
+                            // The advisory's own link when it has one.
+                            let href = a
+                                .references
+                                .iter()
+                                .find(|r| r.kind == "cve" && &r.id == c && !r.href.is_empty())
+                                .map(|r| r.href.clone())
+                                .unwrap_or_else(|| cve_url(c));
+                            json!({"CVE ID": c, "CVE URL": href})
+                        })
                         .collect(),
                 ),
             );
