@@ -88,10 +88,10 @@ for i in $(seq 1 "$RUNS"); do
     t2=$(now)
     "$BIN" --rootfs "$ROOT" --output "$BENCH_DIR/ours" > /dev/null || true
     t3=$(now)
-    r=$(echo "$t1 - $t0" | bc -l); o=$(echo "$t3 - $t2" | bc -l)
+    r=$(awk "BEGIN{print $t1 - $t0}"); o=$(awk "BEGIN{print $t3 - $t2}")
     printf 'run %d: rpm -Va %.3f s, scanner-rpm-verify %.3f s\n' "$i" "$r" "$o"
-    best_rpm=$(echo "if ($r < $best_rpm) $r else $best_rpm" | bc -l)
-    best_ours=$(echo "if ($o < $best_ours) $o else $best_ours" | bc -l)
+    best_rpm=$(awk "BEGIN{print ($r < $best_rpm) ? $r : $best_rpm}")
+    best_ours=$(awk "BEGIN{print ($o < $best_ours) ? $o : $best_ours}")
 done
 sort "$BENCH_DIR/rpm.out" > "$BENCH_DIR/rpm.sorted"
 sort "$BENCH_DIR/ours/rpm-Va.txt" > "$BENCH_DIR/ours.sorted" 2>/dev/null || : > "$BENCH_DIR/ours.sorted"
@@ -102,4 +102,4 @@ else
     diff "$BENCH_DIR/rpm.sorted" "$BENCH_DIR/ours.sorted" | head -20 >&2 || true
 fi
 printf 'best: rpm -Va %.3f s, scanner-rpm-verify %.3f s (%d cores)\n' "$best_rpm" "$best_ours" "$(nproc)"
-printf 'speedup %.1f x, same output: %s\n' "$(echo "$best_rpm / $best_ours" | bc -l)" "$same"
+printf 'speedup %.1f x, same output: %s\n' "$(awk "BEGIN{print $best_rpm / $best_ours}")" "$same"
