@@ -96,22 +96,43 @@ fn key(s: &RpmSpec) -> String {
     format!("{}-{}{}-{}.{}", s.name, e, s.version, s.release, s.arch)
 }
 
-/// Builds the catalogue once per process; returns key → rpm path.
+/// Builds the catalogue once, shared by the test binaries through a directory under
+/// `CARGO_TARGET_TMPDIR` keyed by the catalogue's content (built in a scratch directory, then
+/// renamed into place); returns key → rpm path.
 pub fn rpms() -> &'static BTreeMap<String, PathBuf> {
     static RPMS: OnceLock<BTreeMap<String, PathBuf>> = OnceLock::new();
     RPMS.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("yum-update-rpms-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
+        use std::hash::{Hash, Hasher};
+        let specs = catalogue();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        format!("{specs:?}").hash(&mut h);
+        let shared = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("yum-update-rpms-{:016x}", h.finish()));
+        let sub = |dir: &Path, k: &str| dir.join(k.replace([':', '^', '~'], "_"));
+        if !shared.is_dir() {
+            let scratch = shared.with_extension(format!("tmp{}", std::process::id()));
+            let _ = fs::remove_dir_all(&scratch);
+            for s in &specs {
+                let k = key(s);
+                let d = sub(&scratch, &k);
+                fs::create_dir_all(&d).unwrap();
+                s.build(&d).unwrap_or_else(|e| panic!("building {k}: {e}"));
+            }
+            if fs::rename(&scratch, &shared).is_err() {
+                // Another test process finished first.
+                let _ = fs::remove_dir_all(&scratch);
+            }
+        }
         let mut out = BTreeMap::new();
-        for s in catalogue() {
-            let k = key(&s);
-            // Epoch packages share file names with their epoch-less siblings: separate dirs.
-            let sub = dir.join(k.replace([':', '^', '~'], "_"));
-            fs::create_dir_all(&sub).unwrap();
-            let p = s
-                .build(&sub)
-                .unwrap_or_else(|e| panic!("building {k}: {e}"));
-            out.insert(k, p);
+        for s in &specs {
+            let k = key(s);
+            let d = sub(&shared, &k);
+            let rpm = fs::read_dir(&d)
+                .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|x| x == "rpm"))
+                .unwrap_or_else(|| panic!("no rpm in {}", d.display()));
+            out.insert(k, rpm);
         }
         out
     })
