@@ -116,3 +116,54 @@ pub fn title(issue: &Issue) -> String {
     }
     format!("{} changed: {}", issue.path, c.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rpmverify::{FileResult, FileState};
+
+    fn issue(path: &str, mode: u16, failed: u32, disk_mode: u32) -> Issue {
+        Issue {
+            package: 0,
+            path: path.into(),
+            line: String::new(),
+            flags: 0,
+            mode,
+            state: FileState::Normal,
+            result: FileResult {
+                checked: verify::ALL_CHECKS,
+                failed,
+                missing_errno: None,
+                disk_mode,
+            },
+        }
+    }
+
+    #[test]
+    fn mapping_follows_the_documented_rules() {
+        let exe = |f| issue("/usr/bin/x", 0o100755, f, 0o100755);
+        let lib = |f| issue("/usr/lib64/libx.so.1.2", 0o100644, f, 0o100644);
+        let data = |f| issue("/usr/share/x/data", 0o100644, f, 0o100644);
+        assert_eq!(severity(&exe(verify::FILEDIGEST)), Severity::Important);
+        assert_eq!(severity(&lib(verify::FILESIZE)), Severity::Important);
+        assert_eq!(severity(&data(verify::CAPS)), Severity::Important);
+        assert_eq!(severity(&data(verify::FILEDIGEST)), Severity::Moderate);
+        assert_eq!(severity(&exe(verify::USER)), Severity::Moderate);
+        assert_eq!(severity(&data(verify::MTIME)), Severity::Low);
+        // unreadable content is not a proven change
+        assert_eq!(
+            severity(&exe(verify::FILEDIGEST | verify::READFAIL)),
+            Severity::Low
+        );
+        // an executable replaced by a directory
+        let retyped = issue("/usr/bin/x", 0o100755, verify::MODE, 0o040755);
+        assert_eq!(severity(&retyped), Severity::Important);
+        let missing_exe = exe(verify::LSTATFAIL);
+        assert_eq!(severity(&missing_exe), Severity::Moderate);
+        assert_eq!(title(&missing_exe), "/usr/bin/x is missing");
+        assert_eq!(
+            title(&lib(verify::FILESIZE | verify::FILEDIGEST)),
+            "/usr/lib64/libx.so.1.2 changed: size, digest"
+        );
+    }
+}
