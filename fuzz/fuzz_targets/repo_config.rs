@@ -1,5 +1,6 @@
 //! Fuzzes scanner-yum-update's dnf.conf / .repo parsing: the INI reader and the whole config
-//! load (main options, vars, repo sections, `$var` substitution) over an in-memory image whose
+//! load (main options, vars, repo sections, `$var` substitution, then the `file://` URL helpers
+//! on every base URL) over an in-memory image whose
 //! dnf.conf, one .repo file and one vars file come from the input (split on NUL bytes).
 #![no_main]
 
@@ -44,5 +45,15 @@ fuzz_target!(|data: &[u8]| {
     builtin.insert("releasever".to_string(), "9".to_string());
     builtin.insert("arch".to_string(), "x86_64".to_string());
     builtin.insert("basearch".to_string(), "x86_64".to_string());
-    let _ = Config::load(&Mem(files), builtin, &Default::default());
+    if let Ok(cfg) = Config::load(&Mem(files), builtin, &Default::default()) {
+        // Base URLs go on to the URL helpers as the repository loader uses them.
+        for repo in &cfg.repos {
+            for url in &repo.baseurl {
+                let _ = yum_update::fetch::file_path(url);
+                if let Ok(u) = yum_update::fetch::join(url, "repodata/repomd.xml") {
+                    let _ = yum_update::fetch::file_path(&u);
+                }
+            }
+        }
+    }
 });

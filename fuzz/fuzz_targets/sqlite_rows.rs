@@ -13,8 +13,13 @@ fuzz_target!(|data: &[u8]| {
         std::fs::write(&path, data).unwrap();
     } else {
         let c = rusqlite::Connection::open(&path).unwrap();
-        c.execute_batch("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)")
-            .unwrap();
+        // No fsync, one transaction: thousands of runs per second instead of a few.
+        c.execute_batch(
+            "PRAGMA synchronous=OFF; PRAGMA journal_mode=OFF; \
+             CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL); \
+             BEGIN;",
+        )
+        .unwrap();
         // Rows: hnum (4 bytes BE), blob length (2 bytes BE), blob.
         let mut rest = data;
         while rest.len() >= 6 {
@@ -26,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
             );
             rest = &rest[6 + len..];
         }
+        c.execute_batch("COMMIT;").unwrap();
     }
     let f = std::fs::File::open(&path).unwrap();
     let files = rpmdb::backend::sqlite::SqliteFiles { db: &f, wal: None, journal: None };

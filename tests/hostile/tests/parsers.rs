@@ -2,7 +2,10 @@
 //! laughs, external entities) in every XML format the scanners read, absurd rpm header blobs,
 //! and the inputs the fuzzers found crashing (kept as regressions, see SECURITY.md).
 
+use std::collections::BTreeMap;
 use std::path::Path;
+
+use yum_update::config::{Config, ConfigError, ImageFiles};
 
 const SENTINEL_PATH: &str = "/etc/hostname";
 
@@ -155,4 +158,66 @@ fn file_url_percent_decoding_never_panics() {
         yum_update::fetch::file_path("file:///a%41%2fb").unwrap(),
         Path::new("/aA/b")
     );
+}
+
+/// An in-memory image for the config loader (what the `repo_config` fuzz target uses).
+struct Mem(BTreeMap<String, String>);
+
+impl ImageFiles for Mem {
+    fn read_text(&self, path: &str) -> Result<Option<String>, ConfigError> {
+        Ok(self.0.get(path).cloned())
+    }
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, ConfigError> {
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        Ok(self
+            .0
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .filter(|n| !n.contains('/'))
+            .map(str::to_string)
+            .collect())
+    }
+}
+
+/// The `repo_config` fuzz target's steps on one input: dnf.conf, a .repo and a vars file split
+/// on NUL, loaded, then every base URL through the `file://` helpers.
+fn repo_config_steps(data: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(data);
+    let mut parts = text.split('\0');
+    let mut files = BTreeMap::new();
+    for path in [
+        "/etc/dnf/dnf.conf",
+        "/etc/yum.repos.d/fuzz.repo",
+        "/etc/dnf/vars/fuzzvar",
+    ] {
+        if let Some(p) = parts.next() {
+            files.insert(path.to_string(), p.to_string());
+        }
+    }
+    let builtin = [
+        ("releasever", "9"),
+        ("arch", "x86_64"),
+        ("basearch", "x86_64"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let cfg = Config::load(&Mem(files), builtin, &Default::default()).unwrap();
+    let mut urls = 0;
+    for repo in &cfg.repos {
+        for url in &repo.baseurl {
+            let _ = yum_update::fetch::file_path(url);
+            urls += 1;
+        }
+    }
+    urls
+}
+
+/// Fuzz finding (repo_config): a base URL from the image with `%` before a multi-byte
+/// character panicked the scan of that target.
+#[test]
+#[ignore = "bug (issue 9 report): yum_update::fetch::file_path panics on this input"]
+fn fuzz_repo_config_crash_95d7bcc5() {
+    let data = include_bytes!("../fixtures/fuzz/repo_config-crash-95d7bcc5");
+    assert_eq!(repo_config_steps(data), 1);
 }
