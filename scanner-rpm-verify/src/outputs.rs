@@ -85,6 +85,7 @@ pub fn summary_custom(v: &Verification, policy: &Policy, reported: usize) -> Val
         "Packages verified": v.packages_verified,
         "Files verified": v.files_verified,
         "rpm -Va findings": v.issues.len(),
+        "Packages failing rpm -V": v.failed_packages,
         "Findings reported": reported,
         "Skipped database headers": v.warnings,
         "Policy": {

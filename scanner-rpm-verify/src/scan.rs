@@ -59,9 +59,18 @@ pub struct Verification {
     pub files_verified: usize,
     /// Database headers skipped the way rpm skips them (bad digest, corrupt).
     pub warnings: Vec<String>,
+    /// Packages with at least one failure rpm counts (missing `%ghost` and
+    /// `%config(missingok)` files and state-only lines do not count).
+    pub failed_packages: usize,
 }
 
 impl Verification {
+    /// The exit status `rpm -Va --nodeps --noscripts` has on the same tree: 1 when a package
+    /// failed, else 0.
+    pub fn rpm_exit_code(&self) -> i32 {
+        i32::from(self.failed_packages > 0)
+    }
+
     /// `rpm-Va.txt`: every line, unfiltered, each ending with a newline.
     pub fn rpm_va_text(&self) -> String {
         let mut s = String::new();
@@ -110,15 +119,18 @@ pub fn verify_packages(root: &Rootfs, packages: &[Package]) -> Result<Verificati
         }
     }
 
-    let per_package: Vec<(usize, Vec<Issue>)> = packages
+    let per_package: Vec<(usize, bool, Vec<Issue>)> = packages
         .par_iter()
         .enumerate()
         .map(|(pi, p)| {
             let Ok(files) = p.files() else {
-                return (0, Vec::new());
+                return (0, false, Vec::new());
             };
             let specs: Vec<FileSpec<'_>> = files.iter().map(FileSpec::from).collect();
             let found = rpmverify::verify_files(&verifier, &specs, &shared);
+            let failed = found
+                .iter()
+                .any(|f| rpmverify::format::counts_as_failure(&specs[f.index], &f.result));
             let issues = found
                 .into_iter()
                 .map(|f| {
@@ -134,7 +146,7 @@ pub fn verify_packages(root: &Rootfs, packages: &[Package]) -> Result<Verificati
                     }
                 })
                 .collect();
-            (files.len(), issues)
+            (files.len(), failed, issues)
         })
         .collect();
 
@@ -143,8 +155,9 @@ pub fn verify_packages(root: &Rootfs, packages: &[Package]) -> Result<Verificati
         ..Verification::default()
     };
     let mut index_of = std::collections::HashMap::new();
-    for (nfiles, issues) in per_package {
+    for (nfiles, failed, issues) in per_package {
         out.files_verified += nfiles;
+        out.failed_packages += usize::from(failed);
         for mut issue in issues {
             let pi = issue.package;
             let next = out.packages.len();

@@ -82,9 +82,10 @@ fn libuuid_bdb_tree_matches_rpm() {
     symlink("../../../../usr/lib64/libuuid.so.1", &build_id).unwrap();
 
     let (theirs, code) = common::rpm_va(&root, &["--define", "_db_backend bdb_ro"]);
-    let ours = common::ours(&root);
+    let (ours, our_code) = common::ours_with_code(&root);
     eprintln!("rpm -Va (bdb_ro):\n{}", theirs.join("\n"));
     assert_eq!(ours, theirs);
     assert!(theirs.len() >= 5, "{theirs:?}");
     assert_eq!(code, 1);
+    assert_eq!(our_code, code);
 }

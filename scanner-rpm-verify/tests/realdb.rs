@@ -124,7 +124,7 @@ fn check(fixture: &str, db_file: &str, backend: &str) {
     fs::create_dir_all(root.join("var/lib/rpm")).unwrap();
     fs::copy(fx.join(db_file), root.join("var/lib/rpm").join(db_file)).unwrap();
     let (theirs, code) = common::rpm_va(&root, &["--define", &format!("_db_backend {backend}")]);
-    let ours = common::ours(&root);
+    let (ours, our_code) = common::ours_with_code(&root);
     if ours != theirs {
         let only_ours: Vec<_> = ours
             .iter()
@@ -158,6 +158,7 @@ fn check(fixture: &str, db_file: &str, backend: &str) {
     );
     assert!(theirs.iter().any(|l| l.starts_with("S.5")));
     assert_ne!(code, 0);
+    assert_eq!(our_code, code);
 }
 
 #[test]

@@ -46,23 +46,29 @@ pub fn rpm_va(root: &Path, extra: &[&str]) -> (Vec<String>, i32) {
 
 /// Our scanner's `rpm-Va.txt` for `root`, lines sorted.
 pub fn ours(root: &Path) -> Vec<String> {
+    ours_with_code(root).0
+}
+
+/// Our `rpm-Va.txt` lines (sorted) and the exit status rpm would have.
+pub fn ours_with_code(root: &Path) -> (Vec<String>, i32) {
     let rootfs = rootfs::Rootfs::open(root).expect("open rootfs");
     let v = scanner_rpm_verify::scan::verify_root(&rootfs).expect("verify");
     let mut lines: Vec<String> = v.rpm_va_text().lines().map(str::to_string).collect();
     lines.sort();
-    lines
+    (lines, v.rpm_exit_code())
 }
 
 /// Asserts both tools print the same lines and that there was something to compare.
 pub fn assert_same(root: &Path, expect_findings: bool) -> Vec<String> {
     let (theirs, code) = rpm_va(root, &[]);
-    let mine = ours(root);
+    let (mine, my_code) = ours_with_code(root);
     assert_eq!(
         mine,
         theirs,
         "our rpm-Va.txt differs from rpm -Va on {}",
         root.display()
     );
+    assert_eq!(my_code, code, "exit status differs from rpm -Va's");
     if expect_findings {
         assert!(!theirs.is_empty(), "the scenario produced no findings");
         assert_ne!(code, 0, "rpm -Va exit code should report failures");
