@@ -108,8 +108,14 @@ fn atomic_cve_scan_matches_oscap_and_oscapd() {
             .unwrap();
     assert_eq!(json["Vulnerabilities"], oscapd["Vulnerabilities"]);
 
-    // cve.xml is an OVAL results document oscap itself reads.
+    // cve.xml is an OVAL results document oscap itself validates and reads.
     let cve = scanout.join("rhel8img/cve.xml");
+    testkit::run(
+        testkit::command("oscap")
+            .args(["oval", "validate"])
+            .arg(&cve),
+    )
+    .expect("oscap oval validate accepts our cve.xml");
     let from_xml = scanner_openscap::results_doc::definition_results(&cve).unwrap();
     assert_eq!(from_xml.len(), ours.len());
     let report = work.path().join("report.html");
