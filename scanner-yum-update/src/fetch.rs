@@ -61,12 +61,13 @@ pub fn file_path(url: &str) -> Option<PathBuf> {
     // file://localhost/x and file:///x
     let rest = rest.strip_prefix("localhost").unwrap_or(rest);
     let bytes = rest.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&rest[i + 1..i + 3], 16) {
-                out.push(b);
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(h * 16 + l);
                 i += 3;
                 continue;
             }
@@ -424,5 +425,28 @@ impl<R: Read> Read for Published<R> {
             }
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding_is_bytewise() {
+        for url in [
+            "file:///%a\u{e9}",
+            "file:///x%\u{e9}",
+            "file:///%",
+            "file:///%4",
+            "file:///%zz",
+        ] {
+            assert!(file_path(url).is_some(), "{url}");
+        }
+        assert_eq!(
+            file_path("file:///a%41%2fb").unwrap(),
+            PathBuf::from("/aA/b")
+        );
+        assert_eq!(file_path("file:///x%41").unwrap(), PathBuf::from("/xA"));
     }
 }
