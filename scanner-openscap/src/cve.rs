@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context;
 use report::document::{ScanResult, Vulnerability};
 use serde_json::{json, Map, Value};
 
@@ -16,6 +15,24 @@ use crate::model::{Definition, Document};
 use crate::probes::ImageProbes;
 use crate::result::OvalResult;
 use crate::results_xml::{self, SystemInfo};
+
+/// Why a target could not be scanned at all (an image that is not the feed's product is a
+/// scan result, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("opening image root {path}: {source}")]
+    Root {
+        path: PathBuf,
+        #[source]
+        source: rootfs::Error,
+    },
+    #[error("reading OVAL feed {path}: {source}")]
+    Feed {
+        path: PathBuf,
+        #[source]
+        source: crate::xml::XmlError,
+    },
+}
 
 /// Where feeds come from.
 #[derive(Debug, Clone)]
@@ -35,13 +52,15 @@ pub struct FeedCache {
 
 impl FeedCache {
     /// The parsed feed at `path`.
-    pub fn get(&self, path: &Path) -> anyhow::Result<Arc<Document>> {
+    pub fn get(&self, path: &Path) -> Result<Arc<Document>, ScanError> {
         if let Some(d) = self.map.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
             return Ok(d.clone());
         }
         let doc = Arc::new(
-            crate::parse::parse_file(path)
-                .with_context(|| format!("reading OVAL feed {}", path.display()))?,
+            crate::parse::parse_file(path).map_err(|source| ScanError::Feed {
+                path: path.to_path_buf(),
+                source,
+            })?,
         );
         self.map
             .lock()
@@ -114,9 +133,11 @@ fn now_utc() -> String {
 }
 
 /// Scans one image root.
-pub fn scan(root_path: &Path, cfg: &CveConfig, cache: &FeedCache) -> anyhow::Result<ScanResult> {
-    let root = rootfs::Rootfs::open(root_path)
-        .with_context(|| format!("opening image root {}", root_path.display()))?;
+pub fn scan(root_path: &Path, cfg: &CveConfig, cache: &FeedCache) -> Result<ScanResult, ScanError> {
+    let root = rootfs::Rootfs::open(root_path).map_err(|source| ScanError::Root {
+        path: root_path.to_path_buf(),
+        source,
+    })?;
     let os = rootfs::os_release::load(&root).ok().flatten();
     let info = SystemInfo {
         os_name: os.as_ref().and_then(|o| o.name.clone()).unwrap_or_default(),
@@ -210,8 +231,13 @@ pub fn scan(root_path: &Path, cfg: &CveConfig, cache: &FeedCache) -> anyhow::Res
         );
     }
     result.custom = Some(Value::Object(custom));
-    let defs_xml = results_xml::copy_definitions(&feed_path, doc.source_span)
-        .with_context(|| format!("copying definitions of {}", feed_path.display()))?;
+    let defs_xml =
+        results_xml::copy_definitions(&feed_path, doc.source_span).map_err(|source| {
+            ScanError::Feed {
+                path: feed_path.clone(),
+                source,
+            }
+        })?;
     let xml = results_xml::render(&mut engine, &reported, &defs_xml, &info, &now_utc());
     if timing {
         eprintln!(

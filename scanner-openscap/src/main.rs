@@ -86,7 +86,7 @@ fn main() -> ExitCode {
     };
     let cache = FeedCache::default();
     let code = report::targets::run_targets(&args.targets, "openscap", "CVE", |target| {
-        cve::scan(&target.rootfs_path, &cfg, &cache)
+        cve::scan(&target.rootfs_path, &cfg, &cache).map_err(anyhow::Error::from)
     });
     // The parsed feeds are freed by the exit itself (dropping them costs measurable time).
     std::mem::forget(cache);
