@@ -351,6 +351,11 @@ pub struct Check {
 }
 
 impl Check {
+    /// True once the whole file went through the reader (its digest is known).
+    pub fn finished(&self) -> bool {
+        self.state.lock().map(|s| s.is_some()).unwrap_or(false)
+    }
+
     /// Errors unless the whole file was read and its digest is the expected one.
     pub fn verify(&self) -> Result<(), FetchError> {
         let actual = self

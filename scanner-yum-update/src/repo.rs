@@ -147,12 +147,80 @@ fn open_verified(
         _ => t.open(&url)?,
     };
     let (reader, check) =
-        Verifying::new(raw, &url, &entry.checksum_type, &entry.checksum)?.publish();
+        Verifying::new(limited(raw), &url, &entry.checksum_type, &entry.checksum)?.publish();
     let r = decompress::reader_for(&entry.href, reader).map_err(|source| FetchError::Io {
         url: url.clone(),
         source,
     })?;
+    let r: Box<dyn std::io::BufRead> =
+        Box::new(std::io::BufReader::with_capacity(64 * 1024, limited(r)));
     Ok((r, check, url))
+}
+
+/// Default bound on any one metadata file, compressed and uncompressed (a compression bomb
+/// fails the repository instead of exhausting memory); `YUM_UPDATE_MAX_METADATA` (bytes)
+/// overrides it.
+pub const DEFAULT_MAX_METADATA: u64 = 2 << 30;
+
+fn max_metadata() -> u64 {
+    std::env::var("YUM_UPDATE_MAX_METADATA")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_MAX_METADATA)
+}
+
+/// A reader that fails once more than `left` bytes came through.
+struct Limited<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "metadata larger than {} bytes (limit; set YUM_UPDATE_MAX_METADATA to raise it)",
+                    self.limit
+                ),
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+fn limited<R: Read>(inner: R) -> Limited<R> {
+    let limit = max_metadata();
+    Limited {
+        inner,
+        left: limit,
+        limit,
+    }
+}
+
+/// The checksum error of a metadata file whose raw bytes do not match repomd, if they do not.
+fn raw_digest_mismatch(
+    t: &Transport,
+    cache: &Cache,
+    base: &str,
+    entry: &DataEntry,
+) -> Option<FetchError> {
+    let root = entry.base.as_deref().unwrap_or(base);
+    let url = fetch::join(root, &entry.href).ok()?;
+    let remote = url.starts_with("http://") || url.starts_with("https://");
+    let raw = match (&cache.dir, remote) {
+        (Some(_), true) => return None,
+        _ => t.open(&url).ok()?,
+    };
+    let (mut r, check) = Verifying::new(limited(raw), &url, &entry.checksum_type, &entry.checksum)
+        .ok()?
+        .publish();
+    std::io::copy(&mut r, &mut std::io::sink()).ok()?;
+    check.verify().err()
 }
 
 /// Reads the rest of a stream (so that the checksum covers the whole file).
@@ -174,10 +242,14 @@ fn load_primary(
     let mut pkgs = Vec::new();
     primary::parse(&mut r, &url, |p| pkgs.push(p)).map_err(|e| match e {
         MetadataError::Xml { .. } => {
-            // A checksum failure explains broken XML better than the parser does.
+            // A checksum failure explains broken XML better than the parser does: hash the
+            // raw file again (error path only).
             match check.verify() {
-                Err(c) => RepoError::Fetch(c),
-                Ok(()) => RepoError::Metadata(e),
+                Err(c) if check.finished() => RepoError::Fetch(c),
+                _ => match raw_digest_mismatch(t, cache, base, entry) {
+                    Some(c) => RepoError::Fetch(c),
+                    None => RepoError::Metadata(e),
+                },
             }
         }
         e => RepoError::Metadata(e),

@@ -79,3 +79,47 @@ fn fifo_and_tampered_metadata_are_refused() {
     assert!(e.to_string().contains("not a regular file"), "{e}");
     assert!(start.elapsed() < Duration::from_secs(30));
 }
+
+/// A compression bomb with a valid checksum: the decompressed-size bound fails the repository
+/// with a message naming the limit (the bound is lowered through its environment variable; the
+/// other test of this binary reads metadata far below it).
+#[test]
+fn compression_bomb_hits_the_size_limit() {
+    use sha2::Digest;
+    use std::io::Write;
+    for t in ["rpm", "rpmbuild", "createrepo_c"] {
+        if !testkit::require_tool(t) {
+            return;
+        }
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path().join("repo");
+    make_repo(&repo, &["hello-1.1-1.x86_64"], &[]);
+    let root = image(t.path(), &repo);
+    let primary = fs::read_dir(repo.join("repodata"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("primary.xml.gz"))
+        .unwrap();
+    let old = hex::encode(sha2::Sha256::digest(fs::read(&primary).unwrap()));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(b"<metadata xmlns=\"http://linux.duke.edu/metadata/common\">")
+        .unwrap();
+    let spaces = vec![b' '; 1 << 20];
+    for _ in 0..8 {
+        gz.write_all(&spaces).unwrap();
+    }
+    gz.write_all(b"</metadata>").unwrap();
+    let bomb = gz.finish().unwrap();
+    let new = hex::encode(sha2::Sha256::digest(&bomb));
+    fs::remove_file(&primary).unwrap();
+    let renamed = primary.to_string_lossy().replace(&old, &new);
+    fs::write(&renamed, &bomb).unwrap();
+    let md = repo.join("repodata/repomd.xml");
+    let text = fs::read_to_string(&md).unwrap().replace(&old, &new);
+    fs::write(&md, text).unwrap();
+    // SAFETY (edition 2021: safe fn): only this binary's tests read the variable.
+    std::env::set_var("YUM_UPDATE_MAX_METADATA", (1u64 << 20).to_string());
+    let e = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap_err();
+    assert!(e.to_string().contains("YUM_UPDATE_MAX_METADATA"), "{e}");
+}
