@@ -225,3 +225,56 @@ fn openscap_unittest_documents_match_oscap() {
         assert!(mine.iter().any(|(_, r)| *r == OvalResult::False), "{name}");
     }
 }
+
+/// The 2019 RHEL 3 feed (327 definitions, rpminfo only, two Red Hat key ids, "RHEL 3 is
+/// installed" as rpminfo on redhat-release): both key ids replaced by the test key.
+#[test]
+fn red_hat_rhel3_feed_matches_oscap() {
+    if !tools() {
+        return;
+    }
+    let Some(fx) = common::oval_fixtures() else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let Some(signer) = common::Signer::new(work.path()) else {
+        return;
+    };
+    let feed = fs::read_to_string(fx.join("claircore__Red_Hat_Enterprise_Linux_3.xml")).unwrap();
+    let defs = work.path().join("rhel3.xml");
+    fs::write(
+        &defs,
+        feed.replace("219180cddb42a60e", &signer.key_id)
+            .replace("5326810137017186", &signer.key_id),
+    )
+    .unwrap();
+    let x = |n: &str, v: &str, r: &str| {
+        RpmSpec::new(n, v, r).arch("i386").file(SpecFile::file(
+            &format!("/usr/share/doc/{n}/README"),
+            format!("{n}\n"),
+        ))
+    };
+    let specs = [
+        RpmSpec::new("redhat-release", "3AS", "1").file(SpecFile::file(
+            "/etc/redhat-release",
+            "Red Hat Enterprise Linux AS release 3 (Taroon)\n",
+        )),
+        x("unzip", "5.50", "30.EL3"),
+        x("initscripts", "7.31.29.EL", "1"),
+        x("htdig", "3.1.6", "7.el3").epoch(2),
+        x("seamonkey", "1.0.8", "0.1.el3"),
+    ];
+    let rpms_dir = work.path().join("rpms");
+    fs::create_dir_all(&rpms_dir).unwrap();
+    let rpms: Vec<_> = specs.iter().map(|s| s.build(&rpms_dir).unwrap()).collect();
+    signer.sign(&rpms);
+    let root = work.path().join("root");
+    testkit::rpm_install(&root, &rpms, &["--ignorearch"]).unwrap();
+    common::prepare_root_for_oscap(&root, work.path());
+    let mine = ours(&defs, &root);
+    let theirs = common::oscap_eval_root(&defs, &root, work.path());
+    common::assert_same(&mine, &theirs, "Red_Hat_Enterprise_Linux_3.xml (test key)");
+    let trues = mine.iter().filter(|(_, r)| *r == OvalResult::True).count();
+    assert!(trues >= 3, "{trues} true");
+    assert!(mine.iter().any(|(_, r)| *r == OvalResult::False));
+}
