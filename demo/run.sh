@@ -14,7 +14,7 @@ bin=${CARGO_TARGET_DIR:-$top/target}/release
 
 out=$here/out
 rm -rf "$out"
-mkdir -p "$out/scanin" "$out/scanout"
+mkdir -p "$out/scanin" "$out/scanout/rpm-verify" "$out/scanout/yum-update" "$out/scanout/openscap"
 
 # Unpack the image with its owners and mtimes. Owners need root; without it, a user namespace
 # (unshare -r) maps us to root so that root-owned files look root-owned to the scanners too
