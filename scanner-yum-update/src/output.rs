@@ -157,13 +157,27 @@ pub fn results(o: &Outcome) -> Vec<Value> {
                 .iter()
                 .map(|(e, a)| Value::String(format!("{e}.{a}")))
                 .collect();
+            let advisories: Vec<Value> = u
+                .advisories
+                .iter()
+                .map(|id| match o.advisories.get(id) {
+                    Some(a) => json!({
+                        "ID": id,
+                        "Type": a.kind,
+                        "Severity": a.severity,
+                        "Issued": a.issued,
+                        "CVEs": a.cves(),
+                    }),
+                    None => json!({ "ID": id }),
+                })
+                .collect();
             json!({"Custom": {
                 "Name": u.name,
                 "Arch": u.arch,
                 "Installed": installed,
                 "Available": u.evr.to_string(),
                 "Repository": u.repo,
-                "Advisories": u.advisories,
+                "Advisories": advisories,
             }})
         })
         .collect()

@@ -431,6 +431,21 @@ fn updateinfo_list_matches_dnf() {
     assert!(vulns
         .iter()
         .any(|v| v.3.to_string().contains("CVE-2026-0001")));
+    // Each update names the advisories it fixes: hello 1.1 fixes RHSA-2026:0001 (hello >= 1.1),
+    // not RHSA-2026:0005 (hello >= 5.0, newer than anything offered).
+    let results = output::results(&ours);
+    let hello = results
+        .iter()
+        .find(|r| r["Custom"]["Name"] == "hello")
+        .expect("hello is an update");
+    let ids: Vec<&str> = hello["Custom"]["Advisories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["ID"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["RHSA-2026:0001"]);
+    assert_eq!(hello["Custom"]["Advisories"][0]["CVEs"][0], "CVE-2026-0001");
 }
 
 const UPDATEINFO: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
