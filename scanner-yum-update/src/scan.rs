@@ -286,7 +286,6 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
         installed: &inst_f,
         available: &avail_f,
         repos: &repo_refs,
-        machine_arch: &arch,
         obsoletes: config.main.obsoletes,
     });
 

@@ -1,7 +1,9 @@
 //! dnf 4's `check-update` answer computed from installed and available packages: per-name repo
 //! priority, the installed/arch upgrade rule, latest per name.arch, and obsoleters
 //! (libdnf `filterUpdownByPriority`, `what_upgrades`, `filterLatest`,
-//! `filterObsoletesByPriority`; dnf `base.py:_list_pattern`).
+//! `filterObsoletesByPriority`; dnf `base.py:_list_pattern`). Candidates are not filtered by
+//! the machine arch: dnf 4's check-update lists e.g. an aarch64 upgrade of an installed noarch
+//! package on x86_64 (verified in the differential tests); only src/nosrc are left out.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -16,8 +18,6 @@ pub struct Universe<'a> {
     pub installed: &'a [InstalledPkg],
     pub available: &'a [AvailablePkg],
     pub repos: &'a [RepoRef],
-    /// The machine arch the pool is created for (`$arch`).
-    pub machine_arch: &'a str,
     /// `obsoletes` main option.
     pub obsoletes: bool,
 }
