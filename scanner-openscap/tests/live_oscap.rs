@@ -63,6 +63,11 @@ fn hand_written_features_match_oscap() {
     let mine = ours(&defs, &root);
     let theirs = common::oscap_eval_root(&defs, &root, work.path());
     common::assert_same(&mine, &theirs, "features.oval.xml");
+    if std::env::var_os("OVAL_SHOW").is_some() {
+        for (id, r) in &mine {
+            eprintln!("{id} {}", r.as_str());
+        }
+    }
     // The local-variable functions (definitions 103..113) all come out true; of the match
     // counts, 4 lines (PCRE's multiline `^` does not match after the final newline) and 8
     // subexpressions (groups that did not participate are left out).
