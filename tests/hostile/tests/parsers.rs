@@ -141,8 +141,6 @@ fn absurd_header_blobs_are_errors() {
 /// multi-byte character must not panic (it did: the two hex digits were sliced out of a `str`
 /// at a non-character boundary).
 #[test]
-#[ignore = "bug (issue 9 report): yum_update::fetch::file_path slices a str at a byte index and \
-            panics on `%` followed by a multi-byte character"]
 fn file_url_percent_decoding_never_panics() {
     for url in [
         "file:///%a\u{e9}",
@@ -214,9 +212,8 @@ fn repo_config_steps(data: &[u8]) -> usize {
 }
 
 /// Fuzz finding (repo_config): a base URL from the image with `%` before a multi-byte
-/// character panicked the scan of that target.
+/// character panicked the scan of that target (fixed in scanner-yum-update's `fetch`).
 #[test]
-#[ignore = "bug (issue 9 report): yum_update::fetch::file_path panics on this input"]
 fn fuzz_repo_config_crash_95d7bcc5() {
     let data = include_bytes!("../fixtures/fuzz/repo_config-crash-95d7bcc5");
     assert_eq!(repo_config_steps(data), 1);
