@@ -42,15 +42,54 @@ pub struct CveConfig {
     /// Directory holding feeds named `<id>-<major>.oval.xml[.bz2]` or
     /// `com.redhat.rhsa-RHEL<major>.xml[.bz2]`.
     pub content_dir: PathBuf,
+    /// URL template (`{id}`, `{major}` replaced from os-release) of the feed to download when
+    /// the content directory has none for the image's product.
+    pub feed_url: Option<String>,
 }
 
-/// Feeds parsed once per run and shared by the targets.
+/// Feeds parsed (and downloaded) once per run and shared by the targets.
 #[derive(Default)]
 pub struct FeedCache {
     map: Mutex<HashMap<PathBuf, Arc<Document>>>,
+    downloads: Mutex<HashMap<String, Result<PathBuf, String>>>,
+    dir: Mutex<Option<tempfile::TempDir>>,
 }
 
 impl FeedCache {
+    /// Removes the downloaded feeds (the parsed ones stay usable).
+    pub fn remove_downloads(&self) {
+        self.dir.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
+    /// The local copy of the feed at `url`, downloaded on first use into a private directory
+    /// that lives as long as the cache.
+    pub fn download(&self, url: &str) -> Result<PathBuf, String> {
+        let mut downloads = self.downloads.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = downloads.get(url) {
+            return r.clone();
+        }
+        let r = (|| {
+            let mut dir = self.dir.lock().unwrap_or_else(|e| e.into_inner());
+            if dir.is_none() {
+                *dir = Some(
+                    tempfile::Builder::new()
+                        .prefix("scanner-openscap-")
+                        .tempdir()
+                        .map_err(|e| format!("temporary directory: {e}"))?,
+                );
+            }
+            let base = dir
+                .as_ref()
+                .map(|d| d.path().to_path_buf())
+                .unwrap_or_default();
+            let sub = base.join(downloads.len().to_string());
+            std::fs::create_dir(&sub).map_err(|e| format!("{}: {e}", sub.display()))?;
+            crate::fetch::download(url, &sub).map_err(|e| format!("downloading the feed: {e}"))
+        })();
+        downloads.insert(url.to_string(), r.clone());
+        r
+    }
+
     /// The parsed feed at `path`.
     pub fn get(&self, path: &Path) -> Result<Arc<Document>, ScanError> {
         if let Some(d) = self.map.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
@@ -151,7 +190,6 @@ pub fn scan(root_path: &Path, cfg: &CveConfig, cache: &FeedCache) -> Result<Scan
         Some(p) => p.clone(),
         None => {
             let chosen = feed::detect(probes.root()).and_then(|product| {
-                let path = feed::find_feed(&cfg.content_dir, &product)?;
                 if product.id == "rhel" {
                     match probes.packages() {
                         Ok(pkgs) => feed::confirm(&product, pkgs)?,
@@ -163,7 +201,16 @@ pub fn scan(root_path: &Path, cfg: &CveConfig, cache: &FeedCache) -> Result<Scan
                         }
                     }
                 }
-                Ok(Ok(path))
+                match (feed::find_feed(&cfg.content_dir, &product), &cfg.feed_url) {
+                    (Ok(path), _) => Ok(Ok(path)),
+                    (Err(feed::FeedError::NoFeed { .. }), Some(template)) => {
+                        let url = template
+                            .replace("{id}", &product.id)
+                            .replace("{major}", &product.major);
+                        Ok(cache.download(&url))
+                    }
+                    (Err(e), _) => Err(e),
+                }
             });
             match chosen {
                 Ok(Ok(p)) => p,

@@ -31,6 +31,11 @@ struct Args {
         default_value = "/var/lib/scanner-openscap/oval"
     )]
     content_dir: PathBuf,
+    /// Download the feed from this URL when the content directory has none for an image's
+    /// product; `{id}` and `{major}` are replaced from its os-release, e.g.
+    /// https://access.redhat.com/security/data/oval/v2/RHEL{major}/rhel-{major}.oval.xml.bz2
+    #[arg(long, value_name = "URL")]
+    feed_url: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -83,12 +88,14 @@ fn main() -> ExitCode {
     let cfg = CveConfig {
         oval,
         content_dir: args.content_dir.clone(),
+        feed_url: args.feed_url.clone(),
     };
     let cache = FeedCache::default();
     let code = report::targets::run_targets(&args.targets, "openscap", "CVE", |target| {
         cve::scan(&target.rootfs_path, &cfg, &cache).map_err(anyhow::Error::from)
     });
     // The parsed feeds are freed by the exit itself (dropping them costs measurable time).
+    cache.remove_downloads();
     std::mem::forget(cache);
     drop(_download_dir);
     ExitCode::from(code.clamp(0, 255) as u8)

@@ -31,6 +31,40 @@ fn read_tsv(p: &Path) -> Vec<(String, OvalResult)> {
         .collect()
 }
 
+/// A one-request HTTP server on 127.0.0.1 answering `path` with `body` (404 otherwise).
+fn serve_once(body: Vec<u8>, path: &'static str) -> (u16, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader};
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut request = String::new();
+        reader.read_line(&mut request).unwrap();
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap() > 0 && line != "\r\n" {
+            line.clear();
+        }
+        let mut stream = stream;
+        if request.split(' ').nth(1) == Some(path) {
+            write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .unwrap();
+            stream.write_all(&body).unwrap();
+        } else {
+            write!(
+                stream,
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+        }
+    });
+    (port, server)
+}
+
 #[test]
 fn atomic_cve_scan_matches_oscap_and_oscapd() {
     if !["oscap", "rpm", "rpmbuild"]
@@ -129,53 +163,45 @@ fn atomic_cve_scan_matches_oscap_and_oscapd() {
     let html = fs::read_to_string(&report).unwrap();
     assert!(html.contains("RHSA-2019:3700"));
 
-    // The same feed over http (--oval URL, bzip2) gives the same per-definition results.
+    // The same feed over http gives the same per-definition results, forced (--oval URL) or
+    // chosen by the image's os-release when the content directory has none (--feed_url).
     let body = fs::read(content.join("com.redhat.rhsa-RHEL8.xml.bz2")).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = std::thread::spawn(move || {
-        use std::io::{BufRead, BufReader};
-        let (stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut line = String::new();
-        while reader.read_line(&mut line).unwrap() > 0 && line != "\r\n" {
-            line.clear();
+    let empty = work.path().join("empty-content");
+    fs::create_dir_all(&empty).unwrap();
+    for (n, mode) in ["oval", "feed_url"].iter().enumerate() {
+        let (port, server) = serve_once(body.clone(), "/rhel-8.oval.xml.bz2");
+        let url_out = work.path().join(format!("url-out-{n}"));
+        fs::create_dir_all(&url_out).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_scanner-openscap"));
+        for v in ["http_proxy", "HTTP_PROXY", "ALL_PROXY", "all_proxy"] {
+            cmd.env_remove(v);
         }
-        let mut stream = stream;
-        write!(
-            stream,
-            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            body.len()
-        )
-        .unwrap();
-        stream.write_all(&body).unwrap();
-    });
-    let url_out = work.path().join("url-out");
-    fs::create_dir_all(&url_out).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_scanner-openscap"))
-        .env_remove("http_proxy")
-        .env_remove("HTTP_PROXY")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
-        .args([
+        cmd.args([
             "--rootfs".as_ref(),
             root.as_os_str(),
             "--output".as_ref(),
             url_out.as_os_str(),
-        ])
-        .arg("--oval")
-        .arg(format!(
-            "http://127.0.0.1:{port}/com.redhat.rhsa-RHEL8.xml.bz2"
-        ))
-        .output()
-        .unwrap();
-    server.join().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(read_tsv(&url_out.join("results.tsv")), ours);
+        ]);
+        if *mode == "oval" {
+            cmd.arg("--oval")
+                .arg(format!("http://127.0.0.1:{port}/rhel-8.oval.xml.bz2"));
+        } else {
+            cmd.arg("--content_dir")
+                .arg(&empty)
+                .arg("--feed_url")
+                .arg(format!(
+                    "http://127.0.0.1:{port}/{{id}}-{{major}}.oval.xml.bz2"
+                ));
+        }
+        let out = cmd.output().unwrap();
+        server.join().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(read_tsv(&url_out.join("results.tsv")), ours, "{mode}");
+    }
 
     // The CentOS image is refused with a reason, not scanned with the RHEL feed.
     let json: serde_json::Value =
