@@ -56,7 +56,10 @@ pub struct Database {
 
 impl Database {
     /// Locates and opens the rpm database of the image `root`.
-    /// No database in any known place is [`Error::NoDatabase`].
+    /// No database in any known place is [`Error::NoDatabase`], unless a place held something
+    /// that could not be used as one (a database file that is a fifo, socket, device or
+    /// directory; a database directory or file the scanner may not read): then the first such
+    /// problem is the error, so the reason names what is really there.
     pub fn open(root: &Rootfs) -> Result<Database, Error> {
         let config = macros::Config::load(root);
         let mut dirs: Vec<String> = Vec::new();
@@ -64,18 +67,29 @@ impl Database {
             dirs.push(dbpath.clone());
         }
         dirs.extend(DB_DIR_CANDIDATES.iter().map(|s| s.to_string()));
+        let mut blocker: Option<rootfs::Error> = None;
         for dir in &dirs {
             let dir = Path::new(dir);
-            if !root.metadata(dir).map(|m| m.is_dir()).unwrap_or(false) {
-                continue;
+            match root.metadata(dir) {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => continue,
+                Err(e) => {
+                    if !e.is_not_found() && blocker.is_none() {
+                        blocker = Some(e);
+                    }
+                    continue;
+                }
             }
-            if let Some(backend) = detect_backend(root, dir, config.backend) {
+            if let Some(backend) = detect_backend(root, dir, config.backend, &mut blocker) {
                 let canonical = root.resolve(dir)?;
                 return Database::open_files(root, dir, canonical, backend);
             }
         }
-        Err(Error::NoDatabase {
-            root: root.host_path().to_path_buf(),
+        Err(match blocker {
+            Some(e) => Error::Rootfs(e),
+            None => Error::NoDatabase {
+                root: root.host_path().to_path_buf(),
+            },
         })
     }
 
@@ -83,10 +97,11 @@ impl Database {
     /// backend from the files present. Files are opened through a rootfs confined to `dir`.
     pub fn open_dbpath(dir: &Path) -> Result<Database, Error> {
         let root = Rootfs::open(dir)?;
-        let backend =
-            detect_backend(&root, Path::new("/"), None).ok_or_else(|| Error::NoDatabase {
+        let backend = detect_backend(&root, Path::new("/"), None, &mut None).ok_or_else(|| {
+            Error::NoDatabase {
                 root: dir.to_path_buf(),
-            })?;
+            }
+        })?;
         Database::open_files(&root, Path::new("/"), dir.to_path_buf(), backend)
     }
 
@@ -198,13 +213,34 @@ impl Database {
 
 /// The backend whose file exists in `dir`: the configured one if present, else rpm 4.18's
 /// detection order.
-fn detect_backend(root: &Rootfs, dir: &Path, configured: Option<Backend>) -> Option<Backend> {
-    let present = |b: Backend| {
-        root.metadata(dir.join(b.file_name()))
-            .map(|m| m.is_file())
-            .unwrap_or(false)
+fn detect_backend(
+    root: &Rootfs,
+    dir: &Path,
+    configured: Option<Backend>,
+    blocker: &mut Option<rootfs::Error>,
+) -> Option<Backend> {
+    let mut present = |b: Backend| {
+        let path = dir.join(b.file_name());
+        match root.metadata(&path) {
+            Ok(m) if m.is_file() => true,
+            Ok(_) => {
+                // Something else under the database file's name: opening it (never blocks)
+                // names its kind.
+                if blocker.is_none() {
+                    *blocker = root.open_file(&path).err();
+                }
+                false
+            }
+            Err(e) => {
+                if !e.is_not_found() && blocker.is_none() {
+                    *blocker = Some(e);
+                }
+                false
+            }
+        }
     };
-    configured
-        .filter(|&b| present(b))
-        .or_else(|| Backend::DETECTION_ORDER.into_iter().find(|&b| present(b)))
+    if let Some(b) = configured.filter(|&b| present(b)) {
+        return Some(b);
+    }
+    Backend::DETECTION_ORDER.into_iter().find(|&b| present(b))
 }
