@@ -72,6 +72,7 @@ build_input() {
     # Everything signed (v3 + v4) except curl.
     rpmsign --addsign --rpmv3 --define '__gpg /usr/bin/gpg' --define '_gpg_name OVAL Bench' \
         $(ls "$BENCH_DIR"/rpms/*.rpm | grep -v /curl-) >/dev/null 2>&1
+    gpgconf --kill all 2>/dev/null || true
     rpm --root "$ROOT" --dbpath /var/lib/rpm -i --nodeps --noscripts --notriggers "$BENCH_DIR"/rpms/*.rpm
     # oscap 1.3.7 workarounds (see scanner-openscap/tests/common/mod.rs): its rpm probes chroot
     # the whole process, so nested chroots, librpm's config and the results path must also

@@ -140,6 +140,16 @@ pub struct Signer {
     pub key_id: String,
 }
 
+impl Drop for Signer {
+    /// Stops the gpg-agent that key generation and signing started for this GNUPGHOME.
+    fn drop(&mut self) {
+        let _ = testkit::command("gpgconf")
+            .env("GNUPGHOME", &self.home)
+            .args(["--kill", "all"])
+            .output();
+    }
+}
+
 impl Signer {
     pub fn new(dir: &Path) -> Option<Signer> {
         if !testkit::require_tool("gpg") || !testkit::require_tool("rpmsign") {
