@@ -132,7 +132,7 @@ fn rpm_verify() -> PathBuf {
 
 #[test]
 fn hostile_images_in_one_scanin() {
-    if !testkit::require_tool("rpm") || !testkit::require_tool("rpmbuild") {
+    if !require_root() || !testkit::require_tool("rpm") || !testkit::require_tool("rpmbuild") {
         return;
     }
     let work = tempfile::tempdir().unwrap();
@@ -301,7 +301,7 @@ fn hostile_images_in_one_scanin() {
 #[ignore = "slow in a debug build (hashes 4 GiB of zeros: over 90 s unoptimised on 2 shared \
             cores); run with --ignored, or against release binaries"]
 fn sparse_4g_package_file() {
-    if !testkit::require_tool("rpm") || !testkit::require_tool("rpmbuild") {
+    if !require_root() || !testkit::require_tool("rpm") || !testkit::require_tool("rpmbuild") {
         return;
     }
     let work = tempfile::tempdir().unwrap();
@@ -332,7 +332,7 @@ fn sparse_4g_package_file() {
 /// only its own target (`locked_db_reason_as_an_unprivileged_user` checks its message).
 #[test]
 fn unreadable_files_as_an_unprivileged_user() {
-    if !testkit::require_tool("rpm") || !testkit::require_tool("rpmbuild") {
+    if !require_root() || !testkit::require_tool("rpm") || !testkit::require_tool("rpmbuild") {
         return;
     }
     let work = tempfile::tempdir().unwrap();
@@ -370,7 +370,7 @@ fn unreadable_files_as_an_unprivileged_user() {
 /// The reason given for an unreadable database directory must say so, not "not found".
 #[test]
 fn locked_db_reason_as_an_unprivileged_user() {
-    if !testkit::require_tool("rpm") || !testkit::require_tool("rpmbuild") {
+    if !require_root() || !testkit::require_tool("rpm") || !testkit::require_tool("rpmbuild") {
         return;
     }
     let work = tempfile::tempdir().unwrap();
@@ -391,7 +391,7 @@ fn locked_db_reason_as_an_unprivileged_user() {
 /// completes within the bounds with either a consistent answer or a clear failure.
 #[test]
 fn database_changing_during_the_scan() {
-    if !testkit::require_tool("rpm") || !testkit::require_tool("rpmbuild") {
+    if !require_root() || !testkit::require_tool("rpm") || !testkit::require_tool("rpmbuild") {
         return;
     }
     let work = tempfile::tempdir().unwrap();

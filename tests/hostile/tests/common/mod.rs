@@ -302,6 +302,21 @@ impl Run {
     }
 }
 
+/// True when running as root, which the cases need (device nodes, switching to an unprivileged
+/// uid, 000-mode files root can still read). Otherwise skips with a message, or panics under
+/// `CI=true` (CI never skips).
+pub fn require_root() -> bool {
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    assert!(
+        !testkit::ci(),
+        "the hostile corpus must run as root under CI"
+    );
+    eprintln!("skipping: needs root (mknod, setuid)");
+    false
+}
+
 /// Directory holding the workspace's built binaries (`<target>/debug`), found from this test
 /// executable's own path (`<target>/debug/deps/<test>`).
 pub fn bin_dir() -> PathBuf {
