@@ -94,9 +94,18 @@ fn main() -> ExitCode {
             .ok()
             .and_then(|r| rootfs::os_release::load(&r).ok().flatten())
             .and_then(|o| o.pretty_name);
+        let t_scan = std::time::Instant::now();
         let scanned = yum_update::scan_path(&target.rootfs_path, &ov, &cache)
             .with_context(|| format!("scanning {}", target.rootfs_path.display()));
+        if std::env::var_os("YUM_UPDATE_TIMING").is_some() {
+            eprintln!(
+                "{:>8.1} ms  scan returned",
+                t_scan.elapsed().as_secs_f64() * 1000.0
+            );
+        }
         let finished = output::legacy_time(std::time::SystemTime::now());
+        let timing = std::env::var_os("YUM_UPDATE_TIMING").is_some();
+        let t_out = std::time::Instant::now();
         let o = match scanned {
             Ok(o) => o,
             Err(e) => {
@@ -149,6 +158,12 @@ fn main() -> ExitCode {
                 output::advisories_tsv(&o).into_bytes(),
             ),
         ];
+        if timing {
+            eprintln!(
+                "{:>8.1} ms  outputs built",
+                t_out.elapsed().as_secs_f64() * 1000.0
+            );
+        }
         Ok(result)
     });
     ExitCode::from(code.clamp(0, 255) as u8)

@@ -114,7 +114,37 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
             eprintln!("{:>8.1} ms  {what}", t0.elapsed().as_secs_f64() * 1000.0);
         }
     };
-    let installed = image::installed_packages(rootfs)?;
+    let files = RootfsFiles(rootfs);
+    // While the rpm database is read, repositories whose URLs need no detected variable
+    // ($releasever, $arch, ...) are already loaded; the real configuration reuses those whose
+    // fetch settings come out identical.
+    let (installed, mut early) = std::thread::scope(|sc| {
+        let inst = sc.spawn(|| image::installed_packages(rootfs));
+        let early: Vec<(LoadKey, Result<RepoData, repo::RepoError>)> =
+            match Config::load(&files, BTreeMap::new(), overrides) {
+                Ok(c) => {
+                    let handles: Vec<_> = c
+                        .repos
+                        .into_iter()
+                        .filter(|r| r.enabled && !LoadKey::of(r).0.contains('$'))
+                        .map(|r| {
+                            let key = LoadKey::of(&r);
+                            (key, sc.spawn(move || repo::load(&r, cache)))
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .filter_map(|(k, h)| h.join().ok().map(|res| (k, res)))
+                        .collect()
+                }
+                Err(_) => Vec::new(),
+            };
+        let inst = inst
+            .join()
+            .unwrap_or_else(|_| panic!("rpm database reader panicked"));
+        (inst, early)
+    });
+    let installed = installed?;
     phase("installed packages read");
     let mut warnings = Vec::new();
     let arch = match &overrides.arch {
@@ -139,7 +169,6 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
     } else {
         warnings.push("unable to detect the release version ($releasever)".into());
     }
-    let files = RootfsFiles(rootfs);
     let config = Config::load(&files, builtin, overrides)?;
     warnings.extend(config.warnings.iter().cloned());
     let os = rootfs::os_release::load(rootfs).ok().flatten();
@@ -153,7 +182,19 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
         let handles: Vec<_> = config
             .repos
             .iter()
-            .map(|r| r.enabled.then(|| sc.spawn(move || repo::load(r, cache))))
+            .map(|r| {
+                r.enabled.then(|| {
+                    let key = LoadKey::of(r);
+                    let reuse = early
+                        .iter()
+                        .position(|(k, _)| *k == key)
+                        .map(|i| early.swap_remove(i).1);
+                    sc.spawn(move || match reuse {
+                        Some(res) => res,
+                        None => repo::load(r, cache),
+                    })
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -353,6 +394,7 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
     for a in &all_adv {
         adv_map.entry(a.id.clone()).or_insert_with(|| (*a).clone());
     }
+    phase("outcome assembled");
     Ok(Outcome {
         updates,
         obsoletes,
@@ -366,6 +408,30 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
         installed_count: installed_pkgs.len(),
         warnings,
     })
+}
+
+/// Everything that decides how a repository is fetched (URLs, TLS, proxy), as one comparable
+/// value; its first field holds the URLs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LoadKey(String, String);
+
+impl LoadKey {
+    fn of(r: &crate::config::RepoConfig) -> LoadKey {
+        LoadKey(
+            format!("{:?} {:?} {:?}", r.baseurl, r.mirrorlist, r.metalink),
+            format!(
+                "{:?} {} {:?} {:?} {:?} {:?} {:?} {:?}",
+                r.sslcacert,
+                r.sslverify,
+                r.sslclientcert,
+                r.sslclientkey,
+                r.proxy,
+                r.proxy_username,
+                r.proxy_password,
+                r.skip_if_unavailable
+            ),
+        )
+    }
 }
 
 /// Applies excludepkgs/includepkgs as dnf's `_setup_excludes_includes` does: patterns are
