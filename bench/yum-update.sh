@@ -8,7 +8,8 @@
 # all three versions (3*N packages) plus an updateinfo with one advisory per 10 packages. Runs
 # each tool ${RUNS:-5} times (best wall time kept): dnf on a copy of the root (it writes into its
 # installroot) with a fresh cache directory per run, as our scanner keeps no state between runs;
-# dnf's warm-cache time is printed too. Checks that both answers are the same (updates.tsv and
+# dnf's warm-cache time is printed too, and the CPU time (user+sys) of one extra run of each,
+# which a loaded machine distorts less than wall time. Checks that both answers are the same (updates.tsv and
 # obsoletes.tsv vs dnf's parsed output) and prints as its last line
 #   speedup N.N x, same output: yes|no
 # Needs: rpm, rpmbuild, createrepo_c, modifyrepo_c, dnf, python3.
@@ -82,15 +83,24 @@ PY
 [ -f "$BENCH_DIR/.done-$N" ] || { echo "building input in $BENCH_DIR (N=$N)..." >&2; build_input; }
 
 now() { date +%s.%N; }
+TIMEFORMAT='%U %S'
+cpu() { # command...: runs it, appends its user+sys CPU seconds to $CPU_FILE
+    local t
+    { t=$( { time "$@" >/dev/null 2>&1; } 2>&1 ); } || true
+    python3 -c "import sys; a=sys.argv[1].split(); print(float(a[0])+float(a[1]))" "$t" >> "$CPU_FILE"
+}
 best() { python3 -c 'import sys; print(min(float(x) for x in sys.argv[1:]))' "$@"; }
 
 OUT=$BENCH_DIR/out
+rm -f "$BENCH_DIR/cpu-ours" "$BENCH_DIR/cpu-dnf"
 ours=()
 for ((r = 0; r < RUNS; r++)); do
     rm -rf "$OUT" && mkdir -p "$OUT"
     t0=$(now)
     "$BIN" --rootfs "$ROOT" --output "$OUT" >/dev/null
     t1=$(now)
+    rm -rf "$OUT.cpu" && mkdir -p "$OUT.cpu"
+    CPU_FILE=$BENCH_DIR/cpu-ours cpu "$BIN" --rootfs "$ROOT" --output "$OUT.cpu"
     ours+=("$(python3 -c "print($t1 - $t0)")")
 done
 
@@ -111,6 +121,8 @@ for ((r = 0; r < RUNS; r++)); do
     t1=$(now)
     [ "$rc" = 100 ] || [ "$rc" = 0 ] || { echo "dnf failed (rc $rc)" >&2; exit 1; }
     cold+=("$(python3 -c "print($t1 - $t0)")")
+    rm -rf "$BENCH_DIR/cache-cpu"
+    CPU_FILE=$BENCH_DIR/cpu-dnf cpu dnf_run "$BENCH_DIR/cache-cpu"
 done
 warm=()
 for ((r = 0; r < RUNS; r++)); do
@@ -153,4 +165,7 @@ echo "installed: $(rpm --root "$ROOT" --dbpath /var/lib/rpm -qa | wc -l) package
 echo "ours (best of $RUNS):                 ${o}s"
 echo "dnf check-update, fresh cache:       ${c}s"
 echo "dnf check-update, warm solv cache:   ${w}s (speedup vs warm: $(python3 -c "print('%.1f' % ($w / $o))") x)"
+co=$(best $(cat "$BENCH_DIR/cpu-ours"))
+cd_=$(best $(cat "$BENCH_DIR/cpu-dnf"))
+echo "CPU time (user+sys, best): ours ${co}s, dnf fresh cache ${cd_}s ($(python3 -c "print('%.1f' % ($cd_ / $co))") x; less sensitive to machine load than wall time)"
 python3 -c "print('speedup %.1f x, same output: $same' % ($c / $o))"
