@@ -140,6 +140,18 @@ fn open_verified(
     entry: &DataEntry,
 ) -> Result<(Box<dyn std::io::BufRead>, fetch::Check, String), RepoError> {
     let root = entry.base.as_deref().unwrap_or(base);
+    // A local mirror's repomd.xml may only name files below the mirror itself.
+    let inside = |r: &str| {
+        let b = base.trim_end_matches('/');
+        let r = r.trim_end_matches('/');
+        r == b || r.starts_with(&format!("{b}/"))
+    };
+    if fetch::file_path(root).is_some() && !inside(root) {
+        return Err(RepoError::Fetch(FetchError::Unsupported {
+            url: root.to_string(),
+            message: "xml:base outside the local repository".into(),
+        }));
+    }
     let url = fetch::join(root, &entry.href)?;
     let remote = url.starts_with("http://") || url.starts_with("https://");
     let raw = match (&cache.dir, remote) {
