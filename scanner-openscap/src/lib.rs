@@ -3,6 +3,7 @@
 //! `rootfs` and `rpmdb` crates, and the CVE scan that writes atomic's result files.
 
 pub mod compare;
+pub mod compliance;
 pub mod cve;
 pub mod eval;
 pub mod feed;

@@ -1,24 +1,59 @@
-//! scanner-openscap binary: parse options, run the CVE scan on each target through `report`.
+//! scanner-openscap binary: parse options, run the CVE or configuration-compliance scan on each
+//! target through `report`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use report::targets::TargetOptions;
+use scanner_openscap::compliance::{self, ComplianceConfig, DataStreamCache};
 use scanner_openscap::cve::{self, CveConfig, FeedCache};
 
-/// OVAL CVE scans of container images with a native OVAL engine: evaluates the vendor OVAL feed
-/// for each image's OS against its rpm database and files, and writes per target `json`
-/// (atomic's format, as the historical openscap scanner), `cve.xml` (OVAL results) and
-/// `results.tsv` (definition id and result).
+/// OpenSCAP scans of container images with a native OVAL engine. `cve` (default): evaluates the
+/// vendor OVAL feed for each image's OS against its rpm database and files, and writes per target
+/// `json` (atomic's format, as the historical openscap scanner), `cve.xml` (OVAL results) and
+/// `results.tsv` (definition id and result). `configuration_compliance`: evaluates an XCCDF
+/// profile of a SCAP Security Guide data stream and writes `json`, `arf.xml`, `results.tsv`,
+/// `report.html` and `fix.sh`.
 #[derive(Debug, Parser)]
 #[command(name = "scanner-openscap", version)]
 struct Args {
     #[command(flatten)]
     targets: TargetOptions,
-    /// Scan type; only `cve` is implemented.
+    /// Scan type: `cve` or `configuration_compliance`.
     #[arg(long, value_name = "TYPE", default_value = "cve")]
     scan_type: String,
+    /// configuration_compliance: the SCAP source data stream to evaluate (default: the
+    /// `ssg-<product>-ds.xml` of each image's OS in --ssg-content-dir).
+    #[arg(long, value_name = "FILE")]
+    datastream: Option<PathBuf>,
+    /// configuration_compliance: directory of SCAP Security Guide data streams.
+    #[arg(long, value_name = "DIR", default_value = compliance::DEFAULT_CONTENT_DIR)]
+    ssg_content_dir: PathBuf,
+    /// configuration_compliance: XCCDF profile id, or a unique suffix such as `standard`, `stig`
+    /// or `cis` (default: the benchmark's default selection).
+    #[arg(long, value_name = "ID")]
+    profile: Option<String>,
+    /// configuration_compliance: the data stream's id, where the file holds several.
+    #[arg(long, value_name = "ID")]
+    datastream_id: Option<String>,
+    /// configuration_compliance: the XCCDF checklist's component-ref id, where there are several.
+    #[arg(long, value_name = "ID")]
+    xccdf_id: Option<String>,
+    /// configuration_compliance: `native` (this scanner's OVAL engine; rules it cannot check are
+    /// `notchecked`) or `oscap` (drive an installed oscap for full coverage).
+    #[arg(long, value_name = "ENGINE", default_value = "native")]
+    engine: EngineArg,
+    /// configuration_compliance: do not write report.html.
+    #[arg(long)]
+    no_report: bool,
+    /// configuration_compliance: do not write fix.sh.
+    #[arg(long)]
+    no_fix: bool,
+    /// Print the profiles of the data stream given with --datastream (id, selected rules, title)
+    /// and exit.
+    #[arg(long)]
+    list_profiles: bool,
     /// Evaluate this OVAL definitions file or http(s) URL (.xml or .xml.bz2) for every
     /// target instead of choosing one by the image's OS.
     #[arg(long, value_name = "FILE|URL")]
@@ -38,17 +73,84 @@ struct Args {
     feed_url: Option<String>,
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum EngineArg {
+    Native,
+    Oscap,
+}
+
+/// `--list-profiles`: one line per profile, tab-separated.
+fn list_profiles(datastream: Option<&PathBuf>) -> ExitCode {
+    let Some(ds) = datastream else {
+        eprintln!("scanner-openscap: --list-profiles needs --datastream FILE");
+        return ExitCode::from(2);
+    };
+    match openscap_xccdf::list_profiles(ds) {
+        Ok(profiles) => {
+            println!("PROFILE\tRULES\tTITLE");
+            for p in profiles {
+                println!("{}\t{}\t{}", p.id, p.selected_rules, p.title);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("scanner-openscap: {}: {e}", ds.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs the configuration-compliance scan on every target.
+fn run_compliance(args: &Args) -> ExitCode {
+    let cfg = ComplianceConfig {
+        datastream: args.datastream.clone(),
+        content_dir: args.ssg_content_dir.clone(),
+        profile: args.profile.clone(),
+        datastream_id: args.datastream_id.clone(),
+        xccdf_id: args.xccdf_id.clone(),
+        engine: match args.engine {
+            EngineArg::Native => openscap_xccdf::Engine::Native,
+            EngineArg::Oscap => openscap_xccdf::Engine::Oscap,
+        },
+        report: !args.no_report,
+        fix: !args.no_fix,
+    };
+    if let Some(ds) = &cfg.datastream {
+        if !ds.is_file() {
+            eprintln!(
+                "scanner-openscap: --datastream {}: no such file",
+                ds.display()
+            );
+            return ExitCode::from(2);
+        }
+    }
+    let cache = DataStreamCache::default();
+    let code = report::targets::run_targets(
+        &args.targets,
+        "openscap",
+        "Configuration Compliance",
+        |target| compliance::scan(&target.rootfs_path, &cfg, &cache).map_err(anyhow::Error::from),
+    );
+    ExitCode::from(code.clamp(0, 255) as u8)
+}
+
 fn main() -> ExitCode {
     if let Some(code) = cli::handle_install_flags("scanner-openscap", Args::command) {
         return ExitCode::from(code as u8);
     }
     let args = Args::parse_from(report::args::normalize_scanner_args(std::env::args_os()));
-    if args.scan_type != "cve" {
-        eprintln!(
-            "scanner-openscap: scan type {:?} is not supported (only \"cve\")",
-            args.scan_type
-        );
-        return ExitCode::from(2);
+    if args.list_profiles {
+        return list_profiles(args.datastream.as_ref());
+    }
+    match args.scan_type.as_str() {
+        "cve" => {}
+        "configuration_compliance" | "configuration-compliance" => return run_compliance(&args),
+        other => {
+            eprintln!(
+                "scanner-openscap: scan type {other:?} is not supported (cve, configuration_compliance)"
+            );
+            return ExitCode::from(2);
+        }
     }
     // A URL is downloaded once, into a private directory removed at exit.
     let mut _download_dir = None;

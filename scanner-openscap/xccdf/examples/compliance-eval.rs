@@ -5,47 +5,9 @@
 //!
 //! usage: compliance-eval ROOT DATASTREAM PROFILE OUT_DIR [native|oscap]
 
-use std::collections::BTreeMap;
+use openscap_xccdf::{ComplianceOptions, Engine};
 
-use openscap_xccdf::{
-    ComplianceOptions, Engine, OvalEvaluator, OvalOutcome, OvalRequest, OvalResult,
-};
-
-struct ScannerOval;
-
-impl OvalEvaluator for ScannerOval {
-    fn evaluate(
-        &self,
-        root: &rootfs::Rootfs,
-        req: &OvalRequest<'_>,
-    ) -> Result<OvalOutcome, Box<dyn std::error::Error + Send + Sync>> {
-        use scanner_openscap::result::OvalResult as S;
-        let doc = scanner_openscap::parse::parse_reader(req.document.as_bytes())?;
-        let probes =
-            scanner_openscap::probes::ImageProbes::new(rootfs::Rootfs::open(root.host_path())?);
-        let mut engine = scanner_openscap::eval::Engine::live(&doc, &probes);
-        for (id, values) in req.external_variables {
-            engine.set_external(id, values.clone());
-        }
-        let mut results = BTreeMap::new();
-        for d in req.definition_ids {
-            let r = match engine.definition(d) {
-                S::True => OvalResult::True,
-                S::False => OvalResult::False,
-                S::Unknown | S::Error if !engine.unsupported.is_empty() => OvalResult::NotEvaluated,
-                S::Unknown => OvalResult::Unknown,
-                S::Error => OvalResult::Error,
-                S::NotEvaluated => OvalResult::NotEvaluated,
-                S::NotApplicable => OvalResult::NotApplicable,
-            };
-            results.insert(d.clone(), r);
-        }
-        Ok(OvalOutcome {
-            results,
-            results_document: None,
-        })
-    }
-}
+use scanner_openscap::compliance::NativeOval as ScannerOval;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -224,63 +224,9 @@ pub fn rhel8() -> Option<&'static openscap_xccdf::DataStreamCollection> {
     .as_ref()
 }
 
-/// Adapter from scanner-openscap's OVAL engine to the XCCDF crate's evaluator trait. Unknown or
-/// error results while some object kind had no collector become "not evaluated" (XCCDF
-/// notchecked), so gaps in the collectors never turn into verdicts.
-pub struct ScannerOval;
-
-fn map(r: scanner_openscap::result::OvalResult) -> OvalResult {
-    use scanner_openscap::result::OvalResult as S;
-    match r {
-        S::True => OvalResult::True,
-        S::False => OvalResult::False,
-        S::Unknown => OvalResult::Unknown,
-        S::Error => OvalResult::Error,
-        S::NotEvaluated => OvalResult::NotEvaluated,
-        S::NotApplicable => OvalResult::NotApplicable,
-    }
-}
-
-impl OvalEvaluator for ScannerOval {
-    fn evaluate(
-        &self,
-        root: &rootfs::Rootfs,
-        req: &OvalRequest<'_>,
-    ) -> Result<OvalOutcome, Box<dyn std::error::Error + Send + Sync>> {
-        let doc = scanner_openscap::parse::parse_reader(req.document.as_bytes())?;
-        let probes =
-            scanner_openscap::probes::ImageProbes::new(rootfs::Rootfs::open(root.host_path())?);
-        let mut engine = scanner_openscap::eval::Engine::live(&doc, &probes);
-        for (id, values) in req.external_variables {
-            engine.set_external(id, values.clone());
-        }
-        let mut results = BTreeMap::new();
-        for d in req.definition_ids {
-            let before: usize = engine.unsupported.values().sum();
-            let r = map(engine.definition(d));
-            let gap = engine.unsupported.values().sum::<usize>() > before;
-            let r = match r {
-                OvalResult::Unknown | OvalResult::Error
-                    if gap || !engine.unsupported.is_empty() =>
-                {
-                    OvalResult::NotEvaluated
-                }
-                other => other,
-            };
-            results.insert(d.clone(), r);
-        }
-        if !engine.unsupported.is_empty() {
-            eprintln!(
-                "{}: object kinds without collector: {:?}",
-                req.component_id, engine.unsupported
-            );
-        }
-        Ok(OvalOutcome {
-            results,
-            results_document: None,
-        })
-    }
-}
+/// scanner-openscap's OVAL engine behind the evaluator trait (what the scanner binary uses).
+#[allow(unused_imports)]
+pub use scanner_openscap::compliance::NativeOval as ScannerOval;
 
 /// (rules with a native verdict, verdicts that differ from oscap, rules left unevaluated).
 pub fn compare(
