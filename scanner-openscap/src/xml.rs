@@ -58,7 +58,63 @@ impl Node {
     }
 }
 
-/// Opens a file, transparently decompressing bzip2 (detected by its `BZh` magic).
+/// Largest document accepted after decompression (real vendor feeds are well under 1 GiB);
+/// `SCANNER_OPENSCAP_MAX_FEED_BYTES` overrides it.
+pub const DEFAULT_MAX_FEED_BYTES: u64 = 4 << 30;
+
+/// Longest run of bytes without markup (`<` or `>`), i.e. one text node or tag, accepted. Real
+/// content stays far below it; a decompression bomb hidden in one description does not.
+pub const MAX_TEXT_RUN: u64 = 64 << 20;
+
+fn max_feed_bytes() -> u64 {
+    std::env::var("SCANNER_OPENSCAP_MAX_FEED_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_MAX_FEED_BYTES)
+}
+
+/// A reader that refuses documents over a size limit, or with a text run over
+/// [`MAX_TEXT_RUN`], before the parser buffers them.
+struct Bounded<R> {
+    inner: R,
+    path: String,
+    total: u64,
+    run: u64,
+    max_total: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let chunk = &buf[..n];
+        self.total += n as u64;
+        self.run = match chunk.iter().rposition(|b| *b == b'<' || *b == b'>') {
+            Some(i) => (n - 1 - i) as u64,
+            None => self.run + n as u64,
+        };
+        let too_large = |what: String| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: {what} (a decompression bomb?)", self.path),
+            ))
+        };
+        if self.total > self.max_total {
+            return too_large(format!(
+                "larger than the {}-byte limit once decompressed (SCANNER_OPENSCAP_MAX_FEED_BYTES raises it)",
+                self.max_total
+            ));
+        }
+        if self.run > MAX_TEXT_RUN {
+            return too_large(format!(
+                "holds a text node larger than the {MAX_TEXT_RUN}-byte limit"
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// Opens a file, transparently decompressing bzip2 (detected by its `BZh` magic), bounded by
+/// the size limits above.
 pub fn open_maybe_bz2(path: &Path) -> Result<Box<dyn BufRead>, XmlError> {
     let open_err = |source| XmlError::Open {
         path: path.display().to_string(),
@@ -69,14 +125,21 @@ pub fn open_maybe_bz2(path: &Path) -> Result<Box<dyn BufRead>, XmlError> {
     let n = f.read(&mut magic).map_err(open_err)?;
     drop(f);
     let f = File::open(path).map_err(open_err)?;
-    if n == 3 && &magic == b"BZh" {
-        Ok(Box::new(BufReader::with_capacity(
-            1 << 16,
-            bzip2::read::MultiBzDecoder::new(BufReader::new(f)),
-        )))
+    let inner: Box<dyn Read> = if n == 3 && &magic == b"BZh" {
+        Box::new(bzip2::read::MultiBzDecoder::new(BufReader::new(f)))
     } else {
-        Ok(Box::new(BufReader::with_capacity(1 << 16, f)))
-    }
+        Box::new(f)
+    };
+    Ok(Box::new(BufReader::with_capacity(
+        1 << 16,
+        Bounded {
+            inner,
+            path: path.display().to_string(),
+            total: 0,
+            run: 0,
+            max_total: max_feed_bytes(),
+        },
+    )))
 }
 
 /// Deepest element nesting accepted inside one definition, test, object, state or variable

@@ -64,7 +64,7 @@ fn main() -> ExitCode {
                 Ok(out) => out,
                 Err(e) => {
                     // The legacy consumers still get their file, saying why.
-                    let reason = format!("{e:#}");
+                    let reason = report::targets::error_chain(&e);
                     let finished = outputs::legacy_time(std::time::SystemTime::now());
                     let legacy = outputs::legacy_failure(&target.id, &started, &finished, &reason);
                     let mut failed = ScanResult::failure(reason);

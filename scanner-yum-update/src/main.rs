@@ -80,7 +80,7 @@ fn main() -> ExitCode {
     let ov = match overrides(&args) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("scanner-yum-update: {e:#}");
+            eprintln!("scanner-yum-update: {}", report::targets::error_chain(&e));
             return ExitCode::from(2);
         }
     };
@@ -109,7 +109,7 @@ fn main() -> ExitCode {
         let o = match scanned {
             Ok(o) => o,
             Err(e) => {
-                let reason = format!("{e:#}");
+                let reason = report::targets::error_chain(&e);
                 let legacy = output::pipeline_json(
                     &target.id,
                     &started,

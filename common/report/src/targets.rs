@@ -173,7 +173,7 @@ where
     let finished = time::now();
     let mut result = match outcome {
         Ok(Ok(r)) => r,
-        Ok(Err(e)) => ScanResult::failure(format!("{e:#}")),
+        Ok(Err(e)) => ScanResult::failure(error_chain(&e)),
         Err(p) => ScanResult::failure(format!("scanner panicked: {}", panic_message(&*p))),
     };
     let extra = std::mem::take(&mut result.extra_files);
@@ -319,5 +319,47 @@ where
             eprintln!("{scanner}: scan not successful: {why}");
         }
         1
+    }
+}
+
+/// An error and its causes as one line, `outer: cause: root cause`. A cause whose text the
+/// previous message already contains is left out: error types that print their source in their
+/// own message (`"rpm database: {0}"`) would otherwise repeat it once per level.
+pub fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod error_chain_tests {
+    use super::error_chain;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("no database under /x")]
+    struct Root;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("rpm database: {0}")]
+    struct Wraps(#[from] Root);
+
+    #[test]
+    fn causes_already_in_the_message_are_not_repeated() {
+        let e = anyhow::Error::from(Wraps(Root)).context("verifying /x");
+        assert_eq!(
+            error_chain(&e),
+            "verifying /x: rpm database: no database under /x"
+        );
+        let plain = anyhow::anyhow!("disk full").context("writing json");
+        assert_eq!(error_chain(&plain), "writing json: disk full");
     }
 }
