@@ -219,7 +219,7 @@ impl ImageProbes {
                 {
                     continue;
                 }
-                let res = verifier.verify_file(&file_spec(f));
+                let res = verifier.verify_file(&rpmverify::FileSpec::from(f));
                 // As oscap: omitted checks and files rpm could not verify at all are "not
                 // performed"; every other check passes unless rpm flagged it.
                 let outcome = |bit: u32| {
@@ -517,36 +517,6 @@ impl ImageProbes {
             items.push(it);
         }
         ProbeOutput::found(items)
-    }
-}
-
-/// The verifier's view of one header file entry.
-fn file_spec(f: &rpmdb::FileEntry) -> rpmverify::FileSpec<'_> {
-    use rpmdb::DigestAlgo;
-    use rpmverify::attrs::algo;
-    rpmverify::FileSpec {
-        path: &f.path,
-        mode: f.mode,
-        size: f.size,
-        mtime: f.mtime,
-        rdev: f.rdev,
-        digest: &f.digest,
-        digest_algo: match f.digest_algo {
-            DigestAlgo::Md5 => algo::MD5,
-            DigestAlgo::Sha1 => algo::SHA1,
-            DigestAlgo::Sha256 => algo::SHA256,
-            DigestAlgo::Sha384 => algo::SHA384,
-            DigestAlgo::Sha512 => algo::SHA512,
-            DigestAlgo::Sha224 => algo::SHA224,
-            DigestAlgo::Unknown(n) => n,
-        },
-        linkto: &f.linkto,
-        flags: f.flags,
-        verify_flags: f.verify_flags,
-        user: &f.user,
-        group: &f.group,
-        state: rpmverify::FileState::from_raw(f.state),
-        caps: f.caps.as_deref().unwrap_or(""),
     }
 }
 

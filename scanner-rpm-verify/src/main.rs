@@ -53,7 +53,7 @@ fn main() -> ExitCode {
         outputs::SCANNER,
         outputs::SCAN_TYPE,
         |target| {
-            let started = outputs::legacy_time(std::time::SystemTime::now());
+            let started = report::time::legacy_timestamp(std::time::SystemTime::now());
             let out = match scanner_rpm_verify::run::scan_target(
                 &target.rootfs_path,
                 &target.id,
@@ -65,7 +65,7 @@ fn main() -> ExitCode {
                 Err(e) => {
                     // The legacy consumers still get their file, saying why.
                     let reason = report::targets::error_chain(&e);
-                    let finished = outputs::legacy_time(std::time::SystemTime::now());
+                    let finished = report::time::legacy_timestamp(std::time::SystemTime::now());
                     let legacy = outputs::legacy_failure(&target.id, &started, &finished, &reason);
                     let mut failed = ScanResult::failure(reason);
                     failed.extra_files = vec![(

@@ -200,25 +200,3 @@ pub fn to_pretty(v: &Value) -> Vec<u8> {
     out.push(b'\n');
     out
 }
-
-/// Local time as the legacy files print it: `%Y-%m-%d-%H-%M-%S-%f`.
-pub fn legacy_time(t: std::time::SystemTime) -> String {
-    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as libc::time_t;
-    // SAFETY: localtime_r writes only into the tm we pass; a zeroed tm is a valid value.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let ok = unsafe { !libc::localtime_r(&secs, &mut tm).is_null() };
-    if !ok {
-        return "unknown".into();
-    }
-    format!(
-        "{:04}-{:02}-{:02}-{:02}-{:02}-{:02}-{:06}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec,
-        d.subsec_micros()
-    )
-}

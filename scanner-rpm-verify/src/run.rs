@@ -29,12 +29,12 @@ pub enum Error {
 
 /// Verifies the image at `root_path` (target directory name `id`) under `policy`.
 pub fn scan_target(root_path: &Path, id: &str, policy: &Policy) -> Result<TargetOutput, Error> {
-    let start = outputs::legacy_time(SystemTime::now());
+    let start = report::time::legacy_timestamp(SystemTime::now());
     let root = rootfs::Rootfs::open(root_path)?;
     let v = scan::verify_root(&root)?;
     let vulnerabilities = outputs::vulnerabilities(&v, policy);
     let custom = outputs::summary_custom(&v, policy, vulnerabilities.len());
-    let finish = outputs::legacy_time(SystemTime::now());
+    let finish = report::time::legacy_timestamp(SystemTime::now());
     let legacy = outputs::legacy_json(&v, policy, id, &start, &finish);
     Ok(TargetOutput {
         vulnerabilities,

@@ -89,7 +89,7 @@ fn main() -> ExitCode {
         None => Cache::default(),
     };
     let code = report::targets::run_targets(&args.targets, SCANNER, SCAN_TYPE, |target| {
-        let started = output::legacy_time(std::time::SystemTime::now());
+        let started = report::time::legacy_timestamp(std::time::SystemTime::now());
         let os_release = rootfs::Rootfs::open(&target.rootfs_path)
             .ok()
             .and_then(|r| rootfs::os_release::load(&r).ok().flatten())
@@ -103,7 +103,7 @@ fn main() -> ExitCode {
                 t_scan.elapsed().as_secs_f64() * 1000.0
             );
         }
-        let finished = output::legacy_time(std::time::SystemTime::now());
+        let finished = report::time::legacy_timestamp(std::time::SystemTime::now());
         let timing = std::env::var_os("YUM_UPDATE_TIMING").is_some();
         let t_out = std::time::Instant::now();
         let o = match scanned {

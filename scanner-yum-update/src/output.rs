@@ -298,27 +298,6 @@ pub fn pipeline_json(
     Value::Object(m)
 }
 
-/// Local time as the CentOS pipeline-scanner printed it: `%Y-%m-%d-%H-%M-%S-%f`.
-pub fn legacy_time(t: std::time::SystemTime) -> String {
-    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as libc::time_t;
-    // SAFETY: localtime_r only writes into the zeroed tm we own.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    if unsafe { libc::localtime_r(&secs, &mut tm).is_null() } {
-        return "unknown".into();
-    }
-    format!(
-        "{:04}-{:02}-{:02}-{:02}-{:02}-{:02}-{:06}",
-        tm.tm_year + 1900,
-        tm.tm_mon + 1,
-        tm.tm_mday,
-        tm.tm_hour,
-        tm.tm_min,
-        tm.tm_sec,
-        d.subsec_micros()
-    )
-}
-
 /// JSON text with 4-space indentation and a final newline (the legacy file's layout).
 pub fn to_pretty(v: &Value) -> Vec<u8> {
     let mut out = report::pyjson::to_string_indent(v, 4).into_bytes();
