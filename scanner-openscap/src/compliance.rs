@@ -2,7 +2,7 @@
 //! Security Guide's `ssg-<product>-ds.xml`) evaluated on one image, with the `openscap-xccdf`
 //! crate deciding rules and this crate's OVAL engine ([`NativeOval`]) evaluating their checks.
 //! Writes what the historical scanner wrote for such a scan: `json`, `arf.xml`, `report.html`,
-//! `fix.sh`, plus `results.tsv` (rule id and result).
+//! `fix.sh` (with `--fix-type bash`), plus `results.tsv` (rule id and result).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

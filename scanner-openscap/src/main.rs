@@ -14,7 +14,7 @@ use scanner_openscap::cve::{self, CveConfig, FeedCache};
 /// `json` (atomic's format, as the historical openscap scanner), `cve.xml` (OVAL results) and
 /// `results.tsv` (definition id and result). `configuration_compliance`: evaluates an XCCDF
 /// profile of a SCAP Security Guide data stream and writes `json`, `arf.xml`, `results.tsv`,
-/// `report.html` and `fix.sh`.
+/// `report.html` and, with `--fix-type bash`, `fix.sh`.
 #[derive(Debug, Parser)]
 #[command(name = "scanner-openscap", version)]
 struct Args {
@@ -44,12 +44,17 @@ struct Args {
     /// `notchecked`) or `oscap` (drive an installed oscap for full coverage).
     #[arg(long, value_name = "ENGINE", default_value = "native")]
     engine: EngineArg,
+    /// configuration_compliance: write report.html (the default; kept for the historical
+    /// `--scanner_args report`).
+    #[arg(long, overrides_with = "no_report")]
+    report: bool,
     /// configuration_compliance: do not write report.html.
     #[arg(long)]
     no_report: bool,
-    /// configuration_compliance: do not write fix.sh.
-    #[arg(long)]
-    no_fix: bool,
+    /// configuration_compliance: also write the remediation of the failed rules; only `bash`
+    /// (fix.sh, as `oscap xccdf generate fix` writes it) is supported.
+    #[arg(long, value_name = "TYPE")]
+    fix_type: Option<String>,
     /// Print the profiles of the data stream given with --datastream (id, selected rules, title)
     /// and exit.
     #[arg(long)]
@@ -102,6 +107,14 @@ fn list_profiles(datastream: Option<&PathBuf>) -> ExitCode {
 
 /// Runs the configuration-compliance scan on every target.
 fn run_compliance(args: &Args) -> ExitCode {
+    let fix = match args.fix_type.as_deref() {
+        None => false,
+        Some("bash") => true,
+        Some(other) => {
+            eprintln!("scanner-openscap: --fix-type {other}: only bash is supported");
+            return ExitCode::from(2);
+        }
+    };
     let cfg = ComplianceConfig {
         datastream: args.datastream.clone(),
         content_dir: args.ssg_content_dir.clone(),
@@ -113,7 +126,7 @@ fn run_compliance(args: &Args) -> ExitCode {
             EngineArg::Oscap => openscap_xccdf::Engine::Oscap,
         },
         report: !args.no_report,
-        fix: !args.no_fix,
+        fix,
     };
     if let Some(ds) = &cfg.datastream {
         if !ds.is_file() {

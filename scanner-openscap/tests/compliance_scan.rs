@@ -25,12 +25,9 @@ fn binary_compliance_scan_agrees_with_oscap_rule_by_rule() {
     // An OSTree-style target: the subdirectory is a symlink to the root (followed once).
     std::os::unix::fs::symlink(root, scanin.join("rhel8")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_scanner-openscap"))
-        .args([
-            "--scan-type",
-            "configuration_compliance",
-            "--profile",
-            "standard",
-        ])
+        // The spellings atomic's --scanner_args produce (profile=standard,fix_type=bash,report).
+        .args(["--scan_type", "configuration_compliance"])
+        .args(["--profile", "standard", "--fix_type", "bash", "--report"])
         .arg("--ssg-content-dir")
         .arg(common::SSG_DIR)
         .arg("--scanin")
@@ -92,7 +89,16 @@ fn binary_compliance_scan_agrees_with_oscap_rule_by_rule() {
     assert_eq!(vuln_fails, ours_failed.len());
     for f in ["arf.xml", "report.html", "fix.sh"] {
         let len = std::fs::metadata(scanout.join("rhel8").join(f))
-            .unwrap()
+            .unwrap_or_else(|e| {
+                let listing: Vec<_> = std::fs::read_dir(scanout.join("rhel8"))
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name())
+                    .collect();
+                panic!(
+                    "{f}: {e}; written: {listing:?}; stderr: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
             .len();
         assert!(len > 0, "{f} is empty");
     }

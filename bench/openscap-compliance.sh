@@ -5,7 +5,7 @@
 # Checks that every rule we give a verdict (pass/fail/notapplicable) has oscap's verdict.
 # Needs: cargo, rpmbuild, rpm, oscap, ssg-nondebian. Last line: "speedup N.N x, same output: yes|no".
 set -euo pipefail
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/.."
 N=${N:-3}
 DS=${DS:-/usr/share/xml/scap/ssg/content/ssg-rhel8-ds.xml}
 PROFILE=${PROFILE:-xccdf_org.ssgproject.content_profile_standard}
