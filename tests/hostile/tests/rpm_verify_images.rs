@@ -298,8 +298,6 @@ fn hostile_images_in_one_scanin() {
 /// A 4 GiB sparse file in place of a packaged file (created at test time, never committed):
 /// hashed streaming within the memory bound, reported as rpm reports it.
 #[test]
-#[ignore = "slow in a debug build (hashes 4 GiB of zeros: over 90 s unoptimised on 2 shared \
-            cores); run with --ignored, or against release binaries"]
 fn sparse_4g_package_file() {
     if !require_root() || !testkit::require_tool("rpm") || !testkit::require_tool("rpmbuild") {
         return;
