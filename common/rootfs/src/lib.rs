@@ -270,6 +270,38 @@ impl Rootfs {
             .map_err(|e| Error::from_io(image_path(path), e))
     }
 
+    /// `lstat` of `path` and, when it is a regular file, the file opened for reading, from one
+    /// resolution: the open goes through the very `O_PATH` handle that was stat'ed (`/proc/self/fd`),
+    /// so the two always describe the same inode. For `rpm -V`, which needs both for every
+    /// packaged file. The open's own failure (permission, no `/proc` and a raced rename) is
+    /// returned separately: the metadata stays valid.
+    pub fn lstat_open(
+        &self,
+        path: impl AsRef<Path>,
+    ) -> Result<(std::fs::Metadata, Option<Result<File, Error>>), Error> {
+        let path = path.as_ref();
+        let fd = self.path_fd(path, false)?;
+        let ofd = File::from(fd);
+        let meta = ofd
+            .metadata()
+            .map_err(|e| Error::from_io(image_path(path), e))?;
+        if !meta.is_file() {
+            return Ok((meta, None));
+        }
+        let fd = OwnedFd::from(ofd);
+        let opened = if self.parent_reopen {
+            Err(Errno::NOENT)
+        } else {
+            reopen_via_proc(&fd)
+        };
+        let file = match opened {
+            Ok(f) => Ok(File::from(f)),
+            Err(Errno::NOENT) | Err(Errno::NOTDIR) => self.open_file(path),
+            Err(e) => Err(Error::from_errno(image_path(path), e)),
+        };
+        Ok((meta, Some(file)))
+    }
+
     /// The target of a symlink, as stored (not resolved). Not a symlink: [`Error::Io`] EINVAL.
     pub fn read_link(&self, path: impl AsRef<Path>) -> Result<PathBuf, Error> {
         let path = path.as_ref();

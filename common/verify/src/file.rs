@@ -204,8 +204,10 @@ impl<'a> Verifier<'a> {
             _ => {}
         }
 
-        let mut sb = match self.root.symlink_metadata(f.path) {
-            Ok(md) => md,
+        // One resolution gives the lstat and, for a regular file, the handle that serves the
+        // digest and the capability xattr.
+        let (mut sb, opened_regular) = match self.root.lstat_open(f.path) {
+            Ok(both) => both,
             Err(e) => {
                 return FileResult {
                     checked: 0,
@@ -258,9 +260,10 @@ impl<'a> Verifier<'a> {
         flags &= !(self.omit | verify::FAILURES);
 
         let mut vfy = 0;
-        // One open serves the digest and the capability xattr of a regular file.
+        // Digest and caps are only checked on a regular file (flags cleared above otherwise),
+        // which `lstat_open` opened.
         let opened = if flags & (verify::FILEDIGEST | verify::CAPS) != 0 {
-            Some(self.root.open_file(f.path))
+            opened_regular
         } else {
             None
         };
