@@ -1,4 +1,5 @@
-//! RHEL 8 and RHEL 9 data streams with the cis and stig profiles (RHEL 9 has no standard profile in SSG 0.1.65; RHEL 8 standard is in differential.rs) against `oscap xccdf eval` on
+//! RHEL 8 and RHEL 9 data streams with the cis and stig profiles (RHEL 9 has no standard
+//! profile in SSG 0.1.65; RHEL 8 standard is in differential.rs) against `oscap xccdf eval` on
 //! rpmbuild-made roots of the matching release (container marker present): for each, the
 //! native XCCDF layer fed with oscap's own OVAL results equals oscap for every rule, and the
 //! native engine over scanner-openscap's OVAL engine never gives a verdict oscap does not give
