@@ -88,10 +88,23 @@ pub fn parse(input: impl BufRead, file: &str) -> Result<Vec<Advisory>, MetadataE
                 let Some(adv) = cur.as_mut() else {
                     if name == b"update" {
                         let a = attrs(e, file)?;
-                        cur = Some(Advisory {
+                        // Per-update state starts fresh: nothing from a previous
+                        // (possibly malformed) update may leak into this one.
+                        field = Field::None;
+                        depth_in_pkglist = false;
+                        collection_modular = false;
+                        collection_start = 0;
+                        collection_modules.clear();
+                        let adv = Advisory {
                             kind: attr(&a, b"type").unwrap_or_default().to_string(),
                             ..Default::default()
-                        });
+                        };
+                        if empty {
+                            // `<update/>` has no End event: it is complete already.
+                            out.push(adv);
+                        } else {
+                            cur = Some(adv);
+                        }
                     }
                     buf.clear();
                     continue;
@@ -119,7 +132,8 @@ pub fn parse(input: impl BufRead, file: &str) -> Result<Vec<Advisory>, MetadataE
                             title: attr(&a, b"title").unwrap_or_default().to_string(),
                         });
                     }
-                    b"pkglist" => depth_in_pkglist = true,
+                    // An empty `<pkglist/>` has no End event: only a Start opens it.
+                    b"pkglist" if !empty => depth_in_pkglist = true,
                     b"collection" => {
                         collection_modular = false;
                         collection_modules.clear();
@@ -134,7 +148,7 @@ pub fn parse(input: impl BufRead, file: &str) -> Result<Vec<Advisory>, MetadataE
                             attr(&a, b"stream").unwrap_or_default()
                         );
                         collection_modules.push(ms);
-                        for p in &mut adv.packages[collection_start..] {
+                        for p in adv.packages.get_mut(collection_start..).unwrap_or_default() {
                             p.modular = true;
                             p.modules = collection_modules.clone();
                         }
@@ -195,4 +209,49 @@ pub fn parse(input: impl BufRead, file: &str) -> Result<Vec<Advisory>, MetadataE
         buf.clear();
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Per-update parser state must not leak between updates: a `<module>` before any
+    /// `<collection>` in a later update, an empty `<pkglist/>` and an empty `<update/>`
+    /// used to panic (slice start past the end) or swallow the following updates.
+    #[test]
+    fn state_is_reset_per_update() {
+        let xml = r#"<?xml version="1.0"?>
+<updates>
+  <update type="security"><id>A-1</id>
+    <pkglist><collection>
+      <package name="a" arch="x86_64" version="1" release="1" epoch="0"/>
+      <package name="b" arch="x86_64" version="1" release="1" epoch="0"/>
+    </collection><collection>
+      <package name="c" arch="x86_64" version="1" release="1" epoch="0"/>
+    </collection></pkglist>
+  </update>
+  <update type="bugfix"><id>A-2</id>
+    <pkglist><module name="m" stream="s"/>
+      <package name="d" arch="noarch" version="2" release="1"/>
+    </pkglist>
+  </update>
+  <update type="bugfix"><id>A-3</id><pkglist/></update>
+  <update type="enhancement"/>
+  <update type="bugfix"><id>A-5</id>
+    <references><reference type="cve" id="CVE-1" href="h" title="t"/></references>
+  </update>
+</updates>"#;
+        let advs = parse(xml.as_bytes(), "updateinfo.xml").unwrap();
+        let ids: Vec<&str> = advs.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["A-1", "A-2", "A-3", "", "A-5"]);
+        assert_eq!(advs[0].packages.len(), 3);
+        assert!(advs[0].packages.iter().all(|p| !p.modular));
+        assert_eq!(advs[1].packages.len(), 1);
+        assert!(advs[1].packages[0].modular);
+        assert_eq!(advs[1].packages[0].modules, ["m:s"]);
+        assert!(advs[2].packages.is_empty());
+        assert_eq!(advs[3].kind, "enhancement");
+        // The `<id>` of A-5 is outside any pkglist even though A-3's pkglist was empty.
+        assert_eq!(advs[4].cves(), ["CVE-1"]);
+    }
 }
