@@ -167,9 +167,8 @@ impl Transport {
         let mut roots = rustls::RootCertStore::empty();
         match &repo.sslcacert {
             Some(ca) => {
-                for c in
-                    CertificateDer::pem_file_iter(ca).map_err(|e| tls_err("sslcacert", ca, e))?
-                {
+                let pem = read_host_file(ca, MAX_PEM).map_err(|e| tls_err("sslcacert", ca, e))?;
+                for c in CertificateDer::pem_slice_iter(&pem) {
                     let c = c.map_err(|e| tls_err("sslcacert", ca, e))?;
                     roots.add(c).map_err(|e| tls_err("sslcacert", ca, e))?;
                 }
@@ -190,12 +189,15 @@ impl Transport {
         };
         let config = match &repo.sslclientcert {
             Some(cert) => {
-                let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-                    .map_err(|e| tls_err("sslclientcert", cert, e))?
+                let pem =
+                    read_host_file(cert, MAX_PEM).map_err(|e| tls_err("sslclientcert", cert, e))?;
+                let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pem)
                     .collect::<Result<_, _>>()
                     .map_err(|e| tls_err("sslclientcert", cert, e))?;
                 let key_path = repo.sslclientkey.as_deref().unwrap_or(cert);
-                let key = PrivateKeyDer::from_pem_file(key_path)
+                let key_pem = read_host_file(key_path, MAX_PEM)
+                    .map_err(|e| tls_err("sslclientkey", key_path, e))?;
+                let key = PrivateKeyDer::from_pem_slice(&key_pem)
                     .map_err(|e| tls_err("sslclientkey", key_path, e))?;
                 builder
                     .with_client_auth_cert(certs, key)
@@ -272,25 +274,53 @@ impl Transport {
     }
 }
 
+/// Largest PEM file (`sslcacert`, `sslclientcert`, `sslclientkey`) accepted.
+const MAX_PEM: u64 = 1024 * 1024;
+
+/// Opens a host path as a regular file only, without blocking (`O_NONBLOCK`: a FIFO must
+/// not hang the scan; devices, directories and sockets are refused). `url` names it in errors.
+fn open_host_file(path: &std::path::Path, url: &str) -> Result<std::fs::File, FetchError> {
+    let io_err = |source| FetchError::Io {
+        url: url.to_string(),
+        source,
+    };
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(io_err)?;
+    if !f.metadata().map_err(io_err)?.is_file() {
+        return Err(FetchError::NotRegular {
+            url: url.to_string(),
+        });
+    }
+    Ok(f)
+}
+
+/// Reads a whole host file (a certificate or key the operator mounted into the scanner):
+/// regular files only, at most `limit` bytes.
+pub fn read_host_file(path: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
+    let f = open_host_file(std::path::Path::new(path), path)?;
+    let mut v = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut v)
+        .map_err(|source| FetchError::Io {
+            url: path.to_string(),
+            source,
+        })?;
+    if v.len() as u64 > limit {
+        return Err(FetchError::TooLarge {
+            url: path.to_string(),
+            limit,
+        });
+    }
+    Ok(v)
+}
+
 /// Opens a local (`file://`) repository file for reading.
 pub fn open(url: &str) -> Result<Box<dyn Read + Send>, FetchError> {
     if let Some(path) = file_path(url) {
-        let io_err = |source| FetchError::Io {
-            url: url.to_string(),
-            source,
-        };
-        // O_NONBLOCK: a FIFO planted in a mirror must not hang the scan.
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-            .open(&path)
-            .map_err(io_err)?;
-        if !f.metadata().map_err(io_err)?.is_file() {
-            return Err(FetchError::NotRegular {
-                url: url.to_string(),
-            });
-        }
-        return Ok(Box::new(f));
+        return Ok(Box::new(open_host_file(&path, url)?));
     }
     Err(FetchError::Unsupported {
         url: url.to_string(),
@@ -436,6 +466,62 @@ impl<R: Read> Read for Published<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn https_repo(
+        sslcacert: Option<String>,
+        sslclientcert: Option<String>,
+    ) -> crate::config::RepoConfig {
+        crate::config::RepoConfig {
+            id: "r".into(),
+            name: "r".into(),
+            file: "r.repo".into(),
+            baseurl: vec!["https://example.invalid/repo".into()],
+            mirrorlist: None,
+            metalink: None,
+            enabled: true,
+            priority: 99,
+            cost: 1000,
+            excludepkgs: vec![],
+            includepkgs: vec![],
+            skip_if_unavailable: false,
+            module_hotfixes: false,
+            gpgcheck: false,
+            sslverify: true,
+            sslcacert,
+            sslclientcert,
+            sslclientkey: None,
+            proxy: None,
+            proxy_username: None,
+            proxy_password: None,
+        }
+    }
+
+    /// `sslcacert=/dev/zero` used to read forever into memory and a FIFO used to hang: both
+    /// are refused as not regular; an oversized file hits the PEM size limit.
+    #[test]
+    fn hostile_certificate_paths_fail_the_repository() {
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("ca.pem");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let big = t.path().join("big.pem");
+        std::fs::write(&big, vec![b'-'; MAX_PEM as usize + 1]).unwrap();
+        let fifo = fifo.display().to_string();
+        let big = big.display().to_string();
+        for (ca, client, want) in [
+            (Some(fifo.clone()), None, "not a regular file"),
+            (Some("/dev/zero".to_string()), None, "not a regular file"),
+            (None, Some(fifo.clone()), "not a regular file"),
+            (None, Some("/dev/zero".to_string()), "not a regular file"),
+            (Some(big.clone()), None, "larger than"),
+        ] {
+            let e = Transport::for_repo(&https_repo(ca.clone(), client.clone())).unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.contains(want), "{ca:?} {client:?}: {msg}");
+            assert!(msg.contains("sslc"), "{msg}");
+        }
+    }
 
     #[test]
     fn percent_decoding_is_bytewise() {
