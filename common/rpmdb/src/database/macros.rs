@@ -17,6 +17,12 @@ use crate::backend::Backend;
 const MAX_MACRO_FILE: u64 = 1 << 20;
 const MAX_DEPTH: usize = 16;
 
+/// Macro references one expansion may follow in all, and the longest value it may build: a
+/// path is short, and fan-out (`%a` using `%b` thousands of times, each using `%c`...) would
+/// otherwise grow exponentially with the depth.
+const MAX_LOOKUPS: usize = 4096;
+const MAX_EXPANDED_LEN: usize = 4096;
+
 /// What the image configures for its rpm database.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Config {
@@ -121,8 +127,14 @@ impl Definitions {
         })
     }
 
-    /// Expands `%{name}`, `%{?name}` and `%name` references; `None` for anything else.
+    /// Expands `%{name}`, `%{?name}` and `%name` references; `None` for anything else, and
+    /// when the expansion would exceed the depth, lookup or length bounds.
     pub fn expand(&self, value: &str, depth: usize) -> Option<String> {
+        let mut lookups = 0;
+        self.expand_bounded(value, depth, &mut lookups)
+    }
+
+    fn expand_bounded(&self, value: &str, depth: usize, lookups: &mut usize) -> Option<String> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -152,15 +164,22 @@ impl Definitions {
             if name.is_empty() || !name.chars().all(is_name_char) {
                 return None; // %(shell), %{lua:...}, %{expand:...}: never evaluated
             }
+            *lookups += 1;
+            if *lookups > MAX_LOOKUPS {
+                return None;
+            }
             match self.lookup(name) {
-                Some(v) => out.push_str(&self.expand(v, depth + 1)?),
+                Some(v) => out.push_str(&self.expand_bounded(v, depth + 1, lookups)?),
                 None if optional => {}
                 None => return None,
+            }
+            if out.len() > MAX_EXPANDED_LEN {
+                return None;
             }
             rest = tail;
         }
         out.push_str(rest);
-        Some(out)
+        (out.len() <= MAX_EXPANDED_LEN).then_some(out)
     }
 
     /// The database configuration these definitions give.
@@ -204,6 +223,26 @@ mod tests {
         let c = config("%_dbpath /a\n%_dbpath %_var/lib/rpm2\n%_db_backend bdb_ro\n");
         assert_eq!(c.dbpath.as_deref(), Some("/var/lib/rpm2"));
         assert_eq!(c.backend, Some(Backend::Bdb));
+    }
+
+    #[test]
+    fn fan_out_bombs_stop_at_the_lookup_bound() {
+        // Each level uses the next 20 times: 20^12 lookups unbounded.
+        let mut text = String::from("%_dbpath /%{l0}\n");
+        for i in 0..12 {
+            text.push_str(&format!(
+                "%l{i} {}\n",
+                format!("%{{l{}}}", i + 1).repeat(20)
+            ));
+        }
+        text.push_str("%l12 x\n");
+        let started = std::time::Instant::now();
+        assert_eq!(config(&text).dbpath, None);
+        // Bounded work, not a hang (a generous bound; no timing assertion on the result).
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        // A normal nested path still expands.
+        let c = config("%_dbpath %{_var}/lib/%{a}\n%a %{b}\n%b rpm\n");
+        assert_eq!(c.dbpath.as_deref(), Some("/var/lib/rpm"));
     }
 
     #[test]
