@@ -280,6 +280,29 @@ fn sqlite_without_packages_table_is_an_error() {
     );
 }
 
+/// A hostile schema: a generated column fabricates 300 MB blobs that take no room in the file.
+/// The reader measures each blob before copying it and refuses it by the per-header limit.
+#[test]
+fn sqlite_generated_giant_blobs_are_refused_not_copied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("db");
+    fs::create_dir_all(&dir).unwrap();
+    let conn = rusqlite::Connection::open(dir.join("rpmdb.sqlite")).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, n INTEGER, \
+         blob BLOB GENERATED ALWAYS AS (zeroblob(300000000 + n)) VIRTUAL); \
+         INSERT INTO Packages (n) VALUES (1), (2), (3);",
+    )
+    .unwrap();
+    drop(conn);
+    assert!(fs::metadata(dir.join("rpmdb.sqlite")).unwrap().len() < 1 << 20);
+    let err = ours(&dir).unwrap_err().to_string();
+    assert!(
+        err.contains("rpmdb.sqlite") && err.contains("limit"),
+        "{err}"
+    );
+}
+
 /// Damaged copies: truncated at several offsets, bytes flipped. Typed errors naming the file,
 /// or (for damage inside a blob, which no container format checks) a result; never a panic.
 fn damage(src_dir: &Path, file: &str, flips: usize) {

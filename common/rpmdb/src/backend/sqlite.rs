@@ -26,7 +26,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{BackendError, RawHeader, ReadAt};
+use super::{BackendError, RawHeader, ReadAt, MAX_HEADER_BYTES};
 
 /// Database (+ WAL) files larger than this are refused rather than copied.
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
@@ -120,11 +120,20 @@ pub fn read_headers(files: SqliteFiles<'_>, path: &Path) -> Result<Vec<RawHeader
             "no Packages table (rpm fails with \"cannot open Packages database\")",
         ));
     }
-    let mut stmt = conn
-        .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
+    // The schema comes from the image: a generated column can fabricate blobs that take no room
+    // in the file. Untrusted schema functions are off, and every blob is measured before it is
+    // copied out (one header at most MAX_HEADER_BYTES, all of them at most the file-size cap).
+    conn.execute_batch("PRAGMA trusted_schema = OFF")
         .map_err(sql_err)?;
-    let mut rows = stmt.query([]).map_err(sql_err)?;
+    let mut stmt = conn
+        .prepare(
+            "SELECT hnum, CASE WHEN length(blob) <= ?1 THEN blob END, length(blob) \
+             FROM Packages ORDER BY hnum",
+        )
+        .map_err(sql_err)?;
+    let mut rows = stmt.query([MAX_HEADER_BYTES as i64]).map_err(sql_err)?;
     let mut out = Vec::new();
+    let mut total: u64 = 0;
     while let Some(row) = rows.next().map_err(sql_err)? {
         let hnum: i64 = row.get(0).map_err(sql_err)?;
         let hnum = u32::try_from(hnum)
@@ -133,6 +142,19 @@ pub fn read_headers(files: SqliteFiles<'_>, path: &Path) -> Result<Vec<RawHeader
             .ok_or_else(|| {
                 BackendError::corrupt(path, None, format!("Packages row with invalid hnum {hnum}"))
             })?;
+        let len: Option<i64> = row.get(2).map_err(sql_err)?;
+        let len = len.unwrap_or(0).max(0) as u64;
+        total += len;
+        if len > MAX_HEADER_BYTES || total > MAX_FILE_BYTES {
+            return Err(BackendError::corrupt(
+                path,
+                None,
+                format!(
+                    "Packages row {hnum}: a {len}-byte header blob passes the limits \
+                     ({MAX_HEADER_BYTES} bytes per header, {MAX_FILE_BYTES} in all)"
+                ),
+            ));
+        }
         let blob: Vec<u8> = row.get(1).map_err(|e| {
             BackendError::corrupt(path, None, format!("Packages row {hnum}: blob column: {e}"))
         })?;
