@@ -49,9 +49,16 @@ fn blobs_from_tar_zst(path: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Result<(
             continue;
         }
         let name = entry.path()?.display().to_string();
-        let mut blob = Vec::with_capacity(entry.size() as usize);
-        std::io::Read::read_to_end(&mut entry, &mut blob)
+        // The size field is untrusted: read at most one header's worth past the limit.
+        let limit = rpmdb::backend::MAX_HEADER_BYTES;
+        let mut blob = Vec::with_capacity(entry.size().min(1 << 20) as usize);
+        std::io::Read::read_to_end(&mut std::io::Read::take(&mut entry, limit + 1), &mut blob)
             .with_context(|| format!("reading {name} in {}", path.display()))?;
+        anyhow::ensure!(
+            blob.len() as u64 <= limit,
+            "{name} in {}: larger than the {limit}-byte header limit",
+            path.display()
+        );
         out.push((name, blob));
     }
     Ok(())
