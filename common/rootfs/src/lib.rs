@@ -18,6 +18,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::Read;
 use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::io::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
@@ -296,7 +297,19 @@ impl Rootfs {
         };
         let file = match opened {
             Ok(f) => Ok(File::from(f)),
-            Err(Errno::NOENT) | Err(Errno::NOTDIR) => self.open_file(path),
+            // No /proc: reopen through the parent without following the final component, and
+            // make sure it is still the inode that was stat'ed.
+            Err(Errno::NOENT) | Err(Errno::NOTDIR) => self.reopen_via_parent(path).and_then(|fd| {
+                let f = File::from(fd);
+                match f.metadata() {
+                    Ok(m) if m.dev() == meta.dev() && m.ino() == meta.ino() => Ok(f),
+                    Ok(_) => Err(Error::Io {
+                        path: image_path(path),
+                        source: std::io::Error::other("file replaced while being opened"),
+                    }),
+                    Err(e) => Err(Error::from_io(image_path(path), e)),
+                }
+            }),
             Err(e) => Err(Error::from_errno(image_path(path), e)),
         };
         Ok((meta, Some(file)))
