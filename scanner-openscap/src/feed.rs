@@ -27,7 +27,7 @@ pub enum FeedError {
     NoOsRelease,
     #[error("reading os-release: {0}")]
     Rootfs(#[from] rootfs::Error),
-    #[error("os-release has no ID/VERSION_ID: cannot tell which OVAL feed applies")]
+    #[error("os-release has no usable ID/VERSION_ID (a plain id and a numeric major version): cannot tell which OVAL feed applies")]
     Incomplete,
     #[error("{product} is not supported: no OVAL feed for it in {dir} (looked for {names}); pass --oval FILE to force one")]
     NoFeed {
@@ -55,7 +55,18 @@ pub fn detect(root: &Rootfs) -> Result<Product, FeedError> {
         .and_then(|v| v.split('.').next())
         .unwrap_or("")
         .to_string();
-    if id.is_empty() || major.is_empty() {
+    // Both become part of a file name in the content directory (and of --feed-url): only a plain
+    // product id and a numeric major version, so an image cannot point at a feed of its choosing.
+    let plain_id = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && id != "."
+        && id != "..";
+    let numeric_major =
+        !major.is_empty() && major.len() <= 8 && major.chars().all(|c| c.is_ascii_digit());
+    if !plain_id || !numeric_major {
         return Err(FeedError::Incomplete);
     }
     Ok(Product {
@@ -108,4 +119,33 @@ pub fn confirm(product: &Product, packages: &[PkgInfo]) -> Result<(), FeedError>
         return Err(FeedError::NotRhel(product.pretty_name.clone()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(os_release: &str) -> Result<Product, FeedError> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(dir.path().join("etc/os-release"), os_release).unwrap();
+        detect(&Rootfs::open(dir.path()).unwrap())
+    }
+
+    #[test]
+    fn the_image_cannot_name_a_feed_path() {
+        let p = product("ID=\"centos\"\nVERSION_ID=\"8.4\"\n").unwrap();
+        assert_eq!((p.id.as_str(), p.major.as_str()), ("centos", "8"));
+        for hostile in [
+            "ID=../../../../scanin/img/x\nVERSION_ID=8\n",
+            "ID=..\nVERSION_ID=8\n",
+            "ID=rhel\nVERSION_ID=../8\n",
+            "ID=\"a/b\"\nVERSION_ID=1\n",
+        ] {
+            assert!(
+                matches!(product(hostile), Err(FeedError::Incomplete)),
+                "{hostile}"
+            );
+        }
+    }
 }
