@@ -117,6 +117,11 @@ pub fn enumerate_targets(scanin: &Path) -> Result<Enumeration, Error> {
                 )),
                 Err(e) => warnings.push(format!("{}: skipped: {e}", path.display())),
             }
+        } else {
+            warnings.push(format!(
+                "{}: skipped: not a directory (each target is a root filesystem directory)",
+                path.display()
+            ));
         }
     }
     targets.sort();
