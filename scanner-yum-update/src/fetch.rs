@@ -41,10 +41,32 @@ pub enum FetchError {
     TooLarge { url: String, limit: u64 },
 }
 
-/// Joins a base URL and a relative href, refusing hrefs that climb out of the base.
+/// True when `s` starts with a URL scheme (`file:`, `http:`, ...).
+fn has_scheme(s: &str) -> bool {
+    match s.split_once(':') {
+        Some((scheme, _)) => {
+            scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        }
+        None => false,
+    }
+}
+
+/// Joins a base URL and a relative href, refusing hrefs that climb out of the base. An
+/// absolute http(s) href is kept only for a remote base; a local (`file://`) base accepts
+/// relative hrefs only, and no base accepts an href naming another scheme (`file:///etc/..`).
 pub fn join(base: &str, href: &str) -> Result<String, FetchError> {
-    if href.contains("://") {
-        return Ok(href.to_string());
+    if has_scheme(href) {
+        let remote = |u: &str| u.starts_with("http://") || u.starts_with("https://");
+        if remote(base) && remote(href) {
+            return Ok(href.to_string());
+        }
+        return Err(FetchError::Unsupported {
+            url: href.to_string(),
+            message: "metadata location outside the repository".into(),
+        });
     }
     if href.starts_with('/') || href.split('/').any(|c| c == "..") {
         return Err(FetchError::Unsupported {

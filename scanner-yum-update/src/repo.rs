@@ -133,12 +133,9 @@ fn cached_copy(
     Ok(local)
 }
 
-fn open_verified(
-    t: &Transport,
-    cache: &Cache,
-    base: &str,
-    entry: &DataEntry,
-) -> Result<(Box<dyn std::io::BufRead>, fetch::Check, String), RepoError> {
+/// The URL of a metadata file named by repomd.xml. A local (`file://`) file must stay below the
+/// repository's own base path once its percent-escapes are decoded (`%2e%2e/` is `../`).
+fn entry_url(base: &str, entry: &DataEntry) -> Result<String, RepoError> {
     let root = entry.base.as_deref().unwrap_or(base);
     // A local mirror's repomd.xml may only name files below the mirror itself.
     let inside = |r: &str| {
@@ -153,6 +150,32 @@ fn open_verified(
         }));
     }
     let url = fetch::join(root, &entry.href)?;
+    if let Some(path) = fetch::file_path(&url) {
+        let outside = || {
+            RepoError::Fetch(FetchError::Unsupported {
+                url: url.clone(),
+                message: "metadata location outside the repository".into(),
+            })
+        };
+        let base_path = fetch::file_path(base).ok_or_else(outside)?;
+        let rest = path.strip_prefix(&base_path).map_err(|_| outside())?;
+        if rest
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+        {
+            return Err(outside());
+        }
+    }
+    Ok(url)
+}
+
+fn open_verified(
+    t: &Transport,
+    cache: &Cache,
+    base: &str,
+    entry: &DataEntry,
+) -> Result<(Box<dyn std::io::BufRead>, fetch::Check, String), RepoError> {
+    let url = entry_url(base, entry)?;
     let remote = url.starts_with("http://") || url.starts_with("https://");
     let raw = match (&cache.dir, remote) {
         (Some(dir), true) => fetch::open(&cached_copy(t, &url, entry, dir)?)?,
@@ -221,8 +244,7 @@ fn raw_digest_mismatch(
     base: &str,
     entry: &DataEntry,
 ) -> Option<FetchError> {
-    let root = entry.base.as_deref().unwrap_or(base);
-    let url = fetch::join(root, &entry.href).ok()?;
+    let url = entry_url(base, entry).ok()?;
     let remote = url.starts_with("http://") || url.starts_with("https://");
     let raw = match (&cache.dir, remote) {
         (Some(_), true) => return None,

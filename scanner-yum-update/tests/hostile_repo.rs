@@ -123,3 +123,50 @@ fn compression_bomb_hits_the_size_limit() {
     let e = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap_err();
     assert!(e.to_string().contains("YUM_UPDATE_MAX_METADATA"), "{e}");
 }
+
+/// repomd.xml of a local repository naming a file outside it: an href with a scheme
+/// (`file:///etc/passwd`, `file://<elsewhere>`) or with percent-escaped `..` components
+/// (`%2e%2e/`, decoded only when the path is opened). The copy placed outside the repository
+/// is a valid primary with the listed checksum, so only the location check can refuse it.
+#[test]
+fn metadata_locations_outside_a_local_repository_are_refused() {
+    for t in ["rpm", "rpmbuild", "createrepo_c"] {
+        if !testkit::require_tool(t) {
+            return;
+        }
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path().join("repo");
+    make_repo(&repo, &["hello-1.1-1.x86_64"], &[]);
+    let root = image(t.path(), &repo);
+    let md = repo.join("repodata/repomd.xml");
+    let original = fs::read_to_string(&md).unwrap();
+    let href_start = original.find("-primary.xml").unwrap();
+    let start = original[..href_start].rfind("href=\"").unwrap() + "href=\"".len();
+    let end = start + original[start..].find('"').unwrap();
+    let href = &original[start..end];
+    fs::copy(repo.join(href), t.path().join("x")).unwrap();
+    let outside = format!("file://{}", t.path().join("x").display());
+    for bad in [
+        "file:///etc/passwd",
+        outside.as_str(),
+        "%2e%2e/x",
+        "%2e%2e/%2e%2e/x",
+        "repodata/%2E%2E/%2e%2e/x",
+    ] {
+        fs::write(
+            &md,
+            format!("{}{bad}{}", &original[..start], &original[end..]),
+        )
+        .unwrap();
+        let e = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap_err();
+        assert!(
+            e.to_string().contains("outside the repository"),
+            "{bad}: {e}"
+        );
+    }
+    // The untouched repomd.xml still answers.
+    fs::write(&md, &original).unwrap();
+    let ok = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap();
+    assert_eq!(ok.updates.len(), 1);
+}
