@@ -70,7 +70,7 @@ fn main() -> ExitCode {
                     let mut failed = ScanResult::failure(reason);
                     failed.extra_files = vec![(
                         outputs::LEGACY_FILE.to_string(),
-                        outputs::to_pretty(&legacy),
+                        report::pyjson::legacy_file_bytes(&legacy),
                     )];
                     return Ok(failed);
                 }

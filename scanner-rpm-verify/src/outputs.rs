@@ -188,15 +188,3 @@ fn legacy_doc(
         "Summary": summary,
     })
 }
-
-/// Pretty JSON with the 4-space indent of the historical files, newline-terminated.
-pub fn to_pretty(v: &Value) -> Vec<u8> {
-    use serde::Serialize;
-    let mut out = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-    v.serialize(&mut ser)
-        .expect("serialising a Value cannot fail");
-    out.push(b'\n');
-    out
-}

@@ -46,7 +46,7 @@ pub fn scan_target(root_path: &Path, id: &str, policy: &Policy) -> Result<Target
             ),
             (
                 outputs::LEGACY_FILE.to_string(),
-                outputs::to_pretty(&legacy),
+                report::pyjson::legacy_file_bytes(&legacy),
             ),
         ],
     })

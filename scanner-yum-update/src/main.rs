@@ -118,7 +118,10 @@ fn main() -> ExitCode {
                     Err(&reason),
                 );
                 let mut failed = ScanResult::failure(reason);
-                failed.extra_files = vec![(LEGACY_FILE.to_string(), output::to_pretty(&legacy))];
+                failed.extra_files = vec![(
+                    LEGACY_FILE.to_string(),
+                    report::pyjson::legacy_file_bytes(&legacy),
+                )];
                 return Ok(failed);
             }
         };
@@ -144,7 +147,10 @@ fn main() -> ExitCode {
         result.results = Some(output::results(&o));
         result.custom = Some(output::custom(&o));
         result.extra_files = vec![
-            (LEGACY_FILE.to_string(), output::to_pretty(&legacy)),
+            (
+                LEGACY_FILE.to_string(),
+                report::pyjson::legacy_file_bytes(&legacy),
+            ),
             (
                 "updates.tsv".to_string(),
                 output::updates_tsv(&o).into_bytes(),

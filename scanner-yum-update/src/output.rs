@@ -297,10 +297,3 @@ pub fn pipeline_json(
     m.insert("Finished Time".into(), json!(finish));
     Value::Object(m)
 }
-
-/// JSON text with 4-space indentation and a final newline (the legacy file's layout).
-pub fn to_pretty(v: &Value) -> Vec<u8> {
-    let mut out = report::pyjson::to_string_indent(v, 4).into_bytes();
-    out.push(b'\n');
-    out
-}

@@ -93,6 +93,14 @@ fn write_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// A legacy result file's bytes, as the historical CentOS scanners wrote them with Python's
+/// `json.dump(..., indent=4)` (non-ASCII escaped), newline-terminated.
+pub fn legacy_file_bytes(value: &Value) -> Vec<u8> {
+    let mut out = to_string_indent(value, 4).into_bytes();
+    out.push(b'\n');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
