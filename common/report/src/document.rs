@@ -135,3 +135,10 @@ pub fn document(run: &RunInfo, result: &ScanResult) -> Value {
 pub fn to_bytes(doc: &Value) -> Vec<u8> {
     pyjson::to_string_indent(doc, 2).into_bytes()
 }
+/// Whether a result document is successful as atomic decides it (`"Successful"` is a string
+/// whose upper case is `TRUE`).
+pub fn is_successful(doc: &Value) -> bool {
+    doc.get("Successful")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.eq_ignore_ascii_case("true"))
+}

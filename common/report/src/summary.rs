@@ -118,11 +118,7 @@ pub fn render_atomic_summary_entries(entries: &[SummaryEntry<'_>], results_dir: 
     let mut out = String::new();
     for e in entries {
         out.push_str(&format!("\n{} ({})\n\n", e.name, e.name2));
-        let ok = e
-            .doc
-            .get("Successful")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.to_uppercase() == "TRUE");
+        let ok = crate::document::is_successful(e.doc);
         if !ok {
             out.push_str(&format!(
                 "     {} is not supported for this scan.\n",

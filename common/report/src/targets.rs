@@ -207,7 +207,7 @@ fn write_outputs(dir: &Path, doc: &Value, extra: &[(String, Vec<u8>)]) -> std::i
 }
 
 fn successful(doc: &Value) -> bool {
-    doc.get("Successful").and_then(Value::as_str) == Some("true")
+    document::is_successful(doc)
 }
 
 /// Scans every target selected by `opts` with `f` and writes the results; returns the process exit
