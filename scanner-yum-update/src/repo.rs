@@ -83,6 +83,20 @@ fn cached_copy(
     entry: &DataEntry,
     dir: &std::path::Path,
 ) -> Result<String, RepoError> {
+    cached_copy_within(t, url, entry, dir, max_metadata())
+}
+
+/// [`cached_copy`] with an explicit bound on the download. The download goes to a unique
+/// temporary file in `dir` (removed on any failure), is hashed while it is written, and is
+/// renamed into place only when its checksum matches; a mismatch is reported from that single
+/// download.
+fn cached_copy_within(
+    t: &Transport,
+    url: &str,
+    entry: &DataEntry,
+    dir: &std::path::Path,
+    limit: u64,
+) -> Result<String, RepoError> {
     let io = |source| FetchError::Io {
         url: dir.display().to_string(),
         source,
@@ -107,29 +121,20 @@ fn cached_copy(
         }
         let _ = std::fs::remove_file(&path);
     }
-    let tmp = dir.join(format!(".tmp-{}-{base}", std::process::id()));
-    {
-        let mut src = t.open(url)?;
-        let mut out = std::fs::File::create(&tmp).map_err(io)?;
-        std::io::copy(&mut src, &mut out).map_err(|source| FetchError::Io {
-            url: url.to_string(),
-            source,
-        })?;
-    }
-    let ok = digest_matches(
-        fetch::open(&format!("file://{}", tmp.display()))?,
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    let (mut src, check) = Verifying::new(
+        limited_by(t.open(url)?, limit),
         url,
-        entry,
-    )?;
-    if !ok {
-        let _ = std::fs::remove_file(&tmp);
-        // Report the mismatch with the digests.
-        let (mut v, check) =
-            Verifying::new(t.open(url)?, url, &entry.checksum_type, &entry.checksum)?.publish();
-        let _ = std::io::copy(&mut v, &mut std::io::sink());
-        check.verify()?;
-    }
-    std::fs::rename(&tmp, &path).map_err(io)?;
+        &entry.checksum_type,
+        &entry.checksum,
+    )?
+    .publish();
+    std::io::copy(&mut src, tmp.as_file_mut()).map_err(|source| FetchError::Io {
+        url: url.to_string(),
+        source,
+    })?;
+    check.verify()?;
+    tmp.persist(&path).map_err(|e| io(e.error))?;
     Ok(local)
 }
 
@@ -229,7 +234,10 @@ impl<R: Read> Read for Limited<R> {
 }
 
 fn limited<R: Read>(inner: R) -> Limited<R> {
-    let limit = max_metadata();
+    limited_by(inner, max_metadata())
+}
+
+fn limited_by<R: Read>(inner: R, limit: u64) -> Limited<R> {
     Limited {
         inner,
         left: limit,
@@ -537,4 +545,64 @@ pub fn load(repo: &RepoConfig, cache: &Cache) -> Result<RepoData, RepoError> {
             .collect::<Vec<_>>()
             .join("; "),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::Digest;
+
+    fn names(dir: &std::path::Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The download cache: a good download lands under its checksum name; a mismatching or
+    /// oversized one fails (mismatch reported with both digests) and leaves no file behind.
+    #[test]
+    fn cache_downloads_are_bounded_verified_and_leave_no_partial_files() {
+        let t = tempfile::tempdir().unwrap();
+        let src = t.path().join("primary.xml.gz");
+        let body = b"0123456789abcdef".repeat(64);
+        std::fs::write(&src, &body).unwrap();
+        let url = format!("file://{}", src.display());
+        let entry = |checksum: String| DataEntry {
+            kind: "primary".into(),
+            checksum_type: "sha256".into(),
+            checksum,
+            href: "repodata/primary.xml.gz".into(),
+            base: None,
+            size: None,
+        };
+        let good = entry(hex::encode(sha2::Sha256::digest(&body)));
+        let tr = Transport::default();
+
+        let dir = t.path().join("bad");
+        let e = cached_copy_within(&tr, &url, &entry("00".repeat(32)), &dir, 1 << 20)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("checksum mismatch") && e.contains(&good.checksum),
+            "{e}"
+        );
+        assert!(names(&dir).is_empty(), "{:?}", names(&dir));
+
+        let dir = t.path().join("big");
+        let e = cached_copy_within(&tr, &url, &good, &dir, 100)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("YUM_UPDATE_MAX_METADATA"), "{e}");
+        assert!(names(&dir).is_empty(), "{:?}", names(&dir));
+
+        let dir = t.path().join("ok");
+        let local = cached_copy_within(&tr, &url, &good, &dir, 1 << 20).unwrap();
+        let name = format!("sha256-{}-primary.xml.gz", good.checksum);
+        assert_eq!(names(&dir), [name.as_str()]);
+        assert_eq!(local, format!("file://{}", dir.join(&name).display()));
+        assert_eq!(std::fs::read(dir.join(&name)).unwrap(), body);
+    }
 }
