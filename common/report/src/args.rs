@@ -47,18 +47,6 @@ where
     cli::normalize_args(expanded)
 }
 
-/// `--a_b[=value]` -> `--a-b[=value]`: underscores in the name only.
-fn dashify(bytes: &[u8]) -> OsString {
-    let name_end = bytes.iter().position(|b| *b == b'=').unwrap_or(bytes.len());
-    let mut v = bytes.to_vec();
-    for b in &mut v[2..name_end] {
-        if *b == b'_' {
-            *b = b'-';
-        }
-    }
-    OsString::from_vec(v)
-}
-
 /// atomic's own expansion of a `--scanner_args` value: split on `,`; `k=v` -> `--k v`, `k` -> `--k`.
 pub fn expand_atomic_list(list: &OsStr) -> Vec<OsString> {
     let mut out = Vec::new();
@@ -70,13 +58,13 @@ pub fn expand_atomic_list(list: &OsStr) -> Vec<OsString> {
             Some(i) => {
                 let mut name = b"--".to_vec();
                 name.extend_from_slice(&item[..i]);
-                out.push(dashify(&name));
+                out.push(OsString::from_vec(name));
                 out.push(OsString::from_vec(item[i + 1..].to_vec()));
             }
             None => {
                 let mut name = b"--".to_vec();
                 name.extend_from_slice(item);
-                out.push(dashify(&name));
+                out.push(OsString::from_vec(name));
             }
         }
     }

@@ -41,6 +41,21 @@ fn feed_region<D: sha1::Digest>(h: &Header, ril: usize, rdl: usize, d: &mut D) {
     d.update(&blob[data_start..data_start + rdl]);
 }
 
+/// Why rpm skips `h`, in rpm's words ("Header SHA256 digest: BAD, Header SHA1 digest: BAD"),
+/// or `None` when its digests are fine or absent.
+pub fn skip_reason(h: &Header) -> Option<String> {
+    match check(h) {
+        DigestCheck::Bad(which) => Some(
+            which
+                .iter()
+                .map(|w| format!("Header {w} digest: BAD"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        DigestCheck::Ok | DigestCheck::NotPresent => None,
+    }
+}
+
 /// Checks SHA256HEADER and SHA1HEADER (when present) against the immutable region.
 pub fn check(h: &Header) -> DigestCheck {
     let Some(region) = h.region() else {

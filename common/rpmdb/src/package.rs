@@ -167,12 +167,7 @@ pub struct Skipped {
 /// without NAME/VERSION/RELEASE (rpm skips those as well; the caller decides how to report).
 pub fn parse_package_checked(blob: Vec<u8>) -> Result<Result<Package, Skipped>, Error> {
     let h = Header::from_vec(blob)?;
-    if let digest::DigestCheck::Bad(which) = digest::check(&h) {
-        let reason = which
-            .iter()
-            .map(|w| format!("Header {w} digest: BAD"))
-            .collect::<Vec<_>>()
-            .join(", ");
+    if let Some(reason) = digest::skip_reason(&h) {
         return Ok(Err(Skipped { reason }));
     }
     Package::from_header(h).map(Ok)

@@ -242,12 +242,8 @@ fn chunked<T: Send, R: Send>(items: Vec<T>, n: usize, f: impl Fn(Vec<T>) -> R + 
 /// Parses one named blob; `Err(warning)` when rpm would skip it (corrupt, BAD digest).
 fn load_one(name: String, blob: Vec<u8>) -> Result<(String, Header), String> {
     let h = Header::from_vec(blob).map_err(|e| format!("skipping {name}: {e}"))?;
-    if let crate::digest::DigestCheck::Bad(which) = crate::digest::check(&h) {
-        let what: Vec<String> = which
-            .iter()
-            .map(|w| format!("Header {w} digest: BAD"))
-            .collect();
-        return Err(format!("skipping {name}: {}", what.join(", ")));
+    if let Some(reason) = crate::digest::skip_reason(&h) {
+        return Err(format!("skipping {name}: {reason}"));
     }
     Ok((name, h))
 }
