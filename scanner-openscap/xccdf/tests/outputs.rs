@@ -4,23 +4,11 @@
 
 mod common;
 
-use std::io::Read;
-
 use openscap_xccdf::{arf, atomic, html, Engine, XccdfResult};
-
-fn fixture_arf(name: &str) -> Option<Vec<u8>> {
-    let dir = testkit::shared_fixtures()?;
-    let gz = std::fs::read(dir.join("oval/oscap-runs").join(name)).unwrap();
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut out)
-        .unwrap();
-    Some(out)
-}
 
 #[test]
 fn atomic_json_equals_openscap_daemon_summary() {
-    let Some(arf_bytes) = fixture_arf("rhel8-stig-container-arf.xml.gz") else {
+    let Some(arf_bytes) = common::fixture_arf("rhel8-stig-container-arf.xml.gz") else {
         return;
     };
     let dir = testkit::shared_fixtures().unwrap();
@@ -52,7 +40,7 @@ fn atomic_json_equals_openscap_daemon_summary() {
 
 #[test]
 fn html_report_and_tsv() {
-    let Some(arf_bytes) = fixture_arf("rhel8-standard-container-arf.xml.gz") else {
+    let Some(arf_bytes) = common::fixture_arf("rhel8-standard-container-arf.xml.gz") else {
         return;
     };
     let r = arf::read_arf(&arf_bytes, Engine::Oscap).unwrap();
@@ -82,7 +70,7 @@ fn html_report_and_tsv() {
 
 #[test]
 fn per_target_files() {
-    let Some(arf_bytes) = fixture_arf("rhel8-standard-container-arf.xml.gz") else {
+    let Some(arf_bytes) = common::fixture_arf("rhel8-standard-container-arf.xml.gz") else {
         return;
     };
     if !testkit::require_tool("oscap") {

@@ -5,11 +5,12 @@
 //! reveal a failed rule's remediation when its summary is clicked. The screenshots are kept
 //! under the target directory (`report-browser-*.png`) for a human look.
 
-use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
 
 use base64::Engine as _;
 use openscap_xccdf::{arf, html, Engine, XccdfResult};
@@ -140,10 +141,11 @@ impl<'a> Session<'a> {
             .unwrap()
     }
 
-    fn elements(&self, css: &str) -> Vec<String> {
+    /// Elements matching `css` under `scope` (`""` for the document, `/element/<id>` inside).
+    fn find(&self, scope: &str, css: &str) -> Vec<String> {
         let v = self.cmd(
             "POST",
-            "/elements",
+            &format!("{scope}/elements"),
             Some(json!({"using": "css selector", "value": css})),
         );
         v.as_array()
@@ -153,18 +155,13 @@ impl<'a> Session<'a> {
             .collect()
     }
 
+    fn elements(&self, css: &str) -> Vec<String> {
+        self.find("", css)
+    }
+
     /// Elements matching `css` inside element `el`.
     fn elements_in(&self, el: &str, css: &str) -> Vec<String> {
-        let v = self.cmd(
-            "POST",
-            &format!("/element/{el}/elements"),
-            Some(json!({"using": "css selector", "value": css})),
-        );
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e[ELEMENT_KEY].as_str().unwrap().to_string())
-            .collect()
+        self.find(&format!("/element/{el}"), css)
     }
 
     fn element(&self, css: &str) -> String {
@@ -249,19 +246,9 @@ impl Image {
     }
 }
 
-fn fixture_arf(name: &str) -> Option<Vec<u8>> {
-    let dir = testkit::shared_fixtures()?;
-    let gz = std::fs::read(dir.join("oval/oscap-runs").join(name)).unwrap();
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut out)
-        .unwrap();
-    Some(out)
-}
-
 #[test]
 fn report_renders_filters_and_expands_in_chromium() {
-    let Some(arf_bytes) = fixture_arf("rhel8-standard-container-arf.xml.gz") else {
+    let Some(arf_bytes) = common::fixture_arf("rhel8-standard-container-arf.xml.gz") else {
         return;
     };
     if !testkit::require_tool("chromedriver") || !testkit::require_tool("chromium") {

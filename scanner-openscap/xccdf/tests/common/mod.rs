@@ -16,6 +16,19 @@ use testkit::{RpmSpec, SpecFile};
 pub const SSG_DIR: &str = "/usr/share/xml/scap/ssg/content";
 pub const STANDARD: &str = "xccdf_org.ssgproject.content_profile_standard";
 
+/// A gzipped oscap run of the shared fixtures (`oval/oscap-runs/<name>`), decompressed; None
+/// (skip) without `../shared` (panics in CI).
+pub fn fixture_arf(name: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let dir = testkit::shared_fixtures()?;
+    let gz = std::fs::read(dir.join("oval/oscap-runs").join(name)).unwrap();
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut out)
+        .unwrap();
+    Some(out)
+}
+
 /// An SSG data stream, or None (skip) when the ssg packages are not installed (panics in CI).
 pub fn ssg(name: &str) -> Option<PathBuf> {
     let p = Path::new(SSG_DIR).join(name);
