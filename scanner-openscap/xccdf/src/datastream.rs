@@ -73,8 +73,8 @@ pub struct Component {
     pub content: ComponentContent,
     /// Byte range of the component's root element in the collection text.
     range: std::ops::Range<usize>,
-    /// `xmlns` declarations in scope at that element, for standalone extraction.
-    ns_decls: String,
+    /// Namespace declarations in scope at that element, for standalone extraction.
+    namespaces: Vec<(String, String)>,
 }
 
 /// Where a `check-content-ref @href` leads.
@@ -121,18 +121,6 @@ fn refs_in(stream: Node, section: &'static str) -> Vec<ComponentRef> {
                 .collect::<Vec<_>>()
         })
         .collect()
-}
-
-fn ns_decls(node: Node) -> String {
-    let mut s = String::new();
-    for ns in node.namespaces() {
-        match ns.name() {
-            Some("xml") => {}
-            Some(p) => s.push_str(&format!(" xmlns:{p}=\"{}\"", xml::escape(ns.uri()))),
-            None => s.push_str(&format!(" xmlns=\"{}\"", xml::escape(ns.uri()))),
-        }
-    }
-    s
 }
 
 fn oval_info(root: Node) -> OvalInfo {
@@ -199,7 +187,7 @@ impl DataStreamCollection {
                     id,
                     content,
                     range: inner.range(),
-                    ns_decls: ns_decls(inner),
+                    namespaces: xml::namespaces_in_scope(inner),
                 },
             );
         }
@@ -257,26 +245,7 @@ impl DataStreamCollection {
 
     /// The XML of a component's root element as a standalone document.
     pub fn component_xml(&self, c: &Component) -> String {
-        let src = &self.text[c.range.clone()];
-        let name_end = src[1..]
-            .find(|ch: char| ch.is_whitespace() || ch == '>' || ch == '/')
-            .map(|i| i + 1)
-            .unwrap_or(src.len());
-        let start_tag = &src[..src.find('>').unwrap_or(src.len())];
-        let mut decls = String::new();
-        for d in c.ns_decls.split(" xmlns").filter(|d| !d.is_empty()) {
-            let attr = format!("xmlns{}", d.split('=').next().unwrap_or(""));
-            if !start_tag.contains(&format!("{attr}=")) {
-                decls.push_str(" xmlns");
-                decls.push_str(d);
-            }
-        }
-        let mut out = String::with_capacity(src.len() + decls.len() + 64);
-        out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        out.push_str(&src[..name_end]);
-        out.push_str(&decls);
-        out.push_str(&src[name_end..]);
-        out
+        xml::with_namespaces(&self.text[c.range.clone()], &c.namespaces)
     }
 
     /// Chooses the data stream and checklist: by ids when given, else the first data stream and

@@ -84,33 +84,44 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// The namespace declarations in scope at `node` (`("xmlns:p" or "xmlns", uri)`, without the
+/// implicit `xml` prefix), for [`with_namespaces`].
+pub fn namespaces_in_scope(node: Node) -> Vec<(String, String)> {
+    node.namespaces()
+        .filter(|ns| ns.name() != Some("xml"))
+        .map(|ns| {
+            let attr = match ns.name() {
+                Some(p) => format!("xmlns:{p}"),
+                None => "xmlns".to_string(),
+            };
+            (attr, ns.uri().to_string())
+        })
+        .collect()
+}
+
 /// The source text of element `node` as a standalone document: the start tag gets a declaration
 /// for every namespace in scope (data stream components rely on declarations made on the
 /// collection root). `text` must be the text the node was parsed from.
 pub fn standalone(text: &str, node: Node) -> String {
-    let range = node.range();
-    let src = &text[range];
+    with_namespaces(&text[node.range()], &namespaces_in_scope(node))
+}
+
+/// `src`, the source text of one element, as a standalone document whose start tag declares
+/// each of `namespaces` it does not declare itself.
+pub fn with_namespaces(src: &str, namespaces: &[(String, String)]) -> String {
     // End of the element name in the start tag.
     let name_end = src[1..]
         .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
         .map(|i| i + 1)
         .unwrap_or(src.len());
-    let start_tag_end = src.find('>').unwrap_or(src.len());
-    let start_tag = &src[..start_tag_end];
+    let start_tag = &src[..src.find('>').unwrap_or(src.len())];
     let mut decls = String::new();
-    for ns in node.namespaces() {
-        let (attr, uri) = match ns.name() {
-            Some(p) => (format!("xmlns:{p}"), ns.uri()),
-            None => ("xmlns".to_string(), ns.uri()),
-        };
-        if attr == "xmlns:xml" {
-            continue;
-        }
+    for (attr, uri) in namespaces {
         let declared =
             start_tag.contains(&format!("{attr}=\"")) || start_tag.contains(&format!("{attr}='"));
         if !declared {
             decls.push(' ');
-            decls.push_str(&attr);
+            decls.push_str(attr);
             decls.push_str("=\"");
             decls.push_str(&escape(uri));
             decls.push('"');
