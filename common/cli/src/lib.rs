@@ -1,4 +1,5 @@
-//! Install-time plumbing shared by the three scanner binaries.
+//! Plumbing shared by the three scanner binaries: install-time modes, option spelling and
+//! atomic file writes ([`write_atomically`]).
 //!
 //! Each scanner's `main` calls [`handle_install_flags`] first thing:
 //!
@@ -24,6 +25,7 @@ pub mod args;
 pub mod flags;
 pub mod man;
 pub mod registration;
+pub mod write;
 
 pub use args::normalize_args;
 pub use flags::handle_install_flags;
@@ -32,6 +34,7 @@ pub use registration::{
     install_registration, install_registration_in, registration, uninstall_registration,
     uninstall_registration_in, HOST_CONFD,
 };
+pub use write::write_atomically;
 
 /// Why an install-time action failed.
 #[derive(Debug, thiserror::Error)]

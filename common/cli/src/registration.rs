@@ -3,7 +3,6 @@
 
 use crate::Error;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Where the `INSTALL`/`UNINSTALL` labels bind-mount the host's `/etc/atomic.d`.
@@ -70,7 +69,7 @@ pub fn install_registration(name: &str, bytes: &[u8]) -> Result<PathBuf, Error> 
     install_registration_in(Path::new(HOST_CONFD), name, bytes)
 }
 
-/// Writes `bytes` to `dir/<name>` atomically (temporary file in `dir`, then rename), mode 0644.
+/// Writes `bytes` to `dir/<name>` atomically ([`crate::write_atomically`]), mode 0644.
 /// `dir` must exist: it is the bind mount of the host's `/etc/atomic.d`, and creating it inside
 /// the container would silently install nothing on the host.
 pub fn install_registration_in(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, Error> {
@@ -78,29 +77,10 @@ pub fn install_registration_in(dir: &Path, name: &str, bytes: &[u8]) -> Result<P
         return Err(Error::NoConfd(dir.display().to_string()));
     }
     let target = dir.join(name);
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let io = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| Error::Io { path, source }
-    };
-    let write = || -> std::io::Result<()> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o644)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    };
-    if let Err(e) = write() {
-        let _ = fs::remove_file(&tmp);
-        return Err(io(&tmp)(e));
-    }
-    if let Err(e) = fs::rename(&tmp, &target) {
-        let _ = fs::remove_file(&tmp);
-        return Err(io(&target)(e));
-    }
+    crate::write::write_atomically(dir, name, bytes).map_err(|source| Error::Io {
+        path: target.display().to_string(),
+        source,
+    })?;
     Ok(target)
 }
 

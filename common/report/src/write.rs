@@ -1,62 +1,13 @@
-//! Atomic writes of result files (temp file in the same directory + fsync + rename) and creation of
-//! per-target output directories that never follow symlinks or leave the output directory.
+//! Creation of per-target output directories that never follow symlinks or leave the output
+//! directory. The result files in them are written by [`cli::write_atomically`].
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use rustix::fs::{AtFlags, Mode, OFlags};
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Whether `name` is usable as one path component inside an output directory: not empty, not
-/// `.`/`..`, no `/` and no NUL.
-pub fn is_safe_component(name: &str) -> bool {
-    !name.is_empty() && name != "." && name != ".." && !name.contains('/') && !name.contains('\0')
-}
+pub use cli::write::{is_safe_component, write_atomically};
 
 fn invalid(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg)
-}
-
-/// Writes `bytes` to `dir/name` atomically: a temp file created exclusively in `dir`, fsynced, then
-/// renamed over `name` (a symlink at `name` is replaced, never followed), then `dir` is fsynced.
-/// `name` must be a single safe component.
-pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
-    if !is_safe_component(name) {
-        return Err(invalid(format!(
-            "refusing to write unsafe file name {name:?}"
-        )));
-    }
-    let dirfd = rustix::fs::open(
-        dir,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )?;
-    let tmp = format!(
-        ".{name}.tmp.{}.{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    let fd = rustix::fs::openat(
-        &dirfd,
-        tmp.as_str(),
-        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-        Mode::from_raw_mode(0o644),
-    )?;
-    let mut file = std::fs::File::from(fd);
-    let result = (|| -> io::Result<()> {
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        rustix::fs::renameat(&dirfd, tmp.as_str(), &dirfd, name)?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = rustix::fs::unlinkat(&dirfd, tmp.as_str(), AtFlags::empty());
-        return Err(e);
-    }
-    rustix::fs::fsync(&dirfd)?;
-    Ok(())
 }
 
 /// Creates (or reuses) `out/<id>` for a target: `id` must be a safe single component; the directory
@@ -86,36 +37,6 @@ pub fn create_target_dir(out: &Path, id: &str) -> io::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn writes_replace_atomically_and_refuse_escapes() {
-        let t = tempfile::tempdir().unwrap();
-        write_atomically(t.path(), "json", b"one").unwrap();
-        write_atomically(t.path(), "json", b"two").unwrap();
-        assert_eq!(std::fs::read(t.path().join("json")).unwrap(), b"two");
-        // A symlink planted at the name is replaced, its target untouched.
-        let victim = t.path().join("victim");
-        std::fs::write(&victim, b"keep").unwrap();
-        std::os::unix::fs::symlink(&victim, t.path().join("cve.xml")).unwrap();
-        write_atomically(t.path(), "cve.xml", b"new").unwrap();
-        assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
-        assert!(!std::fs::symlink_metadata(t.path().join("cve.xml"))
-            .unwrap()
-            .file_type()
-            .is_symlink());
-        for bad in ["", ".", "..", "a/b", "../json"] {
-            assert_eq!(
-                write_atomically(t.path(), bad, b"x").unwrap_err().kind(),
-                io::ErrorKind::InvalidInput
-            );
-        }
-        // No temp files left behind.
-        let names: Vec<_> = std::fs::read_dir(t.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 3, "{names:?}");
-    }
 
     #[test]
     fn target_dirs_do_not_follow_symlinks() {
