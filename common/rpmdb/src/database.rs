@@ -98,8 +98,8 @@ impl Database {
     pub fn open_dbpath(dir: &Path) -> Result<Database, Error> {
         let root = Rootfs::open(dir)?;
         let backend = detect_backend(&root, Path::new("/"), None, &mut None).ok_or_else(|| {
-            Error::NoDatabase {
-                root: dir.to_path_buf(),
+            Error::NoDatabaseFile {
+                dir: dir.to_path_buf(),
             }
         })?;
         Database::open_files(&root, Path::new("/"), dir.to_path_buf(), backend)

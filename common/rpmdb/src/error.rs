@@ -8,6 +8,9 @@ pub enum Error {
     /// No rpm database was found in any of the usual places of the image.
     #[error("no rpm database found under {root} (looked in var/lib/rpm, usr/lib/sysimage/rpm, usr/share/rpm)")]
     NoDatabase { root: PathBuf },
+    /// A database directory given as such (`--dbpath`) holds no database file.
+    #[error("no rpm database in {dir} (none of Packages, rpmdb.sqlite or Packages.db is there)")]
+    NoDatabaseFile { dir: PathBuf },
     /// The image could not be read through the confined rootfs API.
     #[error(transparent)]
     Rootfs(#[from] rootfs::Error),

@@ -746,6 +746,11 @@ fn no_database_is_a_clear_error() {
     let err = Database::open(&Rootfs::open(img.path()).unwrap()).unwrap_err();
     assert!(matches!(err, Error::NoDatabase { .. }));
     assert!(err.to_string().contains("no rpm database found"));
+    // A database directory given as such names the files it looked for, not image paths.
+    let err = Database::open_dbpath(&img.path().join("var/lib/rpm")).unwrap_err();
+    assert!(matches!(err, Error::NoDatabaseFile { .. }), "{err}");
+    assert!(err.to_string().contains("rpmdb.sqlite"), "{err}");
+    assert!(!err.to_string().contains("usr/share/rpm"), "{err}");
 }
 
 #[test]

@@ -91,8 +91,13 @@ pub fn shared_fixtures() -> Option<PathBuf> {
 pub fn rpm_home() -> &'static Path {
     static HOME: OnceLock<PathBuf> = OnceLock::new();
     HOME.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("testkit-home-{}", std::process::id()));
-        fs::create_dir_all(&dir).expect("create rpm HOME");
+        // A fresh private directory (not a predictable name another user could plant first),
+        // kept for the whole test process.
+        let dir = tempfile::Builder::new()
+            .prefix("testkit-home-")
+            .tempdir()
+            .expect("create rpm HOME")
+            .keep();
         fs::write(
             dir.join(".rpmmacros"),
             "%_dbpath /var/lib/rpm\n\
