@@ -129,11 +129,8 @@ fn run_compliance(args: &Args) -> ExitCode {
         fix,
     };
     if let Some(ds) = &cfg.datastream {
-        if !ds.is_file() {
-            eprintln!(
-                "scanner-openscap: --datastream {}: no such file",
-                ds.display()
-            );
+        if let Err(why) = usable_input_file(ds) {
+            eprintln!("scanner-openscap: --datastream {}: {why}", ds.display());
             return ExitCode::from(2);
         }
     }
@@ -145,6 +142,20 @@ fn run_compliance(args: &Args) -> ExitCode {
         |target| compliance::scan(&target.rootfs_path, &cfg, &cache).map_err(anyhow::Error::from),
     );
     ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+/// Whether a content file given on the command line can be read: the system's reason when it
+/// cannot be looked at (missing, permission denied...), or what it is when not a regular file.
+fn usable_input_file(path: &std::path::Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    Err(if meta.is_dir() {
+        "is a directory, not a file".to_string()
+    } else {
+        "is not a regular file".to_string()
+    })
 }
 
 fn main() -> ExitCode {
@@ -192,8 +203,8 @@ fn main() -> ExitCode {
         }
         Some(f) => {
             let f = PathBuf::from(f);
-            if !f.is_file() {
-                eprintln!("scanner-openscap: --oval {}: no such file", f.display());
+            if let Err(why) = usable_input_file(&f) {
+                eprintln!("scanner-openscap: --oval {}: {why}", f.display());
                 return ExitCode::from(2);
             }
             Some(f)

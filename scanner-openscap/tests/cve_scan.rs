@@ -211,3 +211,33 @@ fn atomic_cve_scan_matches_oscap_and_oscapd() {
     assert!(reason.contains("CentOS Linux 8"), "{reason}");
     assert!(!scanout.join("centosimg/results.tsv").exists());
 }
+
+#[test]
+fn unusable_content_files_are_named_with_their_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.xml");
+    for (flag, path, why) in [
+        ("--oval", missing.as_path(), "No such file or directory"),
+        ("--oval", dir.path(), "is a directory"),
+        (
+            "--datastream",
+            missing.as_path(),
+            "No such file or directory",
+        ),
+        ("--datastream", dir.path(), "is a directory"),
+    ] {
+        let mut args = vec![std::ffi::OsStr::new(flag), path.as_os_str()];
+        if flag == "--datastream" {
+            args.push("--scan-type".as_ref());
+            args.push("configuration_compliance".as_ref());
+        }
+        args.extend(["--rootfs".as_ref(), dir.path().as_os_str()]);
+        let out = run_scanner(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{flag} {}: {why}", path.display())),
+            "{flag}: {stderr}"
+        );
+    }
+}
