@@ -16,6 +16,9 @@ pub enum Error {
     /// The XML is not well formed.
     #[error("{what} is not well-formed XML: {message}")]
     Xml { what: String, message: String },
+    /// The XML nests elements deeper than [`crate::xml::MAX_DEPTH`] (refused, not walked).
+    #[error("{what}: elements nested deeper than {limit} levels (at byte {at}); no SCAP content comes near that")]
+    TooDeep { what: String, limit: usize, at: u64 },
     /// The file is XML but not a SCAP source data stream collection.
     #[error("{0} is not a SCAP source data stream collection (ds:data-stream-collection)")]
     NotDataStream(String),

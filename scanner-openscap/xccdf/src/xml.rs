@@ -135,16 +135,50 @@ pub fn with_namespaces(src: &str, namespaces: &[(String, String)]) -> String {
     out
 }
 
-/// Parses with the limits SCAP content needs (large documents, no DTD).
+/// Deepest element nesting accepted in SCAP content. SSG data streams nest about 20 levels
+/// (collection, component, Benchmark, Groups, Rule, check, OVAL criteria, XHTML); the content is
+/// walked recursively (Groups, criteria), so absurd nesting is refused here, before any walk,
+/// rather than overflowing a stack.
+pub const MAX_DEPTH: usize = 256;
+
+/// Parses with the limits SCAP content needs (large documents, no DTD, nesting at most
+/// [`MAX_DEPTH`] elements deep).
 pub fn parse<'a>(text: &'a str, what: &str) -> Result<roxmltree::Document<'a>, crate::Error> {
     let opts = roxmltree::ParsingOptions {
         allow_dtd: false,
         nodes_limit: u32::MAX,
     };
-    roxmltree::Document::parse_with_options(text, opts).map_err(|e| crate::Error::Xml {
+    let err = |message: String| crate::Error::Xml {
         what: what.to_string(),
-        message: e.to_string(),
-    })
+        message,
+    };
+    // roxmltree's tokenizer recurses once per nesting level: measure the depth first with
+    // quick-xml's flat reader, so absurd nesting is an error and not a stack overflow.
+    let mut reader = quick_xml::Reader::from_str(text);
+    reader.config_mut().check_end_names = false;
+    let mut depth = 0usize;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(crate::Error::TooDeep {
+                        what: what.to_string(),
+                        limit: MAX_DEPTH,
+                        at: reader.buffer_position(),
+                    });
+                }
+            }
+            Ok(quick_xml::events::Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            // Malformed XML: roxmltree reports it with its own (better) message below.
+            Err(_) => break,
+        }
+    }
+    let doc =
+        roxmltree::Document::parse_with_options(text, opts).map_err(|e| err(e.to_string()))?;
+    Ok(doc)
 }
 
 #[cfg(test)]
@@ -160,6 +194,14 @@ mod tests {
         let d2 = roxmltree::Document::parse(&s).unwrap();
         assert_eq!(d2.root_element().tag_name().namespace(), Some("urn:b"));
         assert!(s.contains("xmlns:a=\"urn:a\""));
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let nested = |n: usize| format!("{}{}", "<g>".repeat(n), "</g>".repeat(n));
+        assert!(parse(&nested(MAX_DEPTH), "ok").is_ok());
+        let e = parse(&nested(200_000), "deep").unwrap_err().to_string();
+        assert!(e.contains("nested deeper than 256"), "{e}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! scanner-openscap (cve) end to end: hostile image trees under an OVAL document whose tests
 //! read files through every kind of hostile entry (links to the host, fifos, devices, loops, a
-//! deep tree, a link to the host's passwd), and hostile OVAL documents (billion laughs, external
-//! entity, bzip2 bomb) given with `--oval`.
+//! deep tree, a link to the host's passwd), hostile OVAL documents (billion laughs, external
+//! entity, bzip2 bomb) given with `--oval`, and a data stream nested absurdly deep.
 
 mod common;
 
@@ -239,6 +239,50 @@ fn deeply_nested_oval_criteria() {
     if !successful(&j) {
         assert_failed_with(&j, &["deep", "depth", "nest", "rpm database"]);
     }
+}
+
+/// XCCDF Groups nested 200,000 levels deep in a data stream given with `--datastream`: the
+/// process survives and the target fails with a reason. (Before the nesting bound, the XML
+/// parser's recursion overflowed the target thread's stack and aborted the process.)
+#[test]
+fn deeply_nested_xccdf_groups() {
+    let mut sb = Sandbox::new();
+    write(
+        &sb.scanin.join("img/etc/os-release"),
+        "ID=rhel\nVERSION_ID=9.4\n",
+    );
+    let depth = 200_000;
+    let groups: String = (0..depth)
+        .map(|i| format!("<Group id=\"xccdf_org.h_group_g{i}\"><title>g</title>"))
+        .collect();
+    let doc = format!(
+        "<?xml version=\"1.0\"?>\n<Benchmark xmlns=\"http://checklists.nist.gov/xccdf/1.2\" \
+         id=\"xccdf_org.h_benchmark_b\" resolved=\"1\"><status>draft</status><title>t</title>\
+         <version>1</version>{groups}<Rule id=\"xccdf_org.h_rule_r\" selected=\"true\">\
+         <title>r</title></Rule>{}</Benchmark>",
+        "</Group>".repeat(depth)
+    );
+    let ds = sb.tmp.path().join("deep-ds.xml");
+    write(&ds, doc);
+    sb.seal_outside();
+    let args: Vec<&OsStr> = vec![
+        OsStr::new("--scan-type"),
+        OsStr::new("configuration_compliance"),
+        OsStr::new("--datastream"),
+        ds.as_os_str(),
+    ];
+    let run = run_bounded(
+        &sb,
+        &scanner_bin("scanner-openscap"),
+        &args,
+        ADDRESS_SPACE,
+        None,
+    );
+    run.assert_completed();
+    let j = sb.json("img");
+    assert!(!successful(&j), "{j}");
+    assert_failed_with(&j, &["nested deeper"]);
+    sb.assert_outside_untouched();
 }
 
 /// An OVAL .bz2 of a few KB expanding to GiBs inside one description: refused by a limit, not
