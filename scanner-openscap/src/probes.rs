@@ -94,6 +94,8 @@ pub struct ImageProbes {
     /// The document's schema version is at least 5.11.1 (rpmverifyfile items then carry
     /// `filedigest_differs`).
     pub schema_5_11_1: bool,
+    /// The document's schema version is at least 5.10 (password items then carry `last_login`).
+    pub schema_5_10: bool,
 }
 
 impl ImageProbes {
@@ -104,6 +106,7 @@ impl ImageProbes {
             packages: OnceCell::new(),
             users: OnceCell::new(),
             schema_5_11_1: false,
+            schema_5_10: false,
         }
     }
 
@@ -117,18 +120,18 @@ impl ImageProbes {
 
     /// Adapts the items to the schema version of the document about to be evaluated.
     pub fn set_document(&mut self, doc: &crate::model::Document) {
-        self.schema_5_11_1 = doc
+        let version: Vec<u32> = doc
             .schema_version
             .as_deref()
             .map(|v| {
-                let n: Vec<u32> = v
-                    .trim()
+                v.trim()
                     .split('.')
                     .map(|x| x.parse().unwrap_or(0))
-                    .collect();
-                n >= vec![5, 11, 1]
+                    .collect()
             })
-            .unwrap_or(false);
+            .unwrap_or_default();
+        self.schema_5_11_1 = version >= vec![5, 11, 1];
+        self.schema_5_10 = version >= vec![5, 10];
     }
 
     /// The root being probed.
@@ -520,6 +523,112 @@ impl ImageProbes {
     }
 }
 
+impl ImageProbes {
+    /// `unix:password_object`: the image's /etc/passwd entries whose name matches `username`,
+    /// read as oscap's password probe reads them offline (glibc `fgetpwent` on the root's file),
+    /// with `last_login` from the root's /var/log/lastlog (-1 without a record) for OVAL 5.10+.
+    fn password(&self, q: &Query<'_>) -> ProbeOutput {
+        let Some(username) = q.entity("username") else {
+            return ProbeOutput::flagged(Flag::Error, "password_object without a username");
+        };
+        let entries = match rootfs::users::PasswdEntry::load(&self.root) {
+            Ok(e) => e,
+            Err(e) => return ProbeOutput::flagged(Flag::Error, e.to_string()),
+        };
+        let mut items = Vec::new();
+        for e in entries {
+            if !username.nil && !q.entity_matches(username, &e.name) {
+                continue;
+            }
+            let mut it = Item::new("unix", "password")
+                .with("username", e.name.clone())
+                .with("password", e.password.clone());
+            it.push("user_id", e.uid.to_string(), Datatype::Int);
+            it.push("group_id", e.gid.to_string(), Datatype::Int);
+            it = it
+                .with("gcos", e.gecos.clone())
+                .with("home_dir", e.home.clone())
+                .with("login_shell", e.shell.clone());
+            if self.schema_5_10 {
+                it.push(
+                    "last_login",
+                    self.last_login(e.uid).to_string(),
+                    Datatype::Int,
+                );
+            }
+            items.push(it);
+        }
+        ProbeOutput::found(items)
+    }
+
+    /// The login time `/var/log/lastlog` records for `uid` (glibc's x86_64 `struct lastlog`:
+    /// a 32-bit time, then 32 + 256 bytes of line and host), -1 when there is none.
+    fn last_login(&self, uid: u32) -> i64 {
+        const RECORD: u64 = 4 + 32 + 256;
+        let Ok(f) = self.root.open_file("/var/log/lastlog") else {
+            return -1;
+        };
+        let mut time = [0u8; 4];
+        match std::os::unix::fs::FileExt::read_exact_at(&f, &mut time, u64::from(uid) * RECORD) {
+            // A record needs all its bytes (fread of a whole struct), not just the time.
+            Ok(())
+                if f.metadata().map(|m| m.len()).unwrap_or(0) >= (u64::from(uid) + 1) * RECORD =>
+            {
+                i64::from(i32::from_le_bytes(time))
+            }
+            _ => -1,
+        }
+    }
+
+    /// `unix:symlink_object` with `filepath` values (equals, as SSG uses it): an item per path
+    /// that is a symlink, with its `canonical_path` resolved inside the image. As oscap: a path
+    /// that is missing or not a symlink contributes nothing; a dangling or circular link makes
+    /// the object an error.
+    fn symlink(&self, q: &Query<'_>) -> ProbeOutput {
+        let Some(fp) = q.entity("filepath") else {
+            return ProbeOutput::flagged(Flag::Error, "symlink_object without a filepath");
+        };
+        if fp.operation != Operation::Equals {
+            return ProbeOutput::flagged(
+                Flag::NotCollected,
+                format!(
+                    "symlink_object filepath with operation {:?} is not supported (oscap takes \
+                     the value as a literal path)",
+                    fp.operation
+                ),
+            );
+        }
+        let mut items = Vec::new();
+        for path in &fp.values {
+            match self.root.symlink_metadata(path) {
+                Ok(md) if md.file_type().is_symlink() => {}
+                _ => continue,
+            }
+            match self.root.resolve(path) {
+                Ok(canonical) => items.push(
+                    Item::new("unix", "symlink")
+                        .with("filepath", path.clone())
+                        .with("canonical_path", canonical.to_string_lossy().into_owned()),
+                ),
+                Err(rootfs::Error::Loop { .. }) => {
+                    return ProbeOutput::flagged(
+                        Flag::Error,
+                        format!("Link '{path}' is a circular link."),
+                    )
+                }
+                Err(e) if e.is_not_found() => {
+                    return ProbeOutput::flagged(
+                        Flag::Error,
+                        format!("Link target of symlink '{path}' does not exist."),
+                    )
+                }
+                Err(e) => return ProbeOutput::flagged(Flag::Error, e.to_string()),
+            }
+        }
+        ProbeOutput::found(items)
+    }
+}
+
 fn split_path(p: &str) -> (String, String) {
     match p.rsplit_once('/') {
         Some(("", n)) => ("/".into(), n.into()),
@@ -567,6 +676,15 @@ impl Probes for ImageProbes {
                 ])
             }
             ("unix", "file") => self.file(q),
+            ("unix", "password") => self.password(q),
+            ("unix", "symlink") => self.symlink(q),
+            // oscap 1.3.7's shadow probe has no offline mode: with OSCAP_PROBE_ROOT every
+            // shadow_object is "not applicable". Same verdicts as oscap means the same here,
+            // rather than reading the image's /etc/shadow and disagreeing.
+            ("unix", "shadow") => ProbeOutput::flagged(
+                Flag::NotApplicable,
+                "shadow items are not collected from an image (oscap's shadow probe has no offline mode)",
+            ),
             ("unix", "uname") => ProbeOutput::flagged(
                 Flag::NotApplicable,
                 "the running kernel is not part of an image (uname is not applicable offline)",
@@ -591,6 +709,12 @@ pub fn supported_kinds() -> HashMap<&'static str, &'static str> {
         ("independent:family", "always unix"),
         ("independent:variable", "variable values"),
         ("unix:file", "file metadata (lstat)"),
+        (
+            "unix:password",
+            "/etc/passwd entries (as glibc's fgetpwent)",
+        ),
+        ("unix:symlink", "symlink targets resolved inside the image"),
+        ("unix:shadow", "not applicable offline (as oscap)"),
         ("unix:uname", "not applicable offline"),
     ])
 }

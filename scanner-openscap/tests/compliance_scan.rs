@@ -64,7 +64,7 @@ fn binary_compliance_scan_agrees_with_oscap_rule_by_rule() {
         wrong.is_empty(),
         "verdicts differing from oscap: {wrong:#?}"
     );
-    // The native engine decides most of the profile (49-54 of 57 rules when this was written).
+    // The native engine decides most of the profile (50-55 of 57 rules when this was written).
     assert!(decided >= 40, "only {decided} rules decided natively");
 
     let json: Value =

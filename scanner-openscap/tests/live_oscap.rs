@@ -283,3 +283,172 @@ fn red_hat_rhel3_feed_matches_oscap() {
     assert!(trues >= 3, "{trues} true");
     assert!(mine.iter().any(|(_, r)| *r == OvalResult::False));
 }
+
+/// One definition over one test: `(kind, object entities, state entities, check, existence)`.
+type Case<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
+
+/// An OVAL 5.11 document with one definition per case (ids 1, 2, ...), unix family.
+fn unix_cases_document(cases: &[Case<'_>]) -> String {
+    let (mut defs, mut tests, mut objects, mut states) =
+        (String::new(), String::new(), String::new(), String::new());
+    for (i, (kind, object, state, check, existence)) in cases.iter().enumerate() {
+        let n = i + 1;
+        defs.push_str(&format!(
+            "<definition class=\"compliance\" id=\"oval:u:def:{n}\" version=\"1\"><metadata><title>{n}</title>\
+             <description>{n}</description></metadata><criteria><criterion test_ref=\"oval:u:tst:{n}\"/>\
+             </criteria></definition>\n"
+        ));
+        let state_ref = if state.is_empty() {
+            String::new()
+        } else {
+            states.push_str(&format!(
+                "<unix:{kind}_state id=\"oval:u:ste:{n}\" version=\"1\">{state}</unix:{kind}_state>\n"
+            ));
+            format!("<unix:state state_ref=\"oval:u:ste:{n}\"/>")
+        };
+        tests.push_str(&format!(
+            "<unix:{kind}_test id=\"oval:u:tst:{n}\" version=\"1\" check=\"{check}\" \
+             check_existence=\"{existence}\" comment=\"{n}\"><unix:object object_ref=\"oval:u:obj:{n}\"/>\
+             {state_ref}</unix:{kind}_test>\n"
+        ));
+        objects.push_str(&format!(
+            "<unix:{kind}_object id=\"oval:u:obj:{n}\" version=\"1\">{object}</unix:{kind}_object>\n"
+        ));
+    }
+    let states = if states.is_empty() {
+        String::new()
+    } else {
+        format!("<states>{states}</states>")
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<oval_definitions \
+         xmlns=\"http://oval.mitre.org/XMLSchema/oval-definitions-5\" \
+         xmlns:oval=\"http://oval.mitre.org/XMLSchema/oval-common-5\" \
+         xmlns:unix=\"http://oval.mitre.org/XMLSchema/oval-definitions-5#unix\">\n\
+         <generator><oval:schema_version>5.11</oval:schema_version>\
+         <oval:timestamp>2026-01-01T00:00:00</oval:timestamp></generator>\n\
+         <definitions>{defs}</definitions><tests>{tests}</tests><objects>{objects}</objects>{states}\
+         </oval_definitions>\n"
+    )
+}
+
+/// password, shadow and symlink objects (what SSG's account and authselect rules use) on a root
+/// with an awkward /etc/passwd, a lastlog record and every kind of symlink: our results equal
+/// oscap's, definition by definition.
+#[test]
+fn accounts_and_symlinks_match_oscap() {
+    if !tools() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let root = common::build_root(work.path(), &[common::release_pkg("8.6", "0.1.el8")], None);
+    let etc = root.join("etc");
+    fs::write(
+        etc.join("passwd"),
+        "root:x:0:0:root:/root:/bin/bash\n# comment\n\nalice:x:1000:1000:Alice A:/home/alice:/bin/bash\n\
+         bad:x::1:x:/h:/bin/sh\n  bob:x:1001:1001::/home/bob:/bin/sh:extra\nshort:x:5:6\n\
+         empty::1002:1002::/home/empty:/bin/sh\n",
+    )
+    .unwrap();
+    fs::write(
+        etc.join("shadow"),
+        "root:$6$abc$def:19000:0:99999:7:::\nalice:!!:19001::::::\n",
+    )
+    .unwrap();
+    // lastlog: a record for uid 1000 only (records are 292 bytes).
+    let mut lastlog = vec![0u8; 292 * 1001];
+    lastlog[292 * 1000..292 * 1000 + 4].copy_from_slice(&1_700_000_000i32.to_le_bytes());
+    fs::create_dir_all(root.join("var/log")).unwrap();
+    fs::write(root.join("var/log/lastlog"), lastlog).unwrap();
+    fs::create_dir_all(root.join("usr/share/links/dir")).unwrap();
+    fs::write(root.join("usr/share/links/real"), "x\n").unwrap();
+    for (name, target) in [
+        ("dangling", "../nowhere"),
+        ("absolute", "/etc/passwd"),
+        ("chain", "absolute"),
+        ("relative", "real"),
+        ("todir", "dir"),
+        ("loop", "loop"),
+        ("escape", "../../../../../../etc/passwd"),
+    ] {
+        std::os::unix::fs::symlink(target, root.join("usr/share/links").join(name)).unwrap();
+    }
+    let path = |p: &str| format!("<unix:filepath>/usr/share/links/{p}</unix:filepath>");
+    let canon = |p: &str| format!("<unix:canonical_path>{p}</unix:canonical_path>");
+    let (p_dangling, p_absolute, p_chain, p_relative, p_todir, p_loop, p_escape, p_real, p_missing) = (
+        path("dangling"),
+        path("absolute"),
+        path("chain"),
+        path("relative"),
+        path("todir"),
+        path("loop"),
+        path("escape"),
+        path("real"),
+        path("missing"),
+    );
+    let (c_passwd, c_real, c_dir) = (
+        canon("/etc/passwd"),
+        canon("/usr/share/links/real"),
+        canon("/usr/share/links/dir"),
+    );
+    let any_user = "<unix:username operation=\"pattern match\">.*</unix:username>";
+    let user = |u: &str| format!("<unix:username>{u}</unix:username>");
+    let (bob, alice, root_user, bad, empty, short) = (
+        user("bob"),
+        user("alice"),
+        user("root"),
+        user("bad"),
+        user("empty"),
+        user("short"),
+    );
+    let cases: Vec<Case<'_>> = vec![
+        ("password", any_user, "", "all", "at_least_one_exists"),
+        ("password", any_user, "<unix:user_id datatype=\"int\" operation=\"less than\">1000</unix:user_id>", "all", "at_least_one_exists"),
+        ("password", any_user, "<unix:user_id datatype=\"int\" operation=\"less than\">1000</unix:user_id>", "at least one", "at_least_one_exists"),
+        ("password", &bob, "<unix:login_shell>/bin/sh:extra</unix:login_shell>", "all", "all_exist"),
+        ("password", &bob, "<unix:gcos></unix:gcos>", "all", "all_exist"),
+        ("password", &alice, "<unix:gcos>Alice A</unix:gcos><unix:home_dir>/home/alice</unix:home_dir>", "all", "all_exist"),
+        ("password", &alice, "<unix:last_login datatype=\"int\">1700000000</unix:last_login>", "all", "all_exist"),
+        ("password", &root_user, "<unix:last_login datatype=\"int\">-1</unix:last_login>", "all", "all_exist"),
+        ("password", &bad, "", "all", "none_exist"),
+        ("password", &short, "<unix:home_dir></unix:home_dir><unix:login_shell></unix:login_shell>", "all", "all_exist"),
+        ("password", &empty, "<unix:password></unix:password>", "all", "all_exist"),
+        ("password", any_user, "<unix:password operation=\"not equal\">x</unix:password>", "none satisfy", "any_exist"),
+        ("shadow", any_user, "", "all", "at_least_one_exists"),
+        ("shadow", &root_user, "<unix:encrypt_method>SHA-512</unix:encrypt_method>", "all", "all_exist"),
+        ("symlink", &p_absolute, &c_passwd, "all", "all_exist"),
+        ("symlink", &p_chain, &c_passwd, "all", "all_exist"),
+        ("symlink", &p_relative, &c_real, "all", "all_exist"),
+        ("symlink", &p_todir, &c_dir, "all", "all_exist"),
+        ("symlink", &p_escape, &c_passwd, "all", "all_exist"),
+        ("symlink", &p_dangling, "", "all", "all_exist"),
+        ("symlink", &p_loop, "", "all", "all_exist"),
+        ("symlink", &p_real, "", "all", "none_exist"),
+        ("symlink", &p_missing, "", "all", "none_exist"),
+        ("symlink", &p_relative, "<unix:canonical_path operation=\"pattern match\">^/usr/share/links/r.*$</unix:canonical_path>", "all", "all_exist"),
+    ];
+    let defs = work.path().join("accounts-links.oval.xml");
+    fs::write(&defs, unix_cases_document(&cases)).unwrap();
+    common::prepare_root_for_oscap(&root, work.path());
+    let mine = ours(&defs, &root);
+    let theirs = common::oscap_eval_root(&defs, &root, work.path());
+    common::assert_same(&mine, &theirs, "accounts-links");
+    assert_eq!(mine.len(), cases.len());
+    if std::env::var_os("OVAL_SHOW").is_some() {
+        for (id, r) in &mine {
+            eprintln!("{id} {}", r.as_str());
+        }
+    }
+    // The document is not trivially answered: every result kind the collectors produce occurs.
+    for want in [
+        OvalResult::True,
+        OvalResult::False,
+        OvalResult::Error,
+        OvalResult::NotApplicable,
+    ] {
+        assert!(
+            mine.iter().any(|(_, r)| *r == want),
+            "no {want:?} result: {mine:?}"
+        );
+    }
+}

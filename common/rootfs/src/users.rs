@@ -1,4 +1,5 @@
-//! User and group names of the image, from its own /etc/passwd and /etc/group (never the host's).
+//! User and group names of the image, from its own /etc/passwd and /etc/group (never the host's),
+//! and the full /etc/passwd entries as glibc's `fgetpwent` reads them ([`PasswdEntry`]).
 
 use std::collections::HashMap;
 
@@ -47,6 +48,76 @@ fn parse(text: &[u8], by_id: &mut HashMap<u32, String>, by_name: &mut HashMap<St
     }
 }
 
+/// One /etc/passwd entry, all seven fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswdEntry {
+    pub name: String,
+    pub password: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub gecos: String,
+    pub home: String,
+    /// Everything after the sixth colon (a shell field may itself hold colons).
+    pub shell: String,
+}
+
+impl PasswdEntry {
+    /// Every entry of a passwd file, in file order, read the way glibc's `fgetpwent` reads one
+    /// (what `oscap`'s password probe uses): leading blanks are skipped, blank and `#` lines
+    /// ignored; name and password end at a colon; uid and gid must be decimal numbers ending at a
+    /// colon or the end of the line (else the line is skipped; empty is 0 on NIS compat lines);
+    /// gecos and home end at a colon or the end (missing ones are empty); the shell is the rest
+    /// of the line.
+    pub fn parse_all(text: &[u8]) -> Vec<PasswdEntry> {
+        text.split(|b| *b == b'\n')
+            .filter_map(|line| {
+                let line = String::from_utf8_lossy(line);
+                PasswdEntry::parse_line(line.trim_start_matches([' ', '\t']))
+            })
+            .collect()
+    }
+
+    fn parse_line(line: &str) -> Option<PasswdEntry> {
+        if line.is_empty() || line.starts_with('#') {
+            return None;
+        }
+        let (name, rest) = line.split_once(':')?;
+        let (password, rest) = rest.split_once(':')?;
+        // NIS compat entries (`+name`, `-name`) may leave the ids empty: 0, as glibc reads them.
+        let compat = name.starts_with(['+', '-']);
+        let number = |rest: &str| -> Option<(u32, String)> {
+            let (digits, after) = rest.split_once(':').unwrap_or((rest, ""));
+            if digits.is_empty() && compat {
+                return Some((0, after.to_string()));
+            }
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            Some((digits.parse().ok()?, after.to_string()))
+        };
+        let (uid, rest) = number(rest)?;
+        let (gid, rest) = number(&rest)?;
+        let (gecos, rest) = rest.split_once(':').unwrap_or((&rest, ""));
+        let (home, shell) = rest.split_once(':').unwrap_or((rest, ""));
+        Some(PasswdEntry {
+            name: name.to_string(),
+            password: password.to_string(),
+            uid,
+            gid,
+            gecos: gecos.to_string(),
+            home: home.to_string(),
+            shell: shell.to_string(),
+        })
+    }
+
+    /// The entries of the image's /etc/passwd.
+    pub fn load(root: &Rootfs) -> Result<Vec<PasswdEntry>, crate::Error> {
+        Ok(PasswdEntry::parse_all(
+            &root.read("/etc/passwd", MAX_DB_SIZE)?,
+        ))
+    }
+}
+
 impl Users {
     /// Loads the image's /etc/passwd and /etc/group; a missing, unreadable or oversized file gives
     /// empty maps for it.
@@ -88,6 +159,23 @@ impl Users {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn passwd_entries_as_fgetpwent_reads_them() {
+        // The lines and the entries oscap 1.3.7's password probe reported for them.
+        let text = b"root:x:0:0:root:/root:/bin/bash\n# comment\n\n\
+            alice:x:1000:1000:Alice A:/home/alice:/bin/bash\nbad:x::1:x:/h:/bin/sh\n\
+            \x20 bob:x:1001:1001::/home/bob:/bin/sh:extra\nshort:x:5:6\nnogid:x:7\n+nis::::::\n";
+        let e = PasswdEntry::parse_all(text);
+        let names: Vec<&str> = e.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["root", "alice", "bob", "short", "+nis"]);
+        assert_eq!(e[1].gecos, "Alice A");
+        assert_eq!((e[2].uid, e[2].gid), (1001, 1001));
+        assert_eq!(e[2].gecos, "");
+        assert_eq!(e[2].shell, "/bin/sh:extra");
+        assert_eq!((e[3].home.as_str(), e[3].shell.as_str()), ("", ""));
+        assert_eq!((e[4].uid, e[4].gid), (0, 0));
+    }
+
     use super::*;
 
     #[test]
