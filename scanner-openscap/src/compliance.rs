@@ -12,8 +12,7 @@ use openscap_xccdf::{
     ComplianceOptions, DataStreamCollection, Engine, OvalEvaluator, OvalOutcome, OvalRequest,
     OvalResult,
 };
-use report::{ScanResult, Vulnerability};
-use serde_json::{json, Value};
+use report::ScanResult;
 
 use crate::eval::Engine as OvalEngine;
 use crate::probes::ImageProbes;
@@ -126,7 +125,6 @@ pub fn scan(
         path: root_path.to_path_buf(),
         source,
     })?;
-    let started = openscap_xccdf::model::now_local();
     let datastream = match &cfg.datastream {
         Some(p) => p.clone(),
         None => match openscap_xccdf::content::pick_datastream(&root, &cfg.content_dir) {
@@ -147,57 +145,17 @@ pub fn scan(
         }
         Engine::Oscap => openscap_xccdf::evaluate(&root, &opts, &NativeOval)?,
     };
-    let finished = openscap_xccdf::model::now_local();
     let outputs = openscap_xccdf::outputs::OutputOptions {
         report: cfg.report,
         fix_bash: cfg.fix,
         ..Default::default()
     };
-    let files = openscap_xccdf::outputs::files(&eval, "", &started, &finished, &outputs)?;
-
-    let r = &eval.result;
-    let mut result = ScanResult::success();
-    result.scan_type = Some("Configuration Compliance".into());
-    result.vulnerabilities = Some(
-        openscap_xccdf::atomic::vulnerabilities(r)
-            .into_iter()
-            .map(|v| Vulnerability {
-                title: text(&v, "Title"),
-                severity: text(&v, "Severity"),
-                description: text(&v, "Description"),
-                custom: v.get("Custom").cloned().unwrap_or_else(|| json!({})),
-            })
-            .collect(),
-    );
-    result.extra_keys.push((
-        "Profile".into(),
-        json!(r.profile_id.clone().unwrap_or_else(|| "(default)".into())),
-    ));
-    let mut counts = serde_json::Map::new();
-    for (result_name, n) in r.counts() {
-        counts.insert(result_name.as_str().to_string(), json!(n));
-    }
-    let mut custom = serde_json::Map::new();
-    custom.insert(
-        "Data stream".into(),
-        json!(datastream
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()),
-    );
-    custom.insert("Rule results".into(), Value::Object(counts));
-    if !r.warnings.is_empty() {
-        custom.insert("Warnings".into(), json!(r.warnings));
-    }
-    result.custom = Some(Value::Object(custom));
-    // `json` is written by the report crate; the other files go beside it.
-    result.extra_files = files.into_iter().filter(|(n, _)| n != "json").collect();
+    let files = openscap_xccdf::outputs::files(&eval, &outputs)?;
+    let datastream_name = datastream
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut result = openscap_xccdf::atomic::scan_result(&eval.result, &datastream_name);
+    result.extra_files = files;
     Ok(result)
-}
-
-fn text(v: &Value, key: &str) -> String {
-    v.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
 }

@@ -30,14 +30,17 @@ fn main() {
         report: true,
         ..Default::default()
     };
-    let files = openscap_xccdf::outputs::files(
-        &eval,
-        "/scanin/bench",
-        &start,
-        &openscap_xccdf::model::now_local(),
-        &out,
-    )
-    .expect("outputs");
+    let mut files = openscap_xccdf::outputs::files(&eval, &out).expect("outputs");
+    let run = report::RunInfo {
+        uuid: "/scanin/bench".into(),
+        scanner: "openscap".into(),
+        scan_type: "Configuration Compliance".into(),
+        time: start,
+        finished_time: openscap_xccdf::model::now_local(),
+    };
+    let result = openscap_xccdf::atomic::scan_result(&eval.result, &args[2]);
+    let json = report::to_bytes(&report::document(&run, &result));
+    files.insert(0, ("json".to_string(), json));
     std::fs::create_dir_all(&args[4]).expect("out dir");
     for (name, bytes) in files {
         std::fs::write(std::path::Path::new(&args[4]).join(name), bytes).expect("write");

@@ -1,7 +1,9 @@
-//! The atomic `json` document of a configuration-compliance scan, as the historical openscap
-//! scanner (openscap-daemon's `oscapd-evaluate scan`) wrote it: one `Vulnerabilities` item per
-//! rule result that is fail, error, unknown or notchecked, in rule-result order.
+//! The atomic result of a configuration-compliance scan, as the historical openscap scanner
+//! (openscap-daemon's `oscapd-evaluate scan`) reported it: one `Vulnerabilities` item per rule
+//! result that is fail, error, unknown or notchecked, in rule-result order, and the `Profile`.
+//! Built as a [`report::ScanResult`]; the report crate writes it as `json` like every scanner's.
 
+use report::{ScanResult, Vulnerability};
 use serde_json::{json, Map, Value};
 
 use crate::model::ComplianceResult;
@@ -36,34 +38,40 @@ pub fn reported(r: XccdfResult) -> bool {
 }
 
 /// The `Vulnerabilities` list.
-pub fn vulnerabilities(r: &ComplianceResult) -> Vec<Value> {
+pub fn vulnerabilities(r: &ComplianceResult) -> Vec<Vulnerability> {
     r.rules
         .iter()
         .filter(|x| reported(x.result))
-        .map(|x| {
-            json!({
-                "Title": x.title,
-                "Description": x.description_atomic,
-                "Severity": atomic_severity(&x.severity),
-                "Custom": {"XCCDF result": x.result.as_str()},
-            })
+        .map(|x| Vulnerability {
+            title: x.title.clone(),
+            severity: atomic_severity(&x.severity).to_string(),
+            description: x.description_atomic.clone(),
+            custom: json!({"XCCDF result": x.result.as_str()}),
         })
         .collect()
 }
 
-/// The whole `json` document for one target (keys in the historical order).
-pub fn atomic_json(r: &ComplianceResult, uuid: &str, time: &str, finished_time: &str) -> Value {
-    let mut m = Map::new();
-    m.insert("UUID".into(), json!(uuid));
-    m.insert("Scanner".into(), json!("openscap"));
-    m.insert("Time".into(), json!(time));
-    m.insert("Finished Time".into(), json!(finished_time));
-    m.insert("Vulnerabilities".into(), Value::Array(vulnerabilities(r)));
-    m.insert("Successful".into(), json!("true"));
-    m.insert(
+/// The result of one target: the historical `Vulnerabilities` and `Profile`, plus a `Custom`
+/// summary the historical scanner did not write (the data stream file `datastream`, the count
+/// of rules per result, and any warnings).
+pub fn scan_result(r: &ComplianceResult, datastream: &str) -> ScanResult {
+    let mut result = ScanResult::success();
+    result.scan_type = Some("Configuration Compliance".into());
+    result.vulnerabilities = Some(vulnerabilities(r));
+    result.extra_keys.push((
         "Profile".into(),
         json!(r.profile_id.clone().unwrap_or_else(|| "(default)".into())),
-    );
-    m.insert("Scan Type".into(), json!("Configuration Compliance"));
-    Value::Object(m)
+    ));
+    let mut counts = Map::new();
+    for (result_name, n) in r.counts() {
+        counts.insert(result_name.as_str().to_string(), json!(n));
+    }
+    let mut custom = Map::new();
+    custom.insert("Data stream".into(), json!(datastream));
+    custom.insert("Rule results".into(), Value::Object(counts));
+    if !r.warnings.is_empty() {
+        custom.insert("Warnings".into(), json!(r.warnings));
+    }
+    result.custom = Some(Value::Object(custom));
+    result
 }

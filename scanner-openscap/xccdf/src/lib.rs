@@ -30,12 +30,11 @@
 //! for w in &eval.result.warnings {
 //!     eprintln!("warning: {w}");
 //! }
-//! // json, results.tsv, arf.xml, report.html, fix.sh for /scanout/<id>/
+//! // The atomic result (the report crate writes it as json), and results.tsv, arf.xml,
+//! // report.html, fix.sh for /scanout/<id>/
+//! let result = atomic::scan_result(&eval.result, "ssg-rhel8-ds.xml");
 //! let files = outputs::files(
 //!     &eval,
-//!     "/scanin/ID",
-//!     "2024-01-01T00:00:00",
-//!     &model::now_local(),
 //!     &outputs::OutputOptions { report: true, fix_bash: false, ..Default::default() },
 //! )?;
 //! # Ok(()) }

@@ -1,11 +1,11 @@
-//! The per-target result files of a configuration-compliance scan, as bytes for the caller to
-//! write atomically into `/scanout/<id>/`: `json` (atomic), `arf.xml`, `report.html`,
-//! `results.tsv`, and `fix.sh` with `--fix_type bash`.
+//! The per-target result files of a configuration-compliance scan beside `json`, as bytes for
+//! the caller to write atomically into `/scanout/<id>/`: `results.tsv`, `arf.xml`,
+//! `report.html`, and `fix.sh` with `--fix_type bash`.
 
 use std::path::Path;
 
 use crate::model::ComplianceResult;
-use crate::{atomic, html, oscap, Error, Evaluation};
+use crate::{html, oscap, Error, Evaluation};
 
 /// Which optional files to produce.
 #[derive(Debug, Clone, Default)]
@@ -65,21 +65,11 @@ pub fn fix_script(r: &ComplianceResult) -> Vec<u8> {
     s.into_bytes()
 }
 
-/// Builds the files: `(name, bytes)` in a fixed order.
-pub fn files(
-    eval: &Evaluation,
-    uuid: &str,
-    time: &str,
-    finished_time: &str,
-    opts: &OutputOptions,
-) -> Result<Vec<(String, Vec<u8>)>, Error> {
+/// Builds the files beside `json` (which the report crate writes from
+/// [`crate::atomic::scan_result`]): `(name, bytes)` in a fixed order.
+pub fn files(eval: &Evaluation, opts: &OutputOptions) -> Result<Vec<(String, Vec<u8>)>, Error> {
     let r: &ComplianceResult = &eval.result;
     let mut out = Vec::new();
-    let json = atomic::atomic_json(r, uuid, time, finished_time);
-    let mut json_bytes =
-        serde_json::to_vec_pretty(&json).map_err(|e| Error::Content(e.to_string()))?;
-    json_bytes.push(b'\n');
-    out.push(("json".to_string(), json_bytes));
     out.push(("results.tsv".to_string(), r.results_tsv().into_bytes()));
     if let Some(arf) = &eval.arf {
         out.push(("arf.xml".to_string(), arf.clone()));

@@ -1,5 +1,6 @@
-//! Output writers against references: the atomic `json` translated from a real oscap STIG ARF
-//! equals what openscap-daemon's own summariser wrote from the same ARF (shared fixtures), the
+//! Output writers against references: the atomic `json` the scanner writes from a real oscap
+//! STIG ARF equals what openscap-daemon's own summariser wrote from the same ARF (shared
+//! fixtures) but for our added `Custom` summary, the
 //! HTML report is self-contained and lists what it should, and results.tsv is sorted.
 
 mod common;
@@ -17,11 +18,21 @@ fn atomic_json_equals_openscap_daemon_summary() {
     )
     .unwrap();
     let r = arf::read_arf(&arf_bytes, Engine::Oscap).unwrap();
-    let ours = atomic::atomic_json(
-        &r,
-        expected["UUID"].as_str().unwrap(),
-        expected["Time"].as_str().unwrap(),
-        expected["Finished Time"].as_str().unwrap(),
+    // The document the scanner writes: its ScanResult through the report crate.
+    let run = report::RunInfo {
+        uuid: expected["UUID"].as_str().unwrap().into(),
+        scanner: "openscap".into(),
+        scan_type: "Configuration Compliance".into(),
+        time: expected["Time"].as_str().unwrap().into(),
+        finished_time: expected["Finished Time"].as_str().unwrap().into(),
+    };
+    let mut ours = report::document(&run, &atomic::scan_result(&r, "ssg-rhel8-ds.xml"));
+    // Our one addition to the historical document: a Custom summary.
+    let custom = ours.as_object_mut().unwrap().shift_remove("Custom").unwrap();
+    assert_eq!(custom["Data stream"], "ssg-rhel8-ds.xml");
+    assert_eq!(
+        custom["Rule results"]["fail"],
+        r.counts()[&XccdfResult::Fail]
     );
     let (ov, ev) = (
         ours["Vulnerabilities"].as_array().unwrap(),
@@ -86,23 +97,14 @@ fn per_target_files() {
         fix_bash: true,
         ..Default::default()
     };
-    let files = openscap_xccdf::outputs::files(
-        &eval,
-        "/scanin/x",
-        "2026-01-01T00:00:00",
-        "2026-01-01T00:00:01",
-        &opts,
-    )
-    .unwrap();
+    let files = openscap_xccdf::outputs::files(&eval, &opts).unwrap();
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(
-        names,
-        ["json", "results.tsv", "arf.xml", "report.html", "fix.sh"]
-    );
-    let json: serde_json::Value = serde_json::from_slice(&files[0].1).unwrap();
-    assert_eq!(json["Successful"], "true");
-    assert_eq!(json["Vulnerabilities"].as_array().unwrap().len(), 5); // 4 fail + 1 notchecked
-    let fix = String::from_utf8_lossy(&files[4].1).into_owned();
+    assert_eq!(names, ["results.tsv", "arf.xml", "report.html", "fix.sh"]);
+    let result = atomic::scan_result(&eval.result, "ds.xml");
+    assert!(result.successful);
+    // 4 fail + 1 notchecked.
+    assert_eq!(result.vulnerabilities.as_ref().unwrap().len(), 5);
+    let fix = String::from_utf8_lossy(&files[3].1).into_owned();
     assert!(fix.contains("configure_crypto_policy"));
     // Our fix.sh has oscap's blocks byte for byte (everything after the header).
     let theirs = openscap_xccdf::oscap::generate_fix(
@@ -115,7 +117,7 @@ fn per_target_files() {
     let body = |s: &str| s[s.find("# BEGIN fix").expect("a fix block")..].to_string();
     assert_eq!(body(&fix), body(&theirs));
     // The HTML shows the failed rule's remediation with the profile's value substituted.
-    let page = String::from_utf8(files[3].1.clone()).unwrap();
+    let page = String::from_utf8(files[2].1.clone()).unwrap();
     assert!(page.contains("var_system_crypto_policy=&apos;DEFAULT&apos;"));
 }
 
