@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
-use report::document::{ScanResult, Vulnerability};
+use report::document::ScanResult;
 use report::targets::TargetOptions;
 use scanner_rpm_verify::outputs;
 use scanner_rpm_verify::policy::Policy;
@@ -76,17 +76,7 @@ fn main() -> ExitCode {
                 }
             };
             let mut result = ScanResult::success();
-            result.vulnerabilities = Some(
-                out.vulnerabilities
-                    .into_iter()
-                    .map(|v| Vulnerability {
-                        title: v["Title"].as_str().unwrap_or_default().to_string(),
-                        severity: v["Severity"].as_str().unwrap_or_default().to_string(),
-                        description: v["Description"].as_str().unwrap_or_default().to_string(),
-                        custom: v["Custom"].clone(),
-                    })
-                    .collect(),
-            );
+            result.vulnerabilities = Some(out.vulnerabilities);
             result.custom = Some(out.custom);
             result.extra_files = out.files;
             Ok(result)

@@ -12,6 +12,7 @@
 //! is reported once per owning package, like rpm; when the image cannot be verified (no rpm
 //! database) the file says so with `"Successful": "false"` instead of an empty success.
 
+use report::Vulnerability;
 use serde_json::{json, Map, Value};
 
 use crate::policy::Policy;
@@ -35,7 +36,7 @@ fn opt(v: &Option<String>) -> Value {
 }
 
 /// The atomic `Vulnerabilities` item of one finding.
-pub fn vulnerability(issue: &Issue, pkg: &PackageMeta) -> Value {
+pub fn vulnerability(issue: &Issue, pkg: &PackageMeta) -> Vulnerability {
     let sev = severity::severity(issue);
     let flags = issue.line.split(' ').next().unwrap_or("").to_string();
     let mut custom = Map::new();
@@ -56,22 +57,22 @@ pub fn vulnerability(issue: &Issue, pkg: &PackageMeta) -> Value {
     custom.insert("Packager".into(), opt(&pkg.packager));
     custom.insert("Build host".into(), opt(&pkg.buildhost));
     custom.insert("rpm -V".into(), json!(issue.line));
-    json!({
-        "Title": severity::title(issue),
-        "Severity": sev.as_str(),
-        "Description": format!(
+    Vulnerability {
+        title: severity::title(issue),
+        severity: sev.as_str().to_string(),
+        description: format!(
             "rpm -V reports {} for {} owned by {}: {}.",
             flags,
             issue.path,
             pkg.nevra,
             severity::changes(issue).join(", ")
         ),
-        "Custom": Value::Object(custom),
-    })
+        custom: Value::Object(custom),
+    }
 }
 
 /// The atomic findings kept by `policy`, in rpm's order.
-pub fn vulnerabilities(v: &Verification, policy: &Policy) -> Vec<Value> {
+pub fn vulnerabilities(v: &Verification, policy: &Policy) -> Vec<Vulnerability> {
     v.issues
         .iter()
         .filter(|i| policy.keeps(i))

@@ -11,7 +11,7 @@ use crate::scan;
 #[derive(Debug)]
 pub struct TargetOutput {
     /// Atomic `Vulnerabilities` items (policy applied).
-    pub vulnerabilities: Vec<serde_json::Value>,
+    pub vulnerabilities: Vec<report::Vulnerability>,
     /// Atomic top-level `Custom`.
     pub custom: serde_json::Value,
     /// Extra files to write beside `json`: (name, bytes).

@@ -28,7 +28,11 @@ fn atomic_json_equals_openscap_daemon_summary() {
     };
     let mut ours = report::document(&run, &atomic::scan_result(&r, "ssg-rhel8-ds.xml"));
     // Our one addition to the historical document: a Custom summary.
-    let custom = ours.as_object_mut().unwrap().shift_remove("Custom").unwrap();
+    let custom = ours
+        .as_object_mut()
+        .unwrap()
+        .shift_remove("Custom")
+        .unwrap();
     assert_eq!(custom["Data stream"], "ssg-rhel8-ds.xml");
     assert_eq!(
         custom["Rule results"]["fail"],
