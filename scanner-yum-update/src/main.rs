@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
-use report::document::{ScanResult, Vulnerability};
+use report::document::ScanResult;
 use report::targets::TargetOptions;
 use yum_update::{output, Cache, Overrides};
 
@@ -133,17 +133,7 @@ fn main() -> ExitCode {
             Ok(&o),
         );
         let mut result = ScanResult::success();
-        result.vulnerabilities = Some(
-            output::vulnerabilities(&o)
-                .into_iter()
-                .map(|(title, severity, description, custom)| Vulnerability {
-                    title,
-                    severity,
-                    description,
-                    custom,
-                })
-                .collect(),
-        );
+        result.vulnerabilities = Some(output::vulnerabilities(&o));
         result.results = Some(output::results(&o));
         result.custom = Some(output::custom(&o));
         result.extra_files = vec![

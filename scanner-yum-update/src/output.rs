@@ -2,6 +2,7 @@
 //! columns), the findings of the atomic `json` (security advisories as vulnerabilities, every
 //! update as a result), and the historical CentOS `pipeline_scanner_results.json`.
 
+use report::Vulnerability;
 use serde_json::{json, Map, Value};
 
 use crate::scan::Outcome;
@@ -68,8 +69,8 @@ fn cve_url(id: &str) -> String {
 }
 
 /// One atomic vulnerability per security advisory that applies (an advisory package newer than
-/// what is installed): (title, severity, description, custom).
-pub fn vulnerabilities(o: &Outcome) -> Vec<(String, String, String, Value)> {
+/// what is installed).
+pub fn vulnerabilities(o: &Outcome) -> Vec<Vulnerability> {
     let mut out = Vec::new();
     let mut ids: Vec<&str> = o
         .advisory_rows
@@ -137,12 +138,12 @@ pub fn vulnerabilities(o: &Outcome) -> Vec<(String, String, String, Value)> {
                 ),
             );
         }
-        out.push((
+        out.push(Vulnerability {
             title,
             severity,
-            a.description.trim().to_string(),
-            Value::Object(custom),
-        ));
+            description: a.description.trim().to_string(),
+            custom: Value::Object(custom),
+        });
     }
     out
 }

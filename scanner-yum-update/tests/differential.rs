@@ -426,11 +426,14 @@ fn updateinfo_list_matches_dnf() {
         .map(|l| l.split('\t').next().unwrap())
         .collect();
     for id in &ids {
-        assert!(vulns.iter().any(|v| v.0.starts_with(id)), "{id} missing");
+        assert!(
+            vulns.iter().any(|v| v.title.starts_with(id)),
+            "{id} missing"
+        );
     }
     assert!(vulns
         .iter()
-        .any(|v| v.3.to_string().contains("CVE-2026-0001")));
+        .any(|v| v.custom.to_string().contains("CVE-2026-0001")));
     // Each update names the advisories it fixes: hello 1.1 fixes RHSA-2026:0001 (hello >= 1.1),
     // not RHSA-2026:0005 (hello >= 5.0, newer than anything offered).
     let results = output::results(&ours);
