@@ -56,21 +56,7 @@ pub const XATTR_NAME: &str = "security.capability";
 /// The `security.capability` value of an open file (`fgetxattr`), `None` when absent or
 /// unreadable (libcap's `cap_get_file` then reports no capabilities).
 pub fn file_xattr(file: &std::fs::File) -> Option<Vec<u8>> {
-    let mut buf = vec![0u8; 64];
-    match rustix::fs::fgetxattr(file, XATTR_NAME, &mut buf[..]) {
-        Ok(n) => {
-            buf.truncate(n);
-            Some(buf)
-        }
-        Err(rustix::io::Errno::RANGE) => {
-            let need = rustix::fs::fgetxattr(file, XATTR_NAME, &mut [0u8; 0][..]).ok()?;
-            let mut big = vec![0u8; need.min(1 << 16)];
-            let n = rustix::fs::fgetxattr(file, XATTR_NAME, &mut big[..]).ok()?;
-            big.truncate(n);
-            Some(big)
-        }
-        Err(_) => None,
-    }
+    rootfs::file_xattr(file, XATTR_NAME).ok().flatten()
 }
 
 /// The three capability sets of a file.
