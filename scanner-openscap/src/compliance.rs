@@ -24,7 +24,27 @@ pub use openscap_xccdf::content::DEFAULT_CONTENT_DIR;
 /// This crate's OVAL engine behind the XCCDF crate's evaluator trait. While some object kind of
 /// the document has no collector, `unknown` and `error` results become "not evaluated" (XCCDF
 /// `notchecked`), so gaps in the collectors never turn into pass or fail verdicts.
-pub struct NativeOval;
+///
+/// A data stream's OVAL component (15 MB in SSG) is parsed once and reused for every target and
+/// every rule that refers to it; only collection and evaluation happen per target.
+#[derive(Default)]
+pub struct NativeOval {
+    /// Parsed documents with the exact text they were parsed from.
+    parsed: Mutex<Vec<(String, Arc<crate::model::Document>)>>,
+}
+
+impl NativeOval {
+    /// The parsed form of `text`, parsing it on first use.
+    fn document(&self, text: &str) -> Result<Arc<crate::model::Document>, crate::xml::XmlError> {
+        let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, doc)) = parsed.iter().find(|(t, _)| t == text) {
+            return Ok(doc.clone());
+        }
+        let doc = Arc::new(crate::parse::parse_reader(text.as_bytes())?);
+        parsed.push((text.to_string(), doc.clone()));
+        Ok(doc)
+    }
+}
 
 fn to_xccdf(r: Native) -> OvalResult {
     match r {
@@ -43,7 +63,7 @@ impl OvalEvaluator for NativeOval {
         root: &rootfs::Rootfs,
         req: &OvalRequest<'_>,
     ) -> Result<OvalOutcome, Box<dyn std::error::Error + Send + Sync>> {
-        let doc = crate::parse::parse_reader(req.document.as_bytes())?;
+        let doc = self.document(req.document)?;
         let probes = ImageProbes::new(rootfs::Rootfs::open(root.host_path())?);
         let mut engine = OvalEngine::live(&doc, &probes);
         for (id, values) in req.external_variables {
@@ -84,10 +104,12 @@ pub struct ComplianceConfig {
     pub fix: bool,
 }
 
-/// Data streams parsed once per run (real ones are 20+ MB), keyed by path.
+/// Content parsed once per run, shared by its targets: data streams (real ones are 20+ MB),
+/// keyed by path, and their OVAL components (in the evaluator).
 #[derive(Default)]
 pub struct DataStreamCache {
     loaded: Mutex<HashMap<PathBuf, Arc<DataStreamCollection>>>,
+    oval: NativeOval,
 }
 
 impl DataStreamCache {
@@ -141,9 +163,9 @@ pub fn scan(
     let eval = match cfg.engine {
         Engine::Native => {
             let ds = cache.get(&datastream)?;
-            openscap_xccdf::evaluate_loaded(&root, &ds, &opts, &NativeOval)?
+            openscap_xccdf::evaluate_loaded(&root, &ds, &opts, &cache.oval)?
         }
-        Engine::Oscap => openscap_xccdf::evaluate(&root, &opts, &NativeOval)?,
+        Engine::Oscap => openscap_xccdf::evaluate(&root, &opts, &cache.oval)?,
     };
     let outputs = openscap_xccdf::outputs::OutputOptions {
         report: cfg.report,

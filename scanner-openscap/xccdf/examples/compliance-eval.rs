@@ -25,7 +25,7 @@ fn main() {
         .profile(&args[3])
         .engine(engine);
     let start = openscap_xccdf::model::now_local();
-    let eval = openscap_xccdf::evaluate(&root, &opts, &ScannerOval).expect("evaluate");
+    let eval = openscap_xccdf::evaluate(&root, &opts, &ScannerOval::default()).expect("evaluate");
     let out = openscap_xccdf::outputs::OutputOptions {
         report: true,
         ..Default::default()

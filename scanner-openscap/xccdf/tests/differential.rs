@@ -192,7 +192,7 @@ fn native_with_scanner_oval_engine_vs_oscap_standard() {
         datastream_id: None,
         xccdf_id: None,
     };
-    let (ours, _) = evaluate_native(&rootfs, &input, &common::ScannerOval).unwrap();
+    let (ours, _) = evaluate_native(&rootfs, &input, &common::ScannerOval::default()).unwrap();
     let theirs: BTreeMap<&str, XccdfResult> = run
         .result
         .rules
@@ -266,7 +266,7 @@ fn machine_root_native_vs_oscap_and_container_overlay() {
         datastream_id: None,
         xccdf_id: None,
     };
-    let (ours, _) = evaluate_native(&rootfs, &input, &common::ScannerOval).unwrap();
+    let (ours, _) = evaluate_native(&rootfs, &input, &common::ScannerOval::default()).unwrap();
     let (claimed, wrong, left) = common::compare(&ours, &machine.result);
     eprintln!(
         "machine root coverage: {claimed} of {} selected rules evaluated natively with oscap's verdict; {} left to oscap:\n  {}",

@@ -94,7 +94,7 @@ fn case(ds_name: &str, version: &str, profile: &str) {
         run.result.score
     );
     // Native over scanner-openscap's OVAL engine.
-    let (native, _) = evaluate_native(&rootfs, &input, &common::ScannerOval).unwrap();
+    let (native, _) = evaluate_native(&rootfs, &input, &common::ScannerOval::default()).unwrap();
     let (claimed, wrong, left) = common::compare(&native, &run.result);
     eprintln!(
         "{ds_name} {profile}: oscap {:?}; native verdict equal to oscap on {claimed} of {} selected rules, {} left to oscap:\n  {}",
