@@ -521,9 +521,7 @@ impl ImageProbes {
         }
         ProbeOutput::found(items)
     }
-}
 
-impl ImageProbes {
     /// `unix:password_object`: the image's /etc/passwd entries whose name matches `username`,
     /// read as oscap's password probe reads them offline (glibc `fgetpwent` on the root's file),
     /// with `last_login` from the root's /var/log/lastlog (-1 without a record) for OVAL 5.10+.
@@ -535,6 +533,7 @@ impl ImageProbes {
             Ok(e) => e,
             Err(e) => return ProbeOutput::flagged(Flag::Error, e.to_string()),
         };
+        let lastlog = self.schema_5_10.then(|| LastLog::open(&self.root));
         let mut items = Vec::new();
         for e in entries {
             if !username.nil && !q.entity_matches(username, &e.name) {
@@ -549,35 +548,12 @@ impl ImageProbes {
                 .with("gcos", e.gecos.clone())
                 .with("home_dir", e.home.clone())
                 .with("login_shell", e.shell.clone());
-            if self.schema_5_10 {
-                it.push(
-                    "last_login",
-                    self.last_login(e.uid).to_string(),
-                    Datatype::Int,
-                );
+            if let Some(lastlog) = &lastlog {
+                it.push("last_login", lastlog.time(e.uid).to_string(), Datatype::Int);
             }
             items.push(it);
         }
         ProbeOutput::found(items)
-    }
-
-    /// The login time `/var/log/lastlog` records for `uid` (glibc's x86_64 `struct lastlog`:
-    /// a 32-bit time, then 32 + 256 bytes of line and host), -1 when there is none.
-    fn last_login(&self, uid: u32) -> i64 {
-        const RECORD: u64 = 4 + 32 + 256;
-        let Ok(f) = self.root.open_file("/var/log/lastlog") else {
-            return -1;
-        };
-        let mut time = [0u8; 4];
-        match std::os::unix::fs::FileExt::read_exact_at(&f, &mut time, u64::from(uid) * RECORD) {
-            // A record needs all its bytes (fread of a whole struct), not just the time.
-            Ok(())
-                if f.metadata().map(|m| m.len()).unwrap_or(0) >= (u64::from(uid) + 1) * RECORD =>
-            {
-                i64::from(i32::from_le_bytes(time))
-            }
-            _ => -1,
-        }
     }
 
     /// `unix:symlink_object` with `filepath` values (equals, as SSG uses it): an item per path
@@ -626,6 +602,37 @@ impl ImageProbes {
             }
         }
         ProbeOutput::found(items)
+    }
+}
+
+/// The image's `/var/log/lastlog`: glibc's x86_64 `struct lastlog` per uid (a 32-bit time, then
+/// 32 + 256 bytes of line and host).
+struct LastLog(Option<(std::fs::File, u64)>);
+
+impl LastLog {
+    const RECORD: u64 = 4 + 32 + 256;
+
+    fn open(root: &Rootfs) -> LastLog {
+        LastLog(root.open_file("/var/log/lastlog").ok().and_then(|f| {
+            let len = f.metadata().ok()?.len();
+            Some((f, len))
+        }))
+    }
+
+    /// The login time recorded for `uid`, -1 without a whole record (oscap reads the struct
+    /// with one fread).
+    fn time(&self, uid: u32) -> i64 {
+        let Some((f, len)) = &self.0 else {
+            return -1;
+        };
+        let at = u64::from(uid) * LastLog::RECORD;
+        let mut time = [0u8; 4];
+        if at + LastLog::RECORD > *len
+            || std::os::unix::fs::FileExt::read_exact_at(f, &mut time, at).is_err()
+        {
+            return -1;
+        }
+        i64::from(i32::from_le_bytes(time))
     }
 }
 
