@@ -159,6 +159,8 @@ impl Users {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn passwd_entries_as_fgetpwent_reads_them() {
         // The lines and the entries oscap 1.3.7's password probe reported for them.
@@ -175,8 +177,6 @@ mod tests {
         assert_eq!((e[3].home.as_str(), e[3].shell.as_str()), ("", ""));
         assert_eq!((e[4].uid, e[4].gid), (0, 0));
     }
-
-    use super::*;
 
     #[test]
     fn tolerant_parsing_first_wins() {
