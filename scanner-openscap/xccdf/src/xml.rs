@@ -172,8 +172,9 @@ pub fn parse<'a>(text: &'a str, what: &str) -> Result<roxmltree::Document<'a>, c
             Ok(quick_xml::events::Event::End(_)) => depth = depth.saturating_sub(1),
             Ok(quick_xml::events::Event::Eof) => break,
             Ok(_) => {}
-            // Malformed XML: roxmltree reports it with its own (better) message below.
-            Err(_) => break,
+            // Malformed here is refused here: handing it on could let roxmltree recurse into
+            // nesting this pass never measured.
+            Err(e) => return Err(err(format!("{e} (at byte {})", reader.error_position()))),
         }
     }
     let doc =
