@@ -2,6 +2,10 @@
 //! results to `report` (json, pipeline_scanner_results.json, updates.tsv, obsoletes.tsv,
 //! advisories.tsv).
 
+/// See the workspace Cargo.toml: allocation-heavy parsing runs markedly faster on mimalloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -3,6 +3,10 @@
 //! reading the database without librpm. Sources: an image root, a database directory, or raw
 //! header blobs (a directory of blob files or a `.tar.zst` of them).
 
+/// See the workspace Cargo.toml: allocation-heavy parsing runs markedly faster on mimalloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
