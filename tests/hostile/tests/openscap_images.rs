@@ -15,7 +15,9 @@ use common::*;
 use testkit::{rpm_install, RpmSpec, SpecFile};
 
 /// Definitions whose result is `true` only if the scanner saw the host through the image
-/// (`leak-*`), plus one that is `true` on every target with a readable database (`installed`).
+/// (`leak-*`: file content, a directory walk, the password collector, symlink resolution), plus
+/// one that is `true` on every target with a readable database (`installed`). Each `leak-*`
+/// definition is `true` on an image that really holds what it looks for.
 const OVAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <oval_definitions xmlns="http://oval.mitre.org/XMLSchema/oval-definitions-5"
   xmlns:oval="http://oval.mitre.org/XMLSchema/oval-common-5"
@@ -36,19 +38,33 @@ const OVAL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
       <criteria><criterion test_ref="oval:h:tst:3"/></criteria></definition>
     <definition id="oval:h:def:4" version="1" class="patch"><metadata><title>leak-walk</title><description>a recursive walk of /usr/share/hx finds the host sentinel</description><reference source="CVE" ref_id="CVE-0000-0004"/></metadata>
       <criteria><criterion test_ref="oval:h:tst:4"/></criteria></definition>
+    <definition id="oval:h:def:5" version="1" class="patch"><metadata><title>leak-users</title><description>the password collector shows a host account</description><reference source="CVE" ref_id="CVE-0000-0005"/></metadata>
+      <criteria><criterion test_ref="oval:h:tst:5"/></criteria></definition>
+    <definition id="oval:h:def:6" version="1" class="patch"><metadata><title>leak-link</title><description>a symlink resolves to a host path</description><reference source="CVE" ref_id="CVE-0000-0006"/></metadata>
+      <criteria operator="OR"><criterion test_ref="oval:h:tst:6"/><criterion test_ref="oval:h:tst:7"/></criteria></definition>
   </definitions>
   <tests>
     <ind:textfilecontent54_test id="oval:h:tst:1" version="1" check="at least one" comment="passwd"><ind:object object_ref="oval:h:obj:1"/></ind:textfilecontent54_test>
     <ind:textfilecontent54_test id="oval:h:tst:2" version="1" check="at least one" comment="hx files"><ind:object object_ref="oval:h:obj:2"/></ind:textfilecontent54_test>
     <linux:rpminfo_test id="oval:h:tst:3" version="1" check="at least one" comment="hx-pkg"><linux:object object_ref="oval:h:obj:3"/></linux:rpminfo_test>
     <ind:textfilecontent54_test id="oval:h:tst:4" version="1" check="at least one" comment="walk"><ind:object object_ref="oval:h:obj:4"/></ind:textfilecontent54_test>
+    <unix:password_test id="oval:h:tst:5" version="1" check="at least one" comment="users"><unix:object object_ref="oval:h:obj:5"/><unix:state state_ref="oval:h:ste:5"/></unix:password_test>
+    <unix:symlink_test id="oval:h:tst:6" version="1" check="at least one" comment="abs link"><unix:object object_ref="oval:h:obj:6"/><unix:state state_ref="oval:h:ste:6"/></unix:symlink_test>
+    <unix:symlink_test id="oval:h:tst:7" version="1" check="at least one" comment="rel link"><unix:object object_ref="oval:h:obj:7"/><unix:state state_ref="oval:h:ste:6"/></unix:symlink_test>
   </tests>
   <objects>
     <ind:textfilecontent54_object id="oval:h:obj:1" version="1"><ind:filepath>/etc/passwd</ind:filepath><ind:pattern operation="pattern match">HOSTLEAK</ind:pattern><ind:instance datatype="int" operation="greater than or equal">1</ind:instance></ind:textfilecontent54_object>
     <ind:textfilecontent54_object id="oval:h:obj:2" version="1"><ind:path>/usr/share/hx</ind:path><ind:filename operation="pattern match">.*</ind:filename><ind:pattern operation="pattern match">SENTINEL</ind:pattern><ind:instance datatype="int" operation="greater than or equal">1</ind:instance></ind:textfilecontent54_object>
     <linux:rpminfo_object id="oval:h:obj:3" version="1"><linux:name>hx-pkg</linux:name></linux:rpminfo_object>
     <ind:textfilecontent54_object id="oval:h:obj:4" version="1"><ind:behaviors recurse="symlinks and directories" recurse_direction="down" max_depth="-1"/><ind:path>/usr/share/hx</ind:path><ind:filename operation="pattern match">.*</ind:filename><ind:pattern operation="pattern match">SENTINEL</ind:pattern><ind:instance datatype="int" operation="greater than or equal">1</ind:instance></ind:textfilecontent54_object>
+    <unix:password_object id="oval:h:obj:5" version="1"><unix:username operation="pattern match">.*</unix:username></unix:password_object>
+    <unix:symlink_object id="oval:h:obj:6" version="1"><unix:filepath>/usr/share/hx/abs</unix:filepath></unix:symlink_object>
+    <unix:symlink_object id="oval:h:obj:7" version="1"><unix:filepath>/usr/share/hx/rel</unix:filepath></unix:symlink_object>
   </objects>
+  <states>
+    <unix:password_state id="oval:h:ste:5" version="1"><unix:gcos operation="pattern match">HOSTLEAK</unix:gcos></unix:password_state>
+    <unix:symlink_state id="oval:h:ste:6" version="1"><unix:canonical_path operation="pattern match">outside/sentinel$</unix:canonical_path></unix:symlink_state>
+  </states>
 </oval_definitions>
 "#;
 
