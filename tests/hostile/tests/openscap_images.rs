@@ -178,6 +178,45 @@ fn hostile_trees_under_a_file_reading_oval() {
     }
 }
 
+/// The control for the test above: on an image that itself holds what the `leak-*` definitions
+/// look for (a HOSTLEAK account, SENTINEL files, links to an `outside/sentinel` inside the
+/// image), every one of them is true, so their staying false above means something.
+#[test]
+fn leak_definitions_fire_on_an_image_that_holds_them() {
+    if !testkit::require_tool("rpm") || !testkit::require_tool("rpmbuild") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let sb = Sandbox::new();
+    let img = sb.scanin.join("img");
+    copy_tree(&base_image(work.path()), &img);
+    write(
+        &img.join("etc/passwd"),
+        "root:x:0:0:HOSTLEAK:/root:/bin/sh\n",
+    );
+    write(&img.join("x/outside/sentinel"), "SENTINEL\n");
+    write(&img.join("usr/share/hx/file"), "SENTINEL\n");
+    symlink("/x/outside/sentinel", img.join("usr/share/hx/abs")).unwrap();
+    let oval = sb.tmp.path().join("control.oval.xml");
+    write(&oval, OVAL);
+    run_oval(&sb, &oval).assert_completed();
+    let j = sb.json("img");
+    let mut got = titles(&j);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "installed",
+            "leak-link",
+            "leak-passwd",
+            "leak-sentinel",
+            "leak-users",
+            "leak-walk"
+        ],
+        "{j:#}"
+    );
+}
+
 /// XML with a DTD in the OVAL feed: every target fails with the reason, nothing is fetched.
 #[test]
 fn billion_laughs_and_external_entities_in_oval() {
