@@ -119,8 +119,11 @@ pub fn build_rhel_root(dir: &Path, version: &str, container: bool) -> PathBuf {
 
 /// A temp dir that lives for the whole test process.
 pub fn process_dir(name: &str) -> &'static Path {
-    let dir = std::env::temp_dir().join(format!("openscap-xccdf-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("openscap-xccdf-{name}-"))
+        .tempdir()
+        .unwrap()
+        .keep();
     Box::leak(dir.into_boxed_path())
 }
 
