@@ -83,6 +83,17 @@ fn base_image(work: &Path) -> PathBuf {
     root
 }
 
+/// A sandbox whose one target `img` is a bare RHEL 9 tree (just its os-release), for hostile
+/// content given on the command line rather than in the image.
+fn rhel9_sandbox() -> Sandbox {
+    let sb = Sandbox::new();
+    write(
+        &sb.scanin.join("img/etc/os-release"),
+        "ID=rhel\nVERSION_ID=9.4\n",
+    );
+    sb
+}
+
 fn titles(j: &serde_json::Value) -> Vec<String> {
     j["Vulnerabilities"]
         .as_array()
@@ -220,11 +231,7 @@ fn leak_definitions_fire_on_an_image_that_holds_them() {
 /// XML with a DTD in the OVAL feed: every target fails with the reason, nothing is fetched.
 #[test]
 fn billion_laughs_and_external_entities_in_oval() {
-    let mut sb = Sandbox::new();
-    write(
-        &sb.scanin.join("img/etc/os-release"),
-        "ID=rhel\nVERSION_ID=9.4\n",
-    );
+    let mut sb = rhel9_sandbox();
     let mut dtd = String::from("<!DOCTYPE oval_definitions [\n<!ENTITY lol \"lol\">\n");
     for i in 1..10 {
         let prev = if i == 1 {
@@ -268,11 +275,7 @@ fn billion_laughs_and_external_entities_in_oval() {
 /// nesting, this overflowed the 256 MiB target stack and aborted the process.)
 #[test]
 fn deeply_nested_oval_criteria() {
-    let mut sb = Sandbox::new();
-    write(
-        &sb.scanin.join("img/etc/os-release"),
-        "ID=rhel\nVERSION_ID=9.4\n",
-    );
+    let mut sb = rhel9_sandbox();
     let depth = 1_000_000;
     let nested = format!(
         "{}<criterion test_ref=\"oval:h:tst:3\"/>{}",
@@ -301,11 +304,7 @@ fn deeply_nested_oval_criteria() {
 /// parser's recursion overflowed the target thread's stack and aborted the process.)
 #[test]
 fn deeply_nested_xccdf_groups() {
-    let mut sb = Sandbox::new();
-    write(
-        &sb.scanin.join("img/etc/os-release"),
-        "ID=rhel\nVERSION_ID=9.4\n",
-    );
+    let mut sb = rhel9_sandbox();
     let depth = 200_000;
     let groups: String = (0..depth)
         .map(|i| format!("<Group id=\"xccdf_org.h_group_g{i}\"><title>g</title>"))
@@ -347,11 +346,7 @@ fn bzip2_bomb_oval_feed() {
     if !testkit::require_tool("bzip2") {
         return;
     }
-    let mut sb = Sandbox::new();
-    write(
-        &sb.scanin.join("img/etc/os-release"),
-        "ID=rhel\nVERSION_ID=9.4\n",
-    );
+    let mut sb = rhel9_sandbox();
     let bz = |data: &[u8]| {
         let src = sb.tmp.path().join("bz-src");
         fs::write(&src, data).unwrap();
