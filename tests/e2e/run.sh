@@ -9,6 +9,7 @@
 #  5. each image, run exactly as `atomic scan` runs it (docker run -t --rm, /etc/localtime,
 #     read-only /scanin/<id> mounts of test root file systems, /scanout:rw,Z, the registration's
 #     custom_args, image_name and default scan args), writes the same files as the plain binary;
+#     then the same images built and run with podman write them too;
 #  6. install/scanners.spec builds with rpmbuild, installs with `rpm --root`, `rpm -V` is clean,
 #     and scanner-rpm-verify on that root reports nothing.
 # Starts dockerd when it is not running (and stops it again). Exit status non-zero on any
@@ -259,6 +260,40 @@ for w in l.split(): print({'IMAGE':'$image','NAME':'$s'}.get(w,w))" | while read
         $py "$here/compare_outputs.py" --map "$work/content=/var/lib/scanner-openscap" \
         "$plain" "$atomic" "$work/scanin" "$img_id" "$rootfs_id"
 done
+# ---------------------------------------------------------------- 5b. the same with podman
+# containerfiles/build.sh with ENGINE=podman, and each image run exactly as atomic runs it (the
+# same argv) with podman in place of docker: the same files as the plain run.
+if command -v podman >/dev/null; then
+    # This machine's kernel refuses the raised RLIMIT_NPROC/NOFILE podman applies to containers by
+    # default ("error setting rlimit type 6: operation not permitted"): keep the caller's limits.
+    export CONTAINERS_CONF=$work/containers.conf
+    printf '[containers]\ndefault_ulimits = []\n' >"$CONTAINERS_CONF"
+    for s in "${built[@]}"; do
+        image=$($py "$here/atomic_d.py" field install/atomic.d/$s image_name)
+        check "$s: containerfiles/build.sh with podman builds $image" \
+            env ENGINE=podman containerfiles/build.sh --bin-dir "$bin" "$s"
+        podman image exists "$image" || continue
+        read -r -a xmounts <<<"$(extra_mounts "$s")"
+        ts=$(date +%Y-%m-%d-%H-%M-%S-%6N)
+        stage=$work/run/atomic/$ts
+        out=$work/var/lib/atomic/podman-$s/$ts
+        mkdir -p "$stage" "$out"
+        stage_targets "$stage"
+        copt=(); for w in "${xmounts[@]}"; do copt+=(--custom "$w"); done
+        sargs=$(atomic_scanner_args "$s")
+        mapfile -t run < <($py "$here/atomic_d.py" command install/atomic.d/$s "$stage" "$out" \
+            --map /var/lib/scanner-openscap="$work/content" "${copt[@]}" ${sargs:+--scanner-args "$sargs"})
+        [ "${run[0]}" = docker ] && run[0]=podman
+        check "$s: podman runs the image as atomic runs it (${run[*]:0:3} ...), exit 0" "${run[@]}"
+        unstage_targets "$stage"
+        check "$s: podman's output equals the plain run's (json and every other file)" \
+            $py "$here/compare_outputs.py" --map "$work/content=/var/lib/scanner-openscap" \
+            "$work/out/$s-plain" "$out" "$work/scanin" "$img_id" "$rootfs_id"
+    done
+    unset CONTAINERS_CONF
+else
+    fail "podman is not installed (.ci/install-deps installs it)"
+fi
 [ "$(tree_sum)" = "$sum_before" ] && pass "scan targets unchanged by all runs" || fail "a scanner modified its targets"
 echo "images done after $(( $(date +%s) - started ))s"
 
