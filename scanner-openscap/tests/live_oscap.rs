@@ -347,7 +347,8 @@ fn accounts_and_symlinks_match_oscap() {
         etc.join("passwd"),
         "root:x:0:0:root:/root:/bin/bash\n# comment\n\nalice:x:1000:1000:Alice A:/home/alice:/bin/bash\n\
          bad:x::1:x:/h:/bin/sh\n  bob:x:1001:1001::/home/bob:/bin/sh:extra\nshort:x:5:6\n\
-         empty::1002:1002::/home/empty:/bin/sh\n",
+         empty::1002:1002::/home/empty:/bin/sh\ntoor:x: 0:0::/:/bin/sh\ntoor2:x:+0:0::/:/bin/sh\n\
+         neg:x:-1:0::/:/bin/sh\n",
     )
     .unwrap();
     fs::write(
@@ -401,6 +402,9 @@ fn accounts_and_symlinks_match_oscap() {
         user("empty"),
         user("short"),
     );
+    // Ids written the way strtoul still reads them: hidden uid-0 accounts must be seen.
+    let (toor, toor2, neg) = (user("toor"), user("toor2"), user("neg"));
+    let uid0 = "<unix:user_id datatype=\"int\">0</unix:user_id>";
     let cases: Vec<Case<'_>> = vec![
         ("password", any_user, "", "all", "at_least_one_exists"),
         ("password", any_user, "<unix:user_id datatype=\"int\" operation=\"less than\">1000</unix:user_id>", "all", "at_least_one_exists"),
@@ -414,6 +418,10 @@ fn accounts_and_symlinks_match_oscap() {
         ("password", &short, "<unix:home_dir></unix:home_dir><unix:login_shell></unix:login_shell>", "all", "all_exist"),
         ("password", &empty, "<unix:password></unix:password>", "all", "all_exist"),
         ("password", any_user, "<unix:password operation=\"not equal\">x</unix:password>", "none satisfy", "any_exist"),
+        ("password", &toor, uid0, "all", "all_exist"),
+        ("password", &toor2, uid0, "all", "all_exist"),
+        ("password", &neg, "", "all", "none_exist"),
+        ("password", any_user, uid0, "only one", "at_least_one_exists"),
         ("shadow", any_user, "", "all", "at_least_one_exists"),
         ("shadow", &root_user, "<unix:encrypt_method>SHA-512</unix:encrypt_method>", "all", "all_exist"),
         ("symlink", &p_absolute, &c_passwd, "all", "all_exist"),

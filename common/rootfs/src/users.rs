@@ -62,17 +62,22 @@ pub struct PasswdEntry {
 }
 
 impl PasswdEntry {
-    /// Every entry of a passwd file, in file order, read the way glibc's `fgetpwent` reads one
-    /// (what `oscap`'s password probe uses): leading blanks are skipped, blank and `#` lines
-    /// ignored; name and password end at a colon; uid and gid must be decimal numbers ending at a
-    /// colon or the end of the line (else the line is skipped; empty is 0 on NIS compat lines);
-    /// gecos and home end at a colon or the end (missing ones are empty); the shell is the rest
-    /// of the line.
+    /// Every entry of a passwd file, in file order, read the way glibc's `fgetpwent` (2.36)
+    /// reads one, which is what `oscap`'s password probe uses:
+    /// - leading white space (`isspace`) is skipped; blank lines and `#` lines are ignored;
+    /// - name and password end at a colon (the name may be empty);
+    /// - uid and gid are read like `strtoul`: leading white space and a `+` allowed, decimal
+    ///   digits, at most `u32::MAX`, then a colon or the end of the line, else the line is
+    ///   skipped (` 0`, `+0` and `007` are numbers; `-1`, `7 `, `0x10` are not);
+    /// - on NIS compat lines (`+name`, `-name`) an empty id followed by a colon is 0; `+` and
+    ///   `+name` alone, which glibc returns with null fields, are not accounts and are left out;
+    /// - gecos and home end at a colon or the end of the line (missing ones are empty); the shell
+    ///   is the rest of the line, a trailing `\r` included.
     pub fn parse_all(text: &[u8]) -> Vec<PasswdEntry> {
         text.split(|b| *b == b'\n')
             .filter_map(|line| {
                 let line = String::from_utf8_lossy(line);
-                PasswdEntry::parse_line(line.trim_start_matches([' ', '\t']))
+                PasswdEntry::parse_line(line.trim_start_matches(is_c_space))
             })
             .collect()
     }
@@ -83,21 +88,10 @@ impl PasswdEntry {
         }
         let (name, rest) = line.split_once(':')?;
         let (password, rest) = rest.split_once(':')?;
-        // NIS compat entries (`+name`, `-name`) may leave the ids empty: 0, as glibc reads them.
         let compat = name.starts_with(['+', '-']);
-        let number = |rest: &str| -> Option<(u32, String)> {
-            let (digits, after) = rest.split_once(':').unwrap_or((rest, ""));
-            if digits.is_empty() && compat {
-                return Some((0, after.to_string()));
-            }
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            Some((digits.parse().ok()?, after.to_string()))
-        };
-        let (uid, rest) = number(rest)?;
-        let (gid, rest) = number(&rest)?;
-        let (gecos, rest) = rest.split_once(':').unwrap_or((&rest, ""));
+        let (uid, rest) = c_id_field(rest, compat)?;
+        let (gid, rest) = c_id_field(rest, compat)?;
+        let (gecos, rest) = rest.split_once(':').unwrap_or((rest, ""));
         let (home, shell) = rest.split_once(':').unwrap_or((rest, ""));
         Some(PasswdEntry {
             name: name.to_string(),
@@ -116,6 +110,30 @@ impl PasswdEntry {
             &root.read("/etc/passwd", MAX_DB_SIZE)?,
         ))
     }
+}
+
+/// C's `isspace` in the C locale.
+fn is_c_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+}
+
+/// One numeric id field of a passwd line as glibc reads it (see [`PasswdEntry::parse_all`]):
+/// the id and the rest of the line after its colon, or None when the line is to be skipped.
+fn c_id_field(field: &str, compat: bool) -> Option<(u32, &str)> {
+    let (value, rest, had_colon) = match field.split_once(':') {
+        Some((v, r)) => (v, r, true),
+        None => (field, "", false),
+    };
+    let digits = value.trim_start_matches(is_c_space);
+    let digits = digits.strip_prefix('+').unwrap_or(digits);
+    if digits.is_empty() {
+        // Nothing to read: only a compat line's empty field that ends at a colon counts, as 0.
+        return (compat && value.is_empty() && had_colon).then_some((0, rest));
+    }
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((digits.parse().ok()?, rest))
 }
 
 impl Users {
@@ -163,19 +181,84 @@ mod tests {
 
     #[test]
     fn passwd_entries_as_fgetpwent_reads_them() {
-        // The lines and the entries oscap 1.3.7's password probe reported for them.
-        let text = b"root:x:0:0:root:/root:/bin/bash\n# comment\n\n\
-            alice:x:1000:1000:Alice A:/home/alice:/bin/bash\nbad:x::1:x:/h:/bin/sh\n\
-            \x20 bob:x:1001:1001::/home/bob:/bin/sh:extra\nshort:x:5:6\nnogid:x:7\n+nis::::::\n";
-        let e = PasswdEntry::parse_all(text);
-        let names: Vec<&str> = e.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["root", "alice", "bob", "short", "+nis"]);
-        assert_eq!(e[1].gecos, "Alice A");
-        assert_eq!((e[2].uid, e[2].gid), (1001, 1001));
-        assert_eq!(e[2].gecos, "");
-        assert_eq!(e[2].shell, "/bin/sh:extra");
-        assert_eq!((e[3].home.as_str(), e[3].shell.as_str()), ("", ""));
-        assert_eq!((e[4].uid, e[4].gid), (0, 0));
+        // Each line and what glibc 2.36's fgetpwent returned for it (a C program calling it on
+        // this very text): the accounts in order, `None` where it skipped the line.
+        let cases: &[(&str, Option<(&str, u32, u32, &str, &str, &str)>)] = &[
+            (
+                "root:x:0:0:root:/root:/bin/bash",
+                Some(("root", 0, 0, "root", "/root", "/bin/bash")),
+            ),
+            (
+                "toor:x: 0:0::/:/bin/sh",
+                Some(("toor", 0, 0, "", "/", "/bin/sh")),
+            ),
+            (
+                "toor2:x:+0:0::/:/bin/sh",
+                Some(("toor2", 0, 0, "", "/", "/bin/sh")),
+            ),
+            ("neg:x:-1:0::/:/bin/sh", None),
+            ("big:x:4294967296:0::/:/bin/sh", None),
+            (
+                "max:x:4294967295:0::/:/bin/sh",
+                Some(("max", u32::MAX, 0, "", "/", "/bin/sh")),
+            ),
+            (
+                "\r cr:x:5:5::/:/bin/sh",
+                Some(("cr", 5, 5, "", "/", "/bin/sh")),
+            ),
+            (
+                "\x0b vt:x:6:6::/:/bin/sh",
+                Some(("vt", 6, 6, "", "/", "/bin/sh")),
+            ),
+            ("+n::", None),
+            ("+n:::", None),
+            ("+", None),
+            ("+name", None),
+            ("+x::::::", Some(("+x", 0, 0, "", "", ""))),
+            ("-y:x:::::", Some(("-y", 0, 0, "", "", ""))),
+            ("sp:x:7 :8::/:/bin/sh", None),
+            (
+                "tab:x:\t9:9::/:/bin/sh",
+                Some(("tab", 9, 9, "", "/", "/bin/sh")),
+            ),
+            ("hex:x:0x10:1::/:/bin/sh", None),
+            (
+                "lead0:x:007:8::/:/bin/sh",
+                Some(("lead0", 7, 8, "", "/", "/bin/sh")),
+            ),
+            (
+                "gidsp:x:1: 2::/:/bin/sh",
+                Some(("gidsp", 1, 2, "", "/", "/bin/sh")),
+            ),
+            ("short:x:5:6", Some(("short", 5, 6, "", "", ""))),
+            ("nogid:x:7", None),
+            ("nogid2:x:7:", None),
+            (
+                "trail:x:1:2:g:h:s\r",
+                Some(("trail", 1, 2, "g", "h", "s\r")),
+            ),
+            ("#c", None),
+            ("   # indented comment", None),
+            ("name only", None),
+            (":x:1:1::/:/bin/sh", Some(("", 1, 1, "", "/", "/bin/sh"))),
+        ];
+        let text: String = cases.iter().map(|(l, _)| format!("{l}\n")).collect();
+        let got = PasswdEntry::parse_all(text.as_bytes());
+        let want: Vec<_> = cases.iter().filter_map(|(_, e)| *e).collect();
+        let got: Vec<_> = got
+            .iter()
+            .map(|e| {
+                (
+                    e.name.as_str(),
+                    e.uid,
+                    e.gid,
+                    e.gecos.as_str(),
+                    e.home.as_str(),
+                    e.shell.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]
