@@ -183,7 +183,9 @@ mod tests {
     fn passwd_entries_as_fgetpwent_reads_them() {
         // Each line and what glibc 2.36's fgetpwent returned for it (a C program calling it on
         // this very text): the accounts in order, `None` where it skipped the line.
-        let cases: &[(&str, Option<(&str, u32, u32, &str, &str, &str)>)] = &[
+        // name, uid, gid, gecos, home, shell
+        type Entry<'a> = (&'a str, u32, u32, &'a str, &'a str, &'a str);
+        let cases: &[(&str, Option<Entry>)] = &[
             (
                 "root:x:0:0:root:/root:/bin/bash",
                 Some(("root", 0, 0, "root", "/root", "/bin/bash")),
