@@ -64,7 +64,8 @@ impl OvalEvaluator for NativeOval {
         req: &OvalRequest<'_>,
     ) -> Result<OvalOutcome, Box<dyn std::error::Error + Send + Sync>> {
         let doc = self.document(req.document)?;
-        let probes = ImageProbes::new(rootfs::Rootfs::open(root.host_path())?);
+        // The document's schema version decides which entities some items carry.
+        let probes = ImageProbes::for_document(rootfs::Rootfs::open(root.host_path())?, &doc);
         let mut engine = OvalEngine::live(&doc, &probes);
         for (id, values) in req.external_variables {
             engine.set_external(id, values.clone());

@@ -149,9 +149,11 @@ fn run_compliance(args: &Args) -> ExitCode {
 }
 
 /// Whether a content file given on the command line can be read: the system's reason when it
-/// cannot be looked at (missing, permission denied...), or what it is when not a regular file.
+/// cannot be opened (missing, permission denied...), or what it is when not a regular file.
 fn usable_input_file(path: &std::path::Path) -> Result<(), String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    let meta = std::fs::File::open(path)
+        .and_then(|f| f.metadata())
+        .map_err(|e| e.to_string())?;
     if meta.is_file() {
         return Ok(());
     }

@@ -605,12 +605,18 @@ impl ImageProbes {
     }
 }
 
-/// The image's `/var/log/lastlog`: glibc's x86_64 `struct lastlog` per uid (a 32-bit time, then
-/// 32 + 256 bytes of line and host).
+/// The image's `/var/log/lastlog`, one glibc `struct lastlog` per uid, in the layout of the
+/// scanner's own architecture (as oscap reads it on the same host): `ll_time` is 32 bits on
+/// x86_64 and on 32-bit targets, 64 bits elsewhere; then 32 + 256 bytes of line and host.
 struct LastLog(Option<(std::fs::File, u64)>);
 
 impl LastLog {
-    const RECORD: u64 = 4 + 32 + 256;
+    const TIME_BYTES: usize = if cfg!(any(target_arch = "x86_64", target_pointer_width = "32")) {
+        4
+    } else {
+        8
+    };
+    const RECORD: u64 = LastLog::TIME_BYTES as u64 + 32 + 256;
 
     fn open(root: &Rootfs) -> LastLog {
         LastLog(root.open_file("/var/log/lastlog").ok().and_then(|f| {
@@ -626,13 +632,18 @@ impl LastLog {
             return -1;
         };
         let at = u64::from(uid) * LastLog::RECORD;
-        let mut time = [0u8; 4];
+        let mut time = [0u8; 8];
+        let time = &mut time[..LastLog::TIME_BYTES];
         if at + LastLog::RECORD > *len
-            || std::os::unix::fs::FileExt::read_exact_at(f, &mut time, at).is_err()
+            || std::os::unix::fs::FileExt::read_exact_at(f, time, at).is_err()
         {
             return -1;
         }
-        i64::from(i32::from_le_bytes(time))
+        match *time {
+            [a, b, c, d] => i64::from(i32::from_ne_bytes([a, b, c, d])),
+            [a, b, c, d, e, g, h, i] => i64::from_ne_bytes([a, b, c, d, e, g, h, i]),
+            _ => -1,
+        }
     }
 }
 

@@ -443,8 +443,6 @@ impl Rootfs {
 /// Largest extended attribute value read.
 const MAX_XATTR: usize = 1 << 20;
 
-/// Reads one xattr value with `get` (a getxattr flavour), growing the buffer on ERANGE.
-/// `Ok(None)`: absent attribute or no xattr support.
 /// An extended attribute of a file already opened through [`Rootfs`] (`fgetxattr`): `None` when
 /// absent or the filesystem has no xattrs; values over 1 MiB are an error.
 pub fn file_xattr(file: &std::fs::File, name: &str) -> std::io::Result<Option<Vec<u8>>> {
@@ -452,6 +450,8 @@ pub fn file_xattr(file: &std::fs::File, name: &str) -> std::io::Result<Option<Ve
     read_xattr(&get).map_err(std::io::Error::from)
 }
 
+/// Reads one xattr value with `get` (a getxattr flavour), growing the buffer on ERANGE.
+/// `Ok(None)`: absent attribute or no xattr support.
 fn read_xattr(get: &dyn Fn(&mut [u8]) -> Result<usize, Errno>) -> Result<Option<Vec<u8>>, Errno> {
     let mut buf = vec![0u8; 256];
     loop {
