@@ -86,6 +86,10 @@ pub fn load_packages(root: &Rootfs) -> Result<Vec<PkgInfo>, rpmdb::Error> {
     Ok(out)
 }
 
+/// Most password items one object collects: a 16 MiB /etc/passwd of short lines would otherwise
+/// make millions of items (gigabytes); real local account databases hold thousands at most.
+pub const MAX_PASSWORD_ITEMS: usize = 100_000;
+
 /// Collectors over one image root.
 pub struct ImageProbes {
     root: Rootfs,
@@ -529,15 +533,24 @@ impl ImageProbes {
         let Some(username) = q.entity("username") else {
             return ProbeOutput::flagged(Flag::Error, "password_object without a username");
         };
-        let entries = match rootfs::users::PasswdEntry::load(&self.root) {
-            Ok(e) => e,
+        let passwd = match rootfs::users::PasswdEntry::read_file(&self.root) {
+            Ok(bytes) => bytes,
             Err(e) => return ProbeOutput::flagged(Flag::Error, e.to_string()),
         };
         let lastlog = self.schema_5_10.then(|| LastLog::open(&self.root));
         let mut items = Vec::new();
-        for e in entries {
+        for e in rootfs::users::PasswdEntry::entries(&passwd) {
             if !username.nil && !q.entity_matches(username, &e.name) {
                 continue;
+            }
+            if items.len() == MAX_PASSWORD_ITEMS {
+                return ProbeOutput::flagged(
+                    Flag::Error,
+                    format!(
+                        "/etc/passwd has more than {MAX_PASSWORD_ITEMS} matching accounts; \
+                         refusing to collect them all"
+                    ),
+                );
             }
             let mut it = Item::new("unix", "password")
                 .with("username", e.name.clone())

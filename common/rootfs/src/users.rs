@@ -74,12 +74,15 @@ impl PasswdEntry {
     /// - gecos and home end at a colon or the end of the line (missing ones are empty); the shell
     ///   is the rest of the line, a trailing `\r` included.
     pub fn parse_all(text: &[u8]) -> Vec<PasswdEntry> {
-        text.split(|b| *b == b'\n')
-            .filter_map(|line| {
-                let line = String::from_utf8_lossy(line);
-                PasswdEntry::parse_line(line.trim_start_matches(is_c_space))
-            })
-            .collect()
+        PasswdEntry::entries(text).collect()
+    }
+
+    /// [`PasswdEntry::parse_all`] one entry at a time.
+    pub fn entries(text: &[u8]) -> impl Iterator<Item = PasswdEntry> + '_ {
+        text.split(|b| *b == b'\n').filter_map(|line| {
+            let line = String::from_utf8_lossy(line);
+            PasswdEntry::parse_line(line.trim_start_matches(is_c_space))
+        })
     }
 
     fn parse_line(line: &str) -> Option<PasswdEntry> {
@@ -104,11 +107,10 @@ impl PasswdEntry {
         })
     }
 
-    /// The entries of the image's /etc/passwd.
-    pub fn load(root: &Rootfs) -> Result<Vec<PasswdEntry>, crate::Error> {
-        Ok(PasswdEntry::parse_all(
-            &root.read("/etc/passwd", MAX_DB_SIZE)?,
-        ))
+    /// The bytes of the image's /etc/passwd (at most [`MAX_DB_SIZE`]), for
+    /// [`PasswdEntry::entries`].
+    pub fn read_file(root: &Rootfs) -> Result<Vec<u8>, crate::Error> {
+        root.read("/etc/passwd", MAX_DB_SIZE)
     }
 }
 
