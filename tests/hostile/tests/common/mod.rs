@@ -335,6 +335,7 @@ pub fn scanner_bin(package: &str) -> PathBuf {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let st = Command::new(cargo)
             .args(["build", "--quiet", "-p", package, "--bin", package])
+            .args(build_location_args(&bin_dir()))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .unwrap();
@@ -343,6 +344,31 @@ pub fn scanner_bin(package: &str) -> PathBuf {
     }
     assert!(p.exists(), "{} not built", p.display());
     p
+}
+
+/// The `cargo build` arguments that put binaries into `bin_dir` (`<target>/<profile>` or
+/// `<target>/<triple>/<profile>`), the directory this test executable was built into: the same
+/// target directory, profile and, when there is one, target triple.
+fn build_location_args(bin_dir: &Path) -> Vec<std::ffi::OsString> {
+    let profile = bin_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parent = bin_dir.parent().unwrap_or(bin_dir);
+    // The target directory holds CACHEDIR.TAG; a triple directory below it does not.
+    let (target_dir, triple) = if parent.join("CACHEDIR.TAG").exists() {
+        (parent, None)
+    } else {
+        (parent.parent().unwrap_or(parent), parent.file_name())
+    };
+    let mut args: Vec<std::ffi::OsString> = vec!["--target-dir".into(), target_dir.into()];
+    if let Some(t) = triple {
+        args.push("--target".into());
+        args.push(t.into());
+    }
+    args.push("--profile".into());
+    args.push(if profile == "debug" { "dev".into() } else { profile.into() });
+    args
 }
 
 /// Runs `bin --scanin S --scanout O args...` with [`TIMEOUT`], an `RLIMIT_AS` of
