@@ -270,9 +270,11 @@ if command -v podman >/dev/null; then
     printf '[containers]\ndefault_ulimits = []\n' >"$CONTAINERS_CONF"
     for s in "${built[@]}"; do
         image=$($py "$here/atomic_d.py" field install/atomic.d/$s image_name)
+        podman rmi -f "$image" >/dev/null 2>&1 || true   # never test an image left from before
         check "$s: containerfiles/build.sh with podman builds $image" \
             env ENGINE=podman containerfiles/build.sh --bin-dir "$bin" "$s"
         podman image exists "$image" || continue
+        [ -d "$work/out/$s-plain" ] || { fail "$s: no plain run to compare podman's output with"; continue; }
         read -r -a xmounts <<<"$(extra_mounts "$s")"
         ts=$(date +%Y-%m-%d-%H-%M-%S-%6N)
         stage=$work/run/atomic/$ts
@@ -283,7 +285,11 @@ if command -v podman >/dev/null; then
         sargs=$(atomic_scanner_args "$s")
         mapfile -t run < <($py "$here/atomic_d.py" command install/atomic.d/$s "$stage" "$out" \
             --map /var/lib/scanner-openscap="$work/content" "${copt[@]}" ${sargs:+--scanner-args "$sargs"})
-        [ "${run[0]}" = docker ] && run[0]=podman
+        if [ "${run[0]}" != docker ]; then
+            fail "$s: atomic's command starts with '${run[0]}', not docker: cannot swap in podman"
+            unstage_targets "$stage"; continue
+        fi
+        run[0]=podman
         check "$s: podman runs the image as atomic runs it (${run[*]:0:3} ...), exit 0" "${run[@]}"
         unstage_targets "$stage"
         check "$s: podman's output equals the plain run's (json and every other file)" \
