@@ -17,6 +17,11 @@ use crate::system::{Flag, Item};
 
 /// Largest file textfilecontent54 reads.
 const MAX_TEXT_FILE: u64 = 64 << 20;
+/// Bytes of subject PCRE2 may scan for one object. Every match call re-validates the UTF-8 of
+/// the rest of the subject (PCRE2 does so whenever invalid UTF-8 is allowed, as the pcre2 crate
+/// always allows it), so N matches in a file of S bytes cost about N x S: a 64 MiB file of
+/// matching lines would take days. Real content (config files of kilobytes) stays far below.
+pub const MAX_MATCH_SCAN_BYTES: u64 = 4 << 30;
 
 /// One installed package as the rpm probes report it.
 #[derive(Debug, Clone)]
@@ -86,9 +91,11 @@ pub fn load_packages(root: &Rootfs) -> Result<Vec<PkgInfo>, rpmdb::Error> {
     Ok(out)
 }
 
-/// Most password items one object collects: a 16 MiB /etc/passwd of short lines would otherwise
-/// make millions of items (gigabytes); real local account databases hold thousands at most.
-pub const MAX_PASSWORD_ITEMS: usize = 100_000;
+/// Most items one object collects where the image decides how many there are (accounts of
+/// /etc/passwd, pattern matches in a file): 64 MiB of one-line matches, or a 16 MiB passwd of
+/// short lines, would otherwise make millions of items and gigabytes of memory. Real content
+/// collects a handful per object; past the bound the object is an error, never a verdict.
+pub const MAX_ITEMS_PER_OBJECT: usize = 100_000;
 
 /// Collectors over one image root.
 pub struct ImageProbes {
@@ -385,7 +392,22 @@ impl ImageProbes {
         let multiline = o.behavior("multiline").map(|v| v == "true").unwrap_or(true);
         let singleline = o.behavior("singleline") == Some("true");
         let caseless = o.behavior("ignore_case") == Some("true");
+        // One compiled pattern for every file of the object.
+        let compiled = match pat.values.first() {
+            Some(p) => match RegexBuilder::new()
+                .utf(true)
+                .multi_line(multiline)
+                .dotall(singleline)
+                .caseless(caseless)
+                .build(p)
+            {
+                Ok(r) => Some((p, r)),
+                Err(e) => return ProbeOutput::flagged(Flag::Error, format!("pattern {p:?}: {e}")),
+            },
+            None => None,
+        };
         let mut items = Vec::new();
+        let mut scanned = 0u64;
         for (dir, name) in paths {
             let fp = join(&dir, &name);
             let md = match self.root.metadata(&fp) {
@@ -407,24 +429,24 @@ impl ImageProbes {
                 Some(n) => &bytes[..n],
                 None => &bytes[..],
             };
-            if let Some(p) = pat.values.first() {
-                let re = match RegexBuilder::new()
-                    .utf(true)
-                    .multi_line(multiline)
-                    .dotall(singleline)
-                    .caseless(caseless)
-                    .build(p)
-                {
-                    Ok(r) => r,
-                    Err(e) => {
-                        return ProbeOutput::flagged(Flag::Error, format!("pattern {p:?}: {e}"))
-                    }
-                };
+            if let Some((p, re)) = &compiled {
                 let mut locs = re.capture_locations();
                 let used = subject.len() + 1;
                 let mut ofs = 0usize;
                 let mut instance = 0u64;
                 loop {
+                    scanned += (subject.len() - ofs.min(subject.len())) as u64;
+                    if scanned > MAX_MATCH_SCAN_BYTES {
+                        return ProbeOutput::flagged(
+                            Flag::Error,
+                            format!(
+                                "matching {p:?} in {fp} ({} bytes) would scan more than \
+                                 {MAX_MATCH_SCAN_BYTES} bytes ({instance} matches so far); \
+                                 refusing to go on",
+                                subject.len()
+                            ),
+                        );
+                    }
                     let found = match re.captures_read_at(&mut locs, subject, ofs) {
                         Ok(m) => m,
                         Err(e) => {
@@ -439,6 +461,15 @@ impl ImageProbes {
                     ofs = if ofs == end { end + 1 } else { end };
                     instance += 1;
                     if q.matches("instance", &instance.to_string()) {
+                        if items.len() == MAX_ITEMS_PER_OBJECT {
+                            return ProbeOutput::flagged(
+                                Flag::Error,
+                                format!(
+                                    "more than {MAX_ITEMS_PER_OBJECT} matches of {p:?} \
+                                     (last in {fp}); refusing to collect them all"
+                                ),
+                            );
+                        }
                         let text = |s: usize, e: usize| {
                             String::from_utf8_lossy(&subject[s..e]).into_owned()
                         };
@@ -446,9 +477,9 @@ impl ImageProbes {
                             .with("filepath", fp.clone())
                             .with("path", dir.clone())
                             .with("filename", name.clone())
-                            .with("pattern", p.clone());
+                            .with("pattern", p.to_string());
                         it.push("instance", instance.to_string(), Datatype::Int);
-                        it.push("line", p.clone(), Datatype::String);
+                        it.push("line", p.to_string(), Datatype::String);
                         it.push("text", text(m.start(), end), Datatype::String);
                         for g in 1..locs.len() {
                             if let Some((s, e)) = locs.get(g) {
@@ -543,11 +574,11 @@ impl ImageProbes {
             if !username.nil && !q.entity_matches(username, &e.name) {
                 continue;
             }
-            if items.len() == MAX_PASSWORD_ITEMS {
+            if items.len() == MAX_ITEMS_PER_OBJECT {
                 return ProbeOutput::flagged(
                     Flag::Error,
                     format!(
-                        "/etc/passwd has more than {MAX_PASSWORD_ITEMS} matching accounts; \
+                        "/etc/passwd has more than {MAX_ITEMS_PER_OBJECT} matching accounts; \
                          refusing to collect them all"
                     ),
                 );

@@ -249,6 +249,29 @@ fn huge_passwd_is_bounded() {
     sb.assert_outside_untouched();
 }
 
+/// A 60 MiB file of nothing but matching lines under a `textfilecontent54_object`: matching
+/// stops at the work bound (the object is an error, not a verdict) and the scan completes in
+/// seconds within 1 GiB of address space. (Each PCRE2 match call re-validates the rest of the
+/// file, so the 7 million matches took days before the bound; their items would not fit either.)
+#[test]
+fn file_of_matches_is_bounded() {
+    let mut sb = rhel9_sandbox();
+    write(
+        &sb.scanin.join("img/usr/share/hx/matches"),
+        "SENTINEL\n".repeat(7_000_000),
+    );
+    let oval = sb.tmp.path().join("matches.oval.xml");
+    write(&oval, OVAL);
+    sb.seal_outside();
+    let args: Vec<&OsStr> = vec![OsStr::new("--oval"), oval.as_os_str()];
+    let run = run_bounded(&sb, &scanner_bin("scanner-openscap"), &args, 1 << 30, None);
+    run.assert_completed();
+    let j = sb.json("img");
+    assert!(successful(&j), "{j:#}");
+    assert!(!titles(&j).contains(&"leak-sentinel".to_string()), "{j:#}");
+    sb.assert_outside_untouched();
+}
+
 /// XML with a DTD in the OVAL feed: every target fails with the reason, nothing is fetched.
 #[test]
 fn billion_laughs_and_external_entities_in_oval() {

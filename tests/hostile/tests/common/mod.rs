@@ -367,7 +367,11 @@ fn build_location_args(bin_dir: &Path) -> Vec<std::ffi::OsString> {
         args.push(t.into());
     }
     args.push("--profile".into());
-    args.push(if profile == "debug" { "dev".into() } else { profile.into() });
+    args.push(if profile == "debug" {
+        "dev".into()
+    } else {
+        profile.into()
+    });
     args
 }
 
