@@ -106,14 +106,31 @@ fn titles(j: &serde_json::Value) -> Vec<String> {
 }
 
 fn run_oval(sb: &Sandbox, oval: &Path) -> Run {
+    run_oval_within(sb, oval, ADDRESS_SPACE)
+}
+
+fn run_oval_within(sb: &Sandbox, oval: &Path, address_space: u64) -> Run {
     let args: Vec<&OsStr> = vec![OsStr::new("--oval"), oval.as_os_str()];
     run_bounded(
         sb,
         &scanner_bin("scanner-openscap"),
         &args,
-        ADDRESS_SPACE,
+        address_space,
         None,
     )
+}
+
+/// Scans the sandbox's targets with [`OVAL`] within 1 GiB of address space and checks that
+/// `img` completed, succeeded, does not report `title`, and nothing outside was touched.
+fn assert_bounded_scan_without(mut sb: Sandbox, title: &str) {
+    let oval = sb.tmp.path().join("hostile.oval.xml");
+    write(&oval, OVAL);
+    sb.seal_outside();
+    run_oval_within(&sb, &oval, 1 << 30).assert_completed();
+    let j = sb.json("img");
+    assert!(successful(&j), "{j:#}");
+    assert!(!titles(&j).contains(&title.to_string()), "{j:#}");
+    sb.assert_outside_untouched();
 }
 
 #[test]
@@ -233,20 +250,11 @@ fn leak_definitions_fire_on_an_image_that_holds_them() {
 /// address space. (Collecting them all took 1.4 GB and 18 s.)
 #[test]
 fn huge_passwd_is_bounded() {
-    let mut sb = rhel9_sandbox();
+    let sb = rhel9_sandbox();
     let line = "a:x:1:1::/:\n";
     let n = (16 << 20) / line.len() - 1;
     write(&sb.scanin.join("img/etc/passwd"), line.repeat(n));
-    let oval = sb.tmp.path().join("users.oval.xml");
-    write(&oval, OVAL);
-    sb.seal_outside();
-    let args: Vec<&OsStr> = vec![OsStr::new("--oval"), oval.as_os_str()];
-    let run = run_bounded(&sb, &scanner_bin("scanner-openscap"), &args, 1 << 30, None);
-    run.assert_completed();
-    let j = sb.json("img");
-    assert!(successful(&j), "{j:#}");
-    assert!(!titles(&j).contains(&"leak-users".to_string()), "{j:#}");
-    sb.assert_outside_untouched();
+    assert_bounded_scan_without(sb, "leak-users");
 }
 
 /// A 60 MiB file of nothing but matching lines under a `textfilecontent54_object`: matching
@@ -255,21 +263,12 @@ fn huge_passwd_is_bounded() {
 /// file, so the 7 million matches took days before the bound; their items would not fit either.)
 #[test]
 fn file_of_matches_is_bounded() {
-    let mut sb = rhel9_sandbox();
+    let sb = rhel9_sandbox();
     write(
         &sb.scanin.join("img/usr/share/hx/matches"),
         "SENTINEL\n".repeat(7_000_000),
     );
-    let oval = sb.tmp.path().join("matches.oval.xml");
-    write(&oval, OVAL);
-    sb.seal_outside();
-    let args: Vec<&OsStr> = vec![OsStr::new("--oval"), oval.as_os_str()];
-    let run = run_bounded(&sb, &scanner_bin("scanner-openscap"), &args, 1 << 30, None);
-    run.assert_completed();
-    let j = sb.json("img");
-    assert!(successful(&j), "{j:#}");
-    assert!(!titles(&j).contains(&"leak-sentinel".to_string()), "{j:#}");
-    sb.assert_outside_untouched();
+    assert_bounded_scan_without(sb, "leak-sentinel");
 }
 
 /// XML with a DTD in the OVAL feed: every target fails with the reason, nothing is fetched.
