@@ -386,7 +386,21 @@ pub fn run_bounded(
 ) -> Run {
     let out_path = sb.tmp.path().join("run.stdout");
     let err_path = sb.tmp.path().join("run.stderr");
-    let mut cmd = Command::new(bin);
+    // Another user may not reach the build tree (a checkout under a 0700 `mktemp -d`): it runs
+    // a copy of the binary from the sandbox, which every user can traverse.
+    let bin = match as_user {
+        Some(_) => {
+            let dir = sb.tmp.path().join("bin");
+            fs::create_dir_all(&dir).unwrap();
+            let copy = dir.join(bin.file_name().unwrap());
+            fs::copy(bin, &copy).unwrap();
+            fs::set_permissions(&copy, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .unwrap();
+            copy
+        }
+        None => bin.to_path_buf(),
+    };
+    let mut cmd = Command::new(&bin);
     cmd.arg("--scanin")
         .arg(&sb.scanin)
         .arg("--scanout")
