@@ -889,3 +889,183 @@ fn headers_rpm_skips_are_skipped_with_a_warning() {
     assert_eq!(names, ["hello"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("skipping h#       1"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The direct sqlite reader against SQLite itself.
+
+/// rpm's own statement for the table (`sqlite_init` in rpm's lib/backend/sqlite.c).
+const RPM_CREATE_PACKAGES: &str =
+    "CREATE TABLE IF NOT EXISTS 'Packages' (hnum INTEGER PRIMARY KEY AUTOINCREMENT,blob BLOB NOT NULL)";
+
+/// A database written by SQLite with rpm's schema: `rows` (hnum, blob length) with page size
+/// `page_size`, blob bytes derived from the hnum.
+fn sqlite_with_rows(path: &Path, page_size: u32, rows: &[(u32, usize)], create: &str) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA page_size={page_size}; PRAGMA journal_mode=DELETE; {create};"
+    ))
+    .unwrap();
+    for &(hnum, len) in rows {
+        let blob: Vec<u8> = (0..len).map(|i| (i as u32 ^ hnum) as u8).collect();
+        conn.execute(
+            "INSERT INTO Packages (hnum, blob) VALUES (?1, ?2)",
+            rusqlite::params![hnum, &blob],
+        )
+        .unwrap();
+    }
+}
+
+fn both_ways(
+    path: &Path,
+) -> (
+    Result<Vec<RawHeader>, rpmdb::backend::sqlite::Decline>,
+    Result<Vec<RawHeader>, BackendError>,
+) {
+    let f = fs::File::open(path).unwrap();
+    rpmdb::backend::sqlite::read_both_ways(&f, path)
+}
+
+/// Real databases (rpm's, the fixtures') and SQLite-written ones of every page size, with
+/// local, overflowing and multi-page-overflow rows under interior pages: the direct reader
+/// answers and its rows are SQLite's.
+#[test]
+fn direct_sqlite_reader_reads_what_sqlite_reads() {
+    let mut files: Vec<PathBuf> = Vec::new();
+    let img = tempfile::tempdir().unwrap();
+    if testkit::require_tool("rpmbuild") && testkit::require_tool("rpm") {
+        rpm_built_root(img.path());
+        files.push(img.path().join("var/lib/rpm/rpmdb.sqlite"));
+    }
+    if let Some(shared) = shared_rpmdb() {
+        for name in [
+            "amazonlinux2023",
+            "cbl-mariner-2.0",
+            "hummingbird-filesystem-setup",
+        ] {
+            files.push(shared.join(name).join("rpmdb.sqlite"));
+        }
+    }
+    let work = tempfile::tempdir().unwrap();
+    let rows: Vec<(u32, usize)> = (1..=300u32)
+        .map(|h| {
+            (
+                h * 3,
+                [0, 1, 40, 500, 3000, 70_000][h as usize % 6] + h as usize,
+            )
+        })
+        .collect();
+    for page_size in [512, 1024, 4096, 65536] {
+        let p = work.path().join(format!("ps{page_size}.sqlite"));
+        sqlite_with_rows(&p, page_size, &rows, RPM_CREATE_PACKAGES);
+        files.push(p);
+    }
+    for path in &files {
+        let (direct, engine) = both_ways(path);
+        let direct = direct.unwrap_or_else(|d| panic!("{}: declined: {d:?}", path.display()));
+        let engine = engine.unwrap();
+        assert!(!engine.is_empty(), "{}", path.display());
+        assert_eq!(direct, engine, "{}", path.display());
+    }
+    // The generated files hold every row with its exact bytes, in hnum order.
+    let (direct, _) = both_ways(&work.path().join("ps512.sqlite"));
+    let direct = direct.unwrap();
+    assert_eq!(direct.len(), rows.len());
+    for (got, &(hnum, len)) in direct.iter().zip(&rows) {
+        assert_eq!(got.hnum, hnum);
+        assert_eq!(got.blob.len(), len);
+        assert!(got
+            .blob
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| b == (i as u32 ^ hnum) as u8));
+    }
+}
+
+/// Schemas rpm does not write are left to SQLite, whose answer `read_headers` returns.
+#[test]
+fn direct_sqlite_reader_declines_other_schemas() {
+    let work = tempfile::tempdir().unwrap();
+    let rows = [(1, 100), (2, 5000)];
+    for (i, create) in [
+        "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)",
+        "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB NOT NULL, extra TEXT)",
+        "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, raw BLOB, \
+         blob BLOB GENERATED ALWAYS AS (raw) VIRTUAL)",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let p = work.path().join(format!("s{i}.sqlite"));
+        let conn = rusqlite::Connection::open(&p).unwrap();
+        conn.execute_batch(&format!("{create};")).unwrap();
+        let col = if create.contains("raw") {
+            "raw"
+        } else {
+            "blob"
+        };
+        for (hnum, len) in rows {
+            conn.execute(
+                &format!("INSERT INTO Packages (hnum, {col}) VALUES (?1, ?2)"),
+                rusqlite::params![hnum, vec![7u8; len]],
+            )
+            .unwrap();
+        }
+        drop(conn);
+        let (direct, engine) = both_ways(&p);
+        assert!(direct.is_err(), "{create}: not declined");
+        let engine = engine.unwrap();
+        assert_eq!(engine.len(), 2, "{create}");
+        assert_eq!(engine[1].blob, vec![7u8; 5000], "{create}");
+        // And the public path gives SQLite's rows.
+        let dir = work.path().join(format!("d{i}"));
+        fs::create_dir(&dir).unwrap();
+        fs::copy(&p, dir.join("rpmdb.sqlite")).unwrap();
+        assert_eq!(ours(&dir).unwrap(), engine, "{create}");
+    }
+}
+
+/// Damage anywhere in a small database (every byte of its first three pages, which hold the
+/// file header, the schema and the table's interior page, flipped in three ways; every 5th
+/// byte after them; every truncation on a page boundary): whenever the direct reader answers, SQLite reads exactly the same rows; where
+/// SQLite fails or reads otherwise, the direct reader has declined.
+#[test]
+fn damaged_sqlite_files_never_make_the_two_readers_disagree() {
+    let work = tempfile::tempdir().unwrap();
+    let good = work.path().join("good.sqlite");
+    let rows: Vec<(u32, usize)> = (1..=12u32)
+        .map(|h| (h, [30, 300, 1500][h as usize % 3]))
+        .collect();
+    sqlite_with_rows(&good, 512, &rows, RPM_CREATE_PACKAGES);
+    let data = fs::read(&good).unwrap();
+    assert!(data.len() > 8 * 512, "several pages: {}", data.len());
+    let target = work.path().join("damaged.sqlite");
+    let mut answered = 0;
+    let mut check = |bytes: &[u8], what: &str| {
+        fs::write(&target, bytes).unwrap();
+        let (direct, engine) = both_ways(&target);
+        if let Ok(rows) = direct {
+            answered += 1;
+            match engine {
+                Ok(e) => assert_eq!(rows, e, "{what}: the readers disagree"),
+                Err(e) => panic!("{what}: direct read rows, SQLite failed: {e}"),
+            }
+        }
+    };
+    for cut in (512..data.len()).step_by(512) {
+        check(&data[..cut], &format!("cut at {cut}"));
+    }
+    let mut copy = data.clone();
+    let offsets = (0..3 * 512).chain((3 * 512..data.len()).step_by(5));
+    for off in offsets {
+        for x in [0x01, 0x80, 0xff] {
+            copy[off] ^= x;
+            check(&copy, &format!("byte {off} ^ {x:#x}"));
+            copy[off] = data[off];
+        }
+    }
+    // Most single-byte damage lands in blob bytes, which both read alike.
+    assert!(
+        answered > data.len() / 5,
+        "the direct reader answered only {answered} times"
+    );
+}

@@ -1,5 +1,6 @@
-//! Reader for rpm's sqlite `rpmdb.sqlite` (`SELECT hnum, blob FROM Packages`), never writing
-//! anything into the image.
+//! Reading `rpmdb.sqlite` through SQLite itself (`SELECT hnum, blob FROM Packages`), never
+//! writing anything into the image: the general path, for every file the direct reader
+//! declines (a pending WAL or journal, another schema, damage SQLite must judge).
 //!
 //! SQLite opens files by name, which would bypass the confined rootfs access, and even a
 //! read-only open of a WAL-mode database in place can create or rewrite `rpmdb.sqlite-shm`
@@ -26,51 +27,18 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{BackendError, RawHeader, ReadAt, MAX_HEADER_BYTES};
+use super::super::{BackendError, RawHeader, ReadAt, MAX_HEADER_BYTES};
+use super::{SqliteFiles, MAX_FILE_BYTES};
 
-/// Database (+ WAL) files larger than this are refused rather than copied.
-pub const MAX_FILE_BYTES: u64 = 1 << 30;
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
-
-/// The files of one sqlite database, opened through the rootfs API.
-#[derive(Debug, Clone, Copy)]
-pub struct SqliteFiles<'a> {
-    /// `rpmdb.sqlite`.
-    pub db: &'a File,
-    /// `rpmdb.sqlite-wal`, when present.
-    pub wal: Option<&'a File>,
-    /// `rpmdb.sqlite-journal`, when present.
-    pub journal: Option<&'a File>,
-}
-
-/// Reads every header blob of `rpmdb.sqlite` (with its `-wal` or `-journal` file if the image
-/// has one), sorted by hnum. `path` (the database's path, for messages) names errors.
-pub fn read_headers(files: SqliteFiles<'_>, path: &Path) -> Result<Vec<RawHeader>, BackendError> {
+/// Reads every header blob through SQLite from a private copy of the database (with its
+/// `-wal` or `-journal` file when non-empty), sorted by hnum. The caller has checked the sizes
+/// (`size`, `wal_size`, `journal_size`) against [`MAX_FILE_BYTES`] and the file's magic.
+pub(super) fn read_headers(
+    files: SqliteFiles<'_>,
+    (size, wal_size, journal_size): (u64, u64, u64),
+    path: &Path,
+) -> Result<Vec<RawHeader>, BackendError> {
     let db = files.db;
-    let len = |f: Option<&File>| match f {
-        Some(f) => f.size().map_err(|e| BackendError::io(path, e)),
-        None => Ok(0),
-    };
-    let size = db.size().map_err(|e| BackendError::io(path, e))?;
-    let wal_size = len(files.wal)?;
-    let journal_size = len(files.journal)?;
-    let total = size.saturating_add(wal_size).saturating_add(journal_size);
-    if total > MAX_FILE_BYTES {
-        return Err(BackendError::TooLarge {
-            path: path.to_path_buf(),
-            size: total,
-            limit: MAX_FILE_BYTES,
-        });
-    }
-    let mut magic = [0u8; 16];
-    if size < 512 || db.read_exact_at(&mut magic, 0).is_err() || &magic != SQLITE_MAGIC {
-        return Err(BackendError::corrupt(
-            path,
-            None,
-            format!("not an SQLite 3 database ({size} bytes, no \"SQLite format 3\" header)"),
-        ));
-    }
-
     let tmp = tempfile::Builder::new()
         .prefix("rpmdb-sqlite-")
         .tempdir()
