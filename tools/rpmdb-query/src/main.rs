@@ -138,10 +138,9 @@ fn main() -> Result<()> {
         query::Mode::Packages
     };
     let mut warnings = Vec::new();
-    let headers = query::load_headers(blobs, &mut warnings);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-    query::write_headers(&headers, mode, &mut warnings, &mut out)
+    query::write_blobs(blobs, mode, &mut warnings, &mut out)
         .and_then(|_| out.flush())
         .context("writing to stdout")?;
     for w in warnings {

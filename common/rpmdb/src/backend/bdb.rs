@@ -13,8 +13,6 @@
 //! visited at most once (so a cycle in a chain is an error, not a hang), and allocation is
 //! bounded by the file size: a damaged file is a [`BackendError`] naming the page.
 
-use std::collections::HashSet;
-use std::io;
 use std::path::Path;
 
 use super::{BackendError, RawHeader, ReadAt, MAX_HEADER_BYTES};
@@ -40,7 +38,20 @@ pub fn read_headers<S: ReadAt + ?Sized>(
     src: &S,
     path: &Path,
 ) -> Result<Vec<RawHeader>, BackendError> {
-    let mut db = HashDb::open(src, path)?;
+    let size = src.size().map_err(|e| BackendError::io(path, e))?;
+    if size > MAX_FILE_BYTES {
+        return Err(BackendError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    // One read of the whole file (at most MAX_FILE_BYTES): thousands of page-sized reads cost
+    // more than the copy.
+    let mut bytes = vec![0u8; size as usize];
+    src.read_exact_at(&mut bytes, 0)
+        .map_err(|e| BackendError::io(path, e))?;
+    let mut db = HashDb::open(&bytes, path)?;
     let mut out = db.walk()?;
     out.sort_by_key(|h| h.hnum);
     Ok(out)
@@ -72,8 +83,8 @@ impl Order {
     }
 }
 
-struct HashDb<'a, S: ?Sized> {
-    src: &'a S,
+struct HashDb<'a> {
+    bytes: &'a [u8],
     path: &'a Path,
     order: Order,
     pagesize: usize,
@@ -81,20 +92,14 @@ struct HashDb<'a, S: ?Sized> {
     maxbucket: u32,
     nelem: u32,
     spares: [u32; 32],
-    seen: HashSet<u32>,
+    /// Pages visited so far, by page number.
+    seen: Vec<bool>,
 }
 
-impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
-    fn open(src: &'a S, path: &'a Path) -> Result<Self, BackendError> {
+impl<'a> HashDb<'a> {
+    fn open(bytes: &'a [u8], path: &'a Path) -> Result<Self, BackendError> {
         let corrupt = |reason: String| BackendError::corrupt(path, Some(0), reason);
-        let size = src.size().map_err(|e| BackendError::io(path, e))?;
-        if size > MAX_FILE_BYTES {
-            return Err(BackendError::TooLarge {
-                path: path.to_path_buf(),
-                size,
-                limit: MAX_FILE_BYTES,
-            });
-        }
+        let size = bytes.len() as u64;
         if size < 512 {
             return Err(BackendError::corrupt(
                 path,
@@ -102,9 +107,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 format!("{size} bytes is too short for a Berkeley DB file (truncated?)"),
             ));
         }
-        let mut meta = [0u8; 512];
-        src.read_exact_at(&mut meta, 0)
-            .map_err(|e| BackendError::io(path, e))?;
+        let meta = &bytes[..512];
         let magic = u32::from_le_bytes([meta[12], meta[13], meta[14], meta[15]]);
         let order = if magic == HASH_MAGIC {
             Order { big: false }
@@ -122,7 +125,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 format!("not a Berkeley DB hash file (magic 0x{magic:08x} at offset 12)"),
             ));
         };
-        let version = order.u32(&meta, 16);
+        let version = order.u32(meta, 16);
         if !(8..=10).contains(&version) {
             return Err(BackendError::unsupported(
                 path,
@@ -132,7 +135,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 ),
             ));
         }
-        let pagesize = order.u32(&meta, 20);
+        let pagesize = order.u32(meta, 20);
         if !(512..=65536).contains(&pagesize) || !pagesize.is_power_of_two() {
             return Err(corrupt(format!("invalid page size {pagesize}")));
         }
@@ -148,7 +151,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 meta[25]
             )));
         }
-        let lastpage = order.u32(&meta, 32);
+        let lastpage = order.u32(meta, 32);
         let needed = (u64::from(lastpage) + 1) * u64::from(pagesize);
         if needed > size {
             return Err(corrupt(format!(
@@ -157,19 +160,19 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 u64::from(lastpage) + 1
             )));
         }
-        let maxbucket = order.u32(&meta, 72);
+        let maxbucket = order.u32(meta, 72);
         if maxbucket >= lastpage {
             return Err(corrupt(format!(
                 "max bucket {maxbucket} needs more pages than the {lastpage} data pages of the file"
             )));
         }
-        let nelem = order.u32(&meta, 88);
+        let nelem = order.u32(meta, 88);
         let mut spares = [0u32; 32];
         for (i, s) in spares.iter_mut().enumerate() {
-            *s = order.u32(&meta, 96 + 4 * i);
+            *s = order.u32(meta, 96 + 4 * i);
         }
         Ok(HashDb {
-            src,
+            bytes,
             path,
             order,
             pagesize: pagesize as usize,
@@ -177,7 +180,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
             maxbucket,
             nelem,
             spares,
-            seen: HashSet::new(),
+            seen: vec![false; lastpage as usize + 1],
         })
     }
 
@@ -194,7 +197,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
     }
 
     /// Reads page `pgno`, referenced from page `from`, visiting each page at most once.
-    fn page(&mut self, pgno: u32, from: u32) -> Result<Vec<u8>, BackendError> {
+    fn page(&mut self, pgno: u32, from: u32) -> Result<&'a [u8], BackendError> {
         if pgno == 0 || pgno > self.lastpage {
             return Err(self.corrupt(
                 from,
@@ -204,7 +207,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 ),
             ));
         }
-        if !self.seen.insert(pgno) {
+        if std::mem::replace(&mut self.seen[pgno as usize], true) {
             return Err(self.corrupt(
                 pgno,
                 format!(
@@ -212,17 +215,10 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 ),
             ));
         }
-        let mut page = vec![0u8; self.pagesize];
-        self.src
-            .read_exact_at(&mut page, u64::from(pgno) * self.pagesize as u64)
-            .map_err(|e| {
-                if e.kind() == io::ErrorKind::UnexpectedEof {
-                    self.corrupt(pgno, "truncated: page lies past the end of the file")
-                } else {
-                    BackendError::io(self.path, e)
-                }
-            })?;
-        Ok(page)
+        let start = pgno as usize * self.pagesize;
+        self.bytes
+            .get(start..start + self.pagesize)
+            .ok_or_else(|| self.corrupt(pgno, "truncated: page lies past the end of the file"))
     }
 
     fn walk(&mut self) -> Result<Vec<RawHeader>, BackendError> {
@@ -239,12 +235,12 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                     break;
                 }
                 first = false;
-                if self.order.u32(&page, 8) != pgno {
+                if self.order.u32(page, 8) != pgno {
                     return Err(self.corrupt(
                         pgno,
                         format!(
                             "page header names page {} (wrong page or garbage)",
-                            self.order.u32(&page, 8)
+                            self.order.u32(page, 8)
                         ),
                     ));
                 }
@@ -255,8 +251,8 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                         format!("page type {ptype} in the chain of hash bucket {bucket}"),
                     ));
                 }
-                records += self.items(&page, pgno, &mut out)?;
-                let next = self.order.u32(&page, 16);
+                records += self.items(page, pgno, &mut out)?;
+                let next = self.order.u32(page, 16);
                 if next == 0 {
                     break;
                 }
@@ -374,7 +370,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
         let mut prev = from;
         while out.len() < total {
             let page = self.page(pgno, prev)?;
-            if self.order.u32(&page, 8) != pgno {
+            if self.order.u32(page, 8) != pgno {
                 return Err(self.corrupt(pgno, "overflow page header names another page"));
             }
             if page[25] != P_OVERFLOW {
@@ -382,7 +378,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                     self.corrupt(pgno, format!("page type {} in an overflow chain", page[25]))
                 );
             }
-            let used = usize::from(self.order.u16(&page, 22));
+            let used = usize::from(self.order.u16(page, 22));
             let remaining = total - out.len();
             if used == 0 || PAGE_HEADER + used > self.pagesize || used > remaining {
                 return Err(self.corrupt(
@@ -392,7 +388,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
             }
             out.extend_from_slice(&page[PAGE_HEADER..PAGE_HEADER + used]);
             prev = pgno;
-            pgno = self.order.u32(&page, 16);
+            pgno = self.order.u32(page, 16);
         }
         Ok(out)
     }
@@ -412,8 +408,8 @@ mod tests {
 
     #[test]
     fn bucket_to_page_uses_significant_bits() {
-        let meta = HashDb::<[u8]> {
-            src: &[][..],
+        let meta = HashDb {
+            bytes: &[],
             path: Path::new("x"),
             order: Order { big: false },
             pagesize: 4096,
@@ -428,7 +424,7 @@ mod tests {
                 s[3] = 20;
                 s
             },
-            seen: HashSet::new(),
+            seen: Vec::new(),
         };
         assert_eq!(meta.bucket_page(0).unwrap(), 1);
         assert_eq!(meta.bucket_page(1).unwrap(), 2);
