@@ -13,6 +13,8 @@
 //! visited at most once (so a cycle in a chain is an error, not a hang), and allocation is
 //! bounded by the file size: a damaged file is a [`BackendError`] naming the page.
 
+use std::borrow::Cow;
+use std::io;
 use std::path::Path;
 
 use super::{BackendError, RawHeader, ReadAt, MAX_HEADER_BYTES};
@@ -31,6 +33,9 @@ const H_OFFPAGE: u8 = 3;
 const OFFPAGE_LEN: usize = 12;
 /// Files larger than this are refused: no real rpm database comes near it.
 pub const MAX_FILE_BYTES: u64 = 8 << 30;
+/// Files whose declared pages take at most this many bytes are read into memory at once;
+/// larger ones are read page by page.
+const IN_MEMORY_BYTES: u64 = 256 << 20;
 
 /// Reads every header blob of a Berkeley DB hash `Packages` file, sorted by instance number.
 /// `path` is only used in error messages.
@@ -38,20 +43,17 @@ pub fn read_headers<S: ReadAt + ?Sized>(
     src: &S,
     path: &Path,
 ) -> Result<Vec<RawHeader>, BackendError> {
-    let size = src.size().map_err(|e| BackendError::io(path, e))?;
-    if size > MAX_FILE_BYTES {
-        return Err(BackendError::TooLarge {
-            path: path.to_path_buf(),
-            size,
-            limit: MAX_FILE_BYTES,
-        });
+    let mut db = HashDb::open(src, path)?;
+    // The pages the meta page declares, in one read when they fit in memory comfortably:
+    // thousands of page-sized reads cost more than the copy.
+    let extent = (u64::from(db.lastpage) + 1) * db.pagesize as u64;
+    let mut bytes = Vec::new();
+    if extent <= IN_MEMORY_BYTES {
+        bytes.resize(extent as usize, 0);
+        src.read_exact_at(&mut bytes, 0)
+            .map_err(|e| BackendError::io(path, e))?;
+        db.bytes = Some(&bytes);
     }
-    // One read of the whole file (at most MAX_FILE_BYTES): thousands of page-sized reads cost
-    // more than the copy.
-    let mut bytes = vec![0u8; size as usize];
-    src.read_exact_at(&mut bytes, 0)
-        .map_err(|e| BackendError::io(path, e))?;
-    let mut db = HashDb::open(&bytes, path)?;
     let mut out = db.walk()?;
     out.sort_by_key(|h| h.hnum);
     Ok(out)
@@ -83,8 +85,10 @@ impl Order {
     }
 }
 
-struct HashDb<'a> {
-    bytes: &'a [u8],
+struct HashDb<'a, S: ?Sized> {
+    src: &'a S,
+    /// The declared pages, when read into memory at once.
+    bytes: Option<&'a [u8]>,
     path: &'a Path,
     order: Order,
     pagesize: usize,
@@ -96,10 +100,17 @@ struct HashDb<'a> {
     seen: Vec<bool>,
 }
 
-impl<'a> HashDb<'a> {
-    fn open(bytes: &'a [u8], path: &'a Path) -> Result<Self, BackendError> {
+impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
+    fn open(src: &'a S, path: &'a Path) -> Result<Self, BackendError> {
         let corrupt = |reason: String| BackendError::corrupt(path, Some(0), reason);
-        let size = bytes.len() as u64;
+        let size = src.size().map_err(|e| BackendError::io(path, e))?;
+        if size > MAX_FILE_BYTES {
+            return Err(BackendError::TooLarge {
+                path: path.to_path_buf(),
+                size,
+                limit: MAX_FILE_BYTES,
+            });
+        }
         if size < 512 {
             return Err(BackendError::corrupt(
                 path,
@@ -107,7 +118,9 @@ impl<'a> HashDb<'a> {
                 format!("{size} bytes is too short for a Berkeley DB file (truncated?)"),
             ));
         }
-        let meta = &bytes[..512];
+        let mut meta = [0u8; 512];
+        src.read_exact_at(&mut meta, 0)
+            .map_err(|e| BackendError::io(path, e))?;
         let magic = u32::from_le_bytes([meta[12], meta[13], meta[14], meta[15]]);
         let order = if magic == HASH_MAGIC {
             Order { big: false }
@@ -125,7 +138,7 @@ impl<'a> HashDb<'a> {
                 format!("not a Berkeley DB hash file (magic 0x{magic:08x} at offset 12)"),
             ));
         };
-        let version = order.u32(meta, 16);
+        let version = order.u32(&meta, 16);
         if !(8..=10).contains(&version) {
             return Err(BackendError::unsupported(
                 path,
@@ -135,7 +148,7 @@ impl<'a> HashDb<'a> {
                 ),
             ));
         }
-        let pagesize = order.u32(meta, 20);
+        let pagesize = order.u32(&meta, 20);
         if !(512..=65536).contains(&pagesize) || !pagesize.is_power_of_two() {
             return Err(corrupt(format!("invalid page size {pagesize}")));
         }
@@ -151,7 +164,7 @@ impl<'a> HashDb<'a> {
                 meta[25]
             )));
         }
-        let lastpage = order.u32(meta, 32);
+        let lastpage = order.u32(&meta, 32);
         let needed = (u64::from(lastpage) + 1) * u64::from(pagesize);
         if needed > size {
             return Err(corrupt(format!(
@@ -160,19 +173,20 @@ impl<'a> HashDb<'a> {
                 u64::from(lastpage) + 1
             )));
         }
-        let maxbucket = order.u32(meta, 72);
+        let maxbucket = order.u32(&meta, 72);
         if maxbucket >= lastpage {
             return Err(corrupt(format!(
                 "max bucket {maxbucket} needs more pages than the {lastpage} data pages of the file"
             )));
         }
-        let nelem = order.u32(meta, 88);
+        let nelem = order.u32(&meta, 88);
         let mut spares = [0u32; 32];
         for (i, s) in spares.iter_mut().enumerate() {
-            *s = order.u32(meta, 96 + 4 * i);
+            *s = order.u32(&meta, 96 + 4 * i);
         }
         Ok(HashDb {
-            bytes,
+            src,
+            bytes: None,
             path,
             order,
             pagesize: pagesize as usize,
@@ -180,6 +194,7 @@ impl<'a> HashDb<'a> {
             maxbucket,
             nelem,
             spares,
+            // lastpage is bounded by the file size (checked above).
             seen: vec![false; lastpage as usize + 1],
         })
     }
@@ -197,7 +212,7 @@ impl<'a> HashDb<'a> {
     }
 
     /// Reads page `pgno`, referenced from page `from`, visiting each page at most once.
-    fn page(&mut self, pgno: u32, from: u32) -> Result<&'a [u8], BackendError> {
+    fn page(&mut self, pgno: u32, from: u32) -> Result<Cow<'a, [u8]>, BackendError> {
         if pgno == 0 || pgno > self.lastpage {
             return Err(self.corrupt(
                 from,
@@ -216,9 +231,20 @@ impl<'a> HashDb<'a> {
             ));
         }
         let start = pgno as usize * self.pagesize;
-        self.bytes
-            .get(start..start + self.pagesize)
-            .ok_or_else(|| self.corrupt(pgno, "truncated: page lies past the end of the file"))
+        if let Some(page) = self.bytes.and_then(|b| b.get(start..start + self.pagesize)) {
+            return Ok(Cow::Borrowed(page));
+        }
+        let mut page = vec![0u8; self.pagesize];
+        self.src
+            .read_exact_at(&mut page, u64::from(pgno) * self.pagesize as u64)
+            .map_err(|e| {
+                if e.kind() == io::ErrorKind::UnexpectedEof {
+                    self.corrupt(pgno, "truncated: page lies past the end of the file")
+                } else {
+                    BackendError::io(self.path, e)
+                }
+            })?;
+        Ok(Cow::Owned(page))
     }
 
     fn walk(&mut self) -> Result<Vec<RawHeader>, BackendError> {
@@ -235,12 +261,12 @@ impl<'a> HashDb<'a> {
                     break;
                 }
                 first = false;
-                if self.order.u32(page, 8) != pgno {
+                if self.order.u32(&page, 8) != pgno {
                     return Err(self.corrupt(
                         pgno,
                         format!(
                             "page header names page {} (wrong page or garbage)",
-                            self.order.u32(page, 8)
+                            self.order.u32(&page, 8)
                         ),
                     ));
                 }
@@ -251,8 +277,8 @@ impl<'a> HashDb<'a> {
                         format!("page type {ptype} in the chain of hash bucket {bucket}"),
                     ));
                 }
-                records += self.items(page, pgno, &mut out)?;
-                let next = self.order.u32(page, 16);
+                records += self.items(&page, pgno, &mut out)?;
+                let next = self.order.u32(&page, 16);
                 if next == 0 {
                     break;
                 }
@@ -370,7 +396,7 @@ impl<'a> HashDb<'a> {
         let mut prev = from;
         while out.len() < total {
             let page = self.page(pgno, prev)?;
-            if self.order.u32(page, 8) != pgno {
+            if self.order.u32(&page, 8) != pgno {
                 return Err(self.corrupt(pgno, "overflow page header names another page"));
             }
             if page[25] != P_OVERFLOW {
@@ -378,7 +404,7 @@ impl<'a> HashDb<'a> {
                     self.corrupt(pgno, format!("page type {} in an overflow chain", page[25]))
                 );
             }
-            let used = usize::from(self.order.u16(page, 22));
+            let used = usize::from(self.order.u16(&page, 22));
             let remaining = total - out.len();
             if used == 0 || PAGE_HEADER + used > self.pagesize || used > remaining {
                 return Err(self.corrupt(
@@ -388,7 +414,7 @@ impl<'a> HashDb<'a> {
             }
             out.extend_from_slice(&page[PAGE_HEADER..PAGE_HEADER + used]);
             prev = pgno;
-            pgno = self.order.u32(page, 16);
+            pgno = self.order.u32(&page, 16);
         }
         Ok(out)
     }
@@ -408,8 +434,9 @@ mod tests {
 
     #[test]
     fn bucket_to_page_uses_significant_bits() {
-        let meta = HashDb {
-            bytes: &[],
+        let meta = HashDb::<[u8]> {
+            src: &[][..],
+            bytes: None,
             path: Path::new("x"),
             order: Order { big: false },
             pagesize: 4096,

@@ -267,7 +267,11 @@ pub fn check_blobs_against_rpm(what: &str, dir: &Path, blobs: Vec<(String, Vec<u
     // The one-pass path rpmdb-query takes (parse, check and format per worker) prints the same.
     let mut one_pass = Vec::new();
     query::write_blobs(blobs.clone(), Mode::Files, &mut Vec::new(), &mut one_pass).unwrap();
-    assert_same(&format!("{what} files, one pass"), &expected_files, &one_pass);
+    assert_same(
+        &format!("{what} files, one pass"),
+        &expected_files,
+        &one_pass,
+    );
 
     // The typed API on the same headers (parse_package itself is checked on the small sets).
     let mut typed_info = Vec::new();
