@@ -1069,3 +1069,86 @@ fn damaged_sqlite_files_never_make_the_two_readers_disagree() {
         "the direct reader answered only {answered} times"
     );
 }
+
+/// Hand-made trees SQLite refuses (found in review): an interior root page without cells
+/// (allowed only for page 1) and an interior page over SQLite's cell limit, `(512-8)/6 = 84`
+/// for 512-byte pages. The direct reader declines both; the control with 84 cells is read
+/// alike by both.
+#[test]
+fn crafted_trees_sqlite_refuses_are_declined() {
+    let work = tempfile::tempdir().unwrap();
+    let base = work.path().join("base.sqlite");
+    sqlite_with_rows(&base, 512, &[(1, 4)], RPM_CREATE_PACKAGES);
+    let root: i64 = rusqlite::Connection::open(&base)
+        .unwrap()
+        .query_row(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'Packages'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let root = root as usize;
+    let base = fs::read(&base).unwrap();
+    // A leaf page holding one row (hnum, a 4-byte blob).
+    let leaf = |page: &mut [u8], hnum: u8| {
+        page.fill(0);
+        page[0] = 0x0d;
+        page[3..5].copy_from_slice(&1u16.to_be_bytes());
+        page[5..7].copy_from_slice(&100u16.to_be_bytes());
+        page[8..10].copy_from_slice(&100u16.to_be_bytes());
+        page[100..109].copy_from_slice(&[7, hnum, 3, 0, 20, 9, 9, 9, hnum]);
+    };
+    let sized = |pages: usize| {
+        let mut b = base.clone();
+        b.resize(pages * 512, 0);
+        b[28..32].copy_from_slice(&(pages as u32).to_be_bytes());
+        b
+    };
+    let run = |name: &str, bytes: &[u8]| {
+        let p = work.path().join(name);
+        fs::write(&p, bytes).unwrap();
+        both_ways(&p)
+    };
+    // Interior root without cells, its right-most child a leaf.
+    let n = base.len() / 512;
+    let mut b = sized(n + 1);
+    let r = (root - 1) * 512;
+    b[r..r + 512].fill(0);
+    b[r] = 0x05;
+    b[r + 5..r + 7].copy_from_slice(&512u16.to_be_bytes());
+    b[r + 8..r + 12].copy_from_slice(&(n as u32 + 1).to_be_bytes());
+    leaf(&mut b[n * 512..], 42);
+    let (direct, engine) = run("root0.sqlite", &b);
+    assert!(
+        direct.is_err() && engine.is_err(),
+        "{direct:?} / {engine:?}"
+    );
+    // An interior root with `cells` overlapping cells whose child numbers are (i+1)*256.
+    let wide = |cells: usize| {
+        let mut b = sized((cells + 1) * 256);
+        let pg = &mut b[r..r + 512];
+        pg.fill(0);
+        pg[0] = 0x05;
+        pg[3..5].copy_from_slice(&(cells as u16).to_be_bytes());
+        let first = 12 + 2 * cells;
+        pg[5..7].copy_from_slice(&(first as u16).to_be_bytes());
+        pg[8..12].copy_from_slice(&(((cells + 1) * 256) as u32).to_be_bytes());
+        for i in 0..cells {
+            let at = first + 3 * i;
+            pg[12 + 2 * i..14 + 2 * i].copy_from_slice(&(at as u16).to_be_bytes());
+            pg[at + 2] = (i + 1) as u8;
+        }
+        for i in 0..=cells {
+            let p = (i + 1) * 256;
+            leaf(&mut b[(p - 1) * 512..p * 512], (i + 1) as u8);
+        }
+        b
+    };
+    let (direct, engine) = run("wide84.sqlite", &wide(84));
+    assert_eq!(direct.unwrap(), engine.unwrap());
+    let (direct, engine) = run("wide85.sqlite", &wide(85));
+    assert!(
+        direct.is_err() && engine.is_err(),
+        "{direct:?} / {engine:?}"
+    );
+}

@@ -21,6 +21,9 @@ const PAGE_INTERIOR_TABLE: u8 = 0x05;
 const PAGE_LEAF_TABLE: u8 = 0x0d;
 /// SQLite's cursor depth limit (`BTCURSOR_MAX_DEPTH`): a deeper tree is corrupt to it.
 const MAX_DEPTH: usize = 20;
+/// rpm's schema has about 50 rows; far more is not rpm's (and the checks per row compare
+/// against the rows before it).
+const MAX_SCHEMA_ROWS: usize = 1000;
 
 /// Why the direct reader leaves this file to SQLite.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,8 +153,16 @@ impl<'a> File<'a> {
             let kind = *page.get(hdr).ok_or(Decline("short page".into()))?;
             let cells = be16(page, hdr + 3).ok_or(Decline("short page".into()))?;
             let (ptrs, interior) = match kind {
-                // SQLite refuses a child page without cells.
+                // SQLite's limit on cells per page (MX_CELL).
+                _ if cells > (self.page_size - 8) / 6 => {
+                    return decline(format!("page {n}: {cells} cells"))
+                }
+                // SQLite refuses a child page without cells, and an interior root without
+                // cells unless it is page 1.
                 _ if cells == 0 && n != root => return decline(format!("page {n}: no cells")),
+                PAGE_INTERIOR_TABLE if cells == 0 && n != 1 => {
+                    return decline(format!("page {n}: interior root without cells"))
+                }
                 PAGE_LEAF_TABLE => (hdr + 8, false),
                 PAGE_INTERIOR_TABLE => (hdr + 12, true),
                 k => return decline(format!("page {n}: type {k:#x} in a table b-tree")),
@@ -349,6 +360,9 @@ fn packages_root(f: &File<'_>, seen: &mut [bool]) -> Result<u32, Decline> {
         let (_, p) = f.leaf_cell(page, at)?;
         if p.len > 1 << 20 {
             return decline("oversized schema row");
+        }
+        if names.len() >= MAX_SCHEMA_ROWS {
+            return decline("more schema rows than rpm writes");
         }
         let rec = f.payload(&p)?;
         let cols = record_columns(&rec, p.len)?;
