@@ -47,13 +47,11 @@ pub fn read_headers<S: ReadAt + ?Sized>(
     // The pages the meta page declares, in one read when they fit in memory comfortably:
     // thousands of page-sized reads cost more than the copy.
     let extent = (u64::from(db.lastpage) + 1) * db.pagesize as u64;
-    let mut bytes = Vec::new();
-    if extent <= IN_MEMORY_BYTES {
-        bytes.resize(extent as usize, 0);
-        src.read_exact_at(&mut bytes, 0)
-            .map_err(|e| BackendError::io(path, e))?;
-        db.bytes = Some(&bytes);
-    }
+    let bytes = (extent <= IN_MEMORY_BYTES)
+        .then(|| src.read_prefix(extent))
+        .transpose()
+        .map_err(|e| BackendError::io(path, e))?;
+    db.bytes = bytes.as_deref();
     let mut out = db.walk()?;
     out.sort_by_key(|h| h.hnum);
     Ok(out)

@@ -11,6 +11,14 @@ pub trait ReadAt {
     fn size(&self) -> io::Result<u64>;
     /// Fills `buf` from `offset`; a short read is an `UnexpectedEof` error.
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()>;
+
+    /// The first `len` bytes, in one read (the caller bounds `len`).
+    fn read_prefix(&self, len: u64) -> io::Result<Vec<u8>> {
+        let len = usize::try_from(len).map_err(|_| io::ErrorKind::OutOfMemory)?;
+        let mut bytes = vec![0u8; len];
+        self.read_exact_at(&mut bytes, 0)?;
+        Ok(bytes)
+    }
 }
 
 impl ReadAt for File {

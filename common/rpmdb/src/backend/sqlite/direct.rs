@@ -33,8 +33,8 @@ fn decline<T>(why: impl Into<String>) -> Result<T, Decline> {
     Err(Decline(why.into()))
 }
 
-/// The parameters of one database file.
-struct File<'a> {
+/// The bytes of one database file with its page geometry.
+struct DbBytes<'a> {
     bytes: &'a [u8],
     page_size: usize,
     /// Usable bytes per page (page size minus the reserved tail).
@@ -78,8 +78,8 @@ fn serial_len(t: u64) -> Option<u64> {
     }
 }
 
-impl<'a> File<'a> {
-    fn open(bytes: &'a [u8]) -> Result<File<'a>, Decline> {
+impl<'a> DbBytes<'a> {
+    fn open(bytes: &'a [u8]) -> Result<DbBytes<'a>, Decline> {
         if bytes.len() < 100 || &bytes[..16] != b"SQLite format 3\0" {
             return decline("no SQLite 3 header");
         }
@@ -113,7 +113,7 @@ impl<'a> File<'a> {
         if pages > file_pages || pages > u64::from(u32::MAX) {
             return decline("database size beyond the end of the file");
         }
-        Ok(File {
+        Ok(DbBytes {
             bytes,
             page_size,
             usable,
@@ -308,6 +308,17 @@ fn record_columns(head: &[u8], payload_len: u64) -> Result<Vec<(u64, u64)>, Decl
     Ok(cols)
 }
 
+/// The value of an integer column (serial types 1-6: big-endian two's complement) of a whole
+/// record `rec`, given its (serial type, offset) from [`record_columns`].
+fn int_value(rec: &[u8], (t, off): (u64, u64)) -> Option<i64> {
+    if !(1..=6).contains(&t) {
+        return None;
+    }
+    let b = rec.get(off as usize..off as usize + serial_len(t)? as usize)?;
+    let sign: i64 = if b[0] & 0x80 != 0 { -1 } else { 0 };
+    Some(b.iter().fold(sign, |v, &x| (v << 8) | i64::from(x)))
+}
+
 /// Whether `name` is a name rpm gives an index table (`Basenames`, `Providename`, ...).
 fn is_index_name(name: &[u8]) -> bool {
     name.first().is_some_and(u8::is_ascii_alphabetic)
@@ -351,7 +362,7 @@ fn is_rpm_schema_row(ty: &[u8], name: &[u8], tbl: &[u8], sql: &[u8], tables: &[V
 
 /// The root page of rpm's `Packages` table, when `sqlite_master` holds exactly the rows rpm
 /// creates (its `Packages` table, `sqlite_sequence`, its index tables and their indexes).
-fn packages_root(f: &File<'_>, seen: &mut [bool]) -> Result<u32, Decline> {
+fn packages_root(f: &DbBytes<'_>, seen: &mut [bool]) -> Result<u32, Decline> {
     let mut tables: Vec<Vec<u8>> = Vec::new();
     let mut names: Vec<Vec<u8>> = Vec::new();
     let mut roots: Vec<u32> = Vec::new();
@@ -370,24 +381,14 @@ fn packages_root(f: &File<'_>, seen: &mut [bool]) -> Result<u32, Decline> {
             let (t, off) = *cols.get(i)?;
             (t >= 13 && t % 2 == 1).then(|| &rec[off as usize..(off + (t - 13) / 2) as usize])
         };
-        let root = match cols.get(3) {
-            Some(&(t @ 1..=6, off)) => {
-                let n = serial_len(t).unwrap_or(0) as usize;
-                let b = &rec[off as usize..off as usize + n];
-                let mut v: i64 = if b[0] & 0x80 != 0 { -1 } else { 0 };
-                for &x in b {
-                    v = (v << 8) | i64::from(x);
-                }
-                v
-            }
-            _ => 0,
-        };
         let (Some(ty), Some(name), Some(tbl), Some(sql)) = (text(0), text(1), text(2), text(4))
         else {
             return decline("sqlite_master row of another shape");
         };
-        let root = u32::try_from(root)
-            .ok()
+        let root = cols
+            .get(3)
+            .and_then(|&col| int_value(&rec, col))
+            .and_then(|r| u32::try_from(r).ok())
             .filter(|r| (2..=f.pages).contains(r) && !roots.contains(r) && cols.len() == 5)
             .ok_or(Decline("sqlite_master row of another shape".into()))?;
         if names.iter().any(|n| n.eq_ignore_ascii_case(name))
@@ -413,7 +414,7 @@ fn packages_root(f: &File<'_>, seen: &mut [bool]) -> Result<u32, Decline> {
 
 /// Every row of rpm's `Packages` table, in hnum order, read straight from the file's bytes.
 pub fn read_packages(bytes: &[u8]) -> Result<Vec<RawHeader>, Decline> {
-    let f = File::open(bytes)?;
+    let f = DbBytes::open(bytes)?;
     let mut seen = vec![false; f.pages as usize + 1];
     let root = packages_root(&f, &mut seen)?;
     // sqlite_master's pages may not be part of the Packages tree either.

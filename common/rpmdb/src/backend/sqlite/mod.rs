@@ -59,10 +59,9 @@ pub fn read_headers(files: SqliteFiles<'_>, path: &Path) -> Result<Vec<RawHeader
         ));
     }
     if wal_size == 0 && journal_size == 0 {
-        let mut bytes = vec![0u8; size as usize];
-        files
+        let bytes = files
             .db
-            .read_exact_at(&mut bytes, 0)
+            .read_prefix(size)
             .map_err(|e| BackendError::io(path, e))?;
         if let Ok(rows) = direct::read_packages(&bytes) {
             return Ok(rows);
@@ -85,9 +84,8 @@ pub fn read_both_ways(
         Ok(s) => s,
         Err(e) => return (Err(Decline(e.to_string())), Err(BackendError::io(path, e))),
     };
-    let mut bytes = vec![0u8; size as usize];
-    let direct = match db.read_exact_at(&mut bytes, 0) {
-        Ok(()) => direct::read_packages(&bytes),
+    let direct = match db.read_prefix(size) {
+        Ok(bytes) => direct::read_packages(&bytes),
         Err(e) => Err(Decline(e.to_string())),
     };
     let files = SqliteFiles {
