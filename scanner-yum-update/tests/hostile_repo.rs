@@ -5,7 +5,7 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -19,7 +19,7 @@ fn mkfifo(p: &Path) {
     assert!(st.success());
 }
 
-fn image(t: &Path, repo: &Path) -> std::path::PathBuf {
+fn image(t: &Path, repo: &Path) -> PathBuf {
     let root = t.join("root");
     make_root(
         &root,
@@ -32,17 +32,30 @@ fn image(t: &Path, repo: &Path) -> std::path::PathBuf {
     root
 }
 
-#[test]
-fn fifo_and_tampered_metadata_are_refused() {
-    for t in ["rpm", "rpmbuild", "createrepo_c", "mkfifo"] {
+/// The scenario every test here starts from: a local repository offering hello 1.1 and an
+/// image with hello 1.0 that points at it. None when a tool it needs (or `extra_tool`) is
+/// missing (outside CI).
+fn scenario(extra_tool: Option<&str>) -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
+    for t in ["rpm", "rpmbuild", "createrepo_c"]
+        .into_iter()
+        .chain(extra_tool)
+    {
         if !testkit::require_tool(t) {
-            return;
+            return None;
         }
     }
     let t = tempfile::tempdir().unwrap();
     let repo = t.path().join("repo");
     make_repo(&repo, &["hello-1.1-1.x86_64"], &[]);
     let root = image(t.path(), &repo);
+    Some((t, repo, root))
+}
+
+#[test]
+fn fifo_and_tampered_metadata_are_refused() {
+    let Some((_t, repo, root)) = scenario(Some("mkfifo")) else {
+        return;
+    };
     // Sanity: the intact repo answers.
     let ok = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap();
     assert_eq!(ok.updates.len(), 1);
@@ -87,15 +100,9 @@ fn fifo_and_tampered_metadata_are_refused() {
 fn compression_bomb_hits_the_size_limit() {
     use sha2::Digest;
     use std::io::Write;
-    for t in ["rpm", "rpmbuild", "createrepo_c"] {
-        if !testkit::require_tool(t) {
-            return;
-        }
-    }
-    let t = tempfile::tempdir().unwrap();
-    let repo = t.path().join("repo");
-    make_repo(&repo, &["hello-1.1-1.x86_64"], &[]);
-    let root = image(t.path(), &repo);
+    let Some((_t, repo, root)) = scenario(None) else {
+        return;
+    };
     let primary = fs::read_dir(repo.join("repodata"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -130,15 +137,9 @@ fn compression_bomb_hits_the_size_limit() {
 /// is a valid primary with the listed checksum, so only the location check can refuse it.
 #[test]
 fn metadata_locations_outside_a_local_repository_are_refused() {
-    for t in ["rpm", "rpmbuild", "createrepo_c"] {
-        if !testkit::require_tool(t) {
-            return;
-        }
-    }
-    let t = tempfile::tempdir().unwrap();
-    let repo = t.path().join("repo");
-    make_repo(&repo, &["hello-1.1-1.x86_64"], &[]);
-    let root = image(t.path(), &repo);
+    let Some((t, repo, root)) = scenario(None) else {
+        return;
+    };
     let md = repo.join("repodata/repomd.xml");
     let original = fs::read_to_string(&md).unwrap();
     let href_start = original.find("-primary.xml").unwrap();
