@@ -179,6 +179,20 @@ unstage_targets() { # DIR
     for id in "$img_id" "$rootfs_id"; do mountpoint -q "$1/$id" && umount "$1/$id"; done
     rm -rf "$1"
 }
+# atomic_command SCANNER TS OUT: stages the targets in $work/run/atomic/TS (sets $stage) and
+# sets run=(...) to the argv atomic's registration of SCANNER runs for them with results in
+# OUT, with the scanner's extra mounts and --scanner_args (left in $sargs).
+atomic_command() {
+    local w xm copt=()
+    read -r -a xm <<<"$(extra_mounts "$1")"
+    stage=$work/run/atomic/$2
+    mkdir -p "$stage" "$3"
+    stage_targets "$stage"
+    for w in "${xm[@]}"; do copt+=(--custom "$w"); done
+    sargs=$(atomic_scanner_args "$1")
+    mapfile -t run < <($py "$here/atomic_d.py" command install/atomic.d/$1 "$stage" "$3" \
+        --map /var/lib/scanner-openscap="$work/content" "${copt[@]}" ${sargs:+--scanner-args "$sargs"})
+}
 
 # ---------------------------------------------------------------- 3-5. images
 for s in "${built[@]}"; do
@@ -243,14 +257,8 @@ for w in l.split(): print({'IMAGE':'$image','NAME':'$s'}.get(w,w))" | while read
     check "$s: plain run ($s --scanin DIR --scanout DIR ${xargs_[*]} ${pargs[*]}) exits 0" \
         "$bin/$s" --scanin "$work/scanin" --scanout "$plain" "${xargs_[@]}" "${pargs[@]}"
     ts=$(date +%Y-%m-%d-%H-%M-%S-%6N)
-    stage=$work/run/atomic/$ts
     atomic=$work/var/lib/atomic/$($py "$here/atomic_d.py" field install/atomic.d/$s scanner_name)/$ts
-    mkdir -p "$stage" "$atomic"
-    stage_targets "$stage"
-    copt=(); for w in "${xmounts[@]}"; do copt+=(--custom "$w"); done
-    sargs=$(atomic_scanner_args "$s")
-    mapfile -t run < <($py "$here/atomic_d.py" command install/atomic.d/$s "$stage" "$atomic" \
-        --map /var/lib/scanner-openscap="$work/content" "${copt[@]}" ${sargs:+--scanner-args "$sargs"})
+    atomic_command "$s" "$ts" "$atomic"
     echo "atomic scan${sargs:+ --scanner_args $sargs} runs: ${run[*]}"
     check "$s: image run as atomic runs it exits 0" "${run[@]}"
     unstage_targets "$stage"
@@ -275,16 +283,9 @@ if command -v podman >/dev/null; then
             env ENGINE=podman containerfiles/build.sh --bin-dir "$bin" "$s"
         podman image exists "$image" || continue
         [ -d "$work/out/$s-plain" ] || { fail "$s: no plain run to compare podman's output with"; continue; }
-        read -r -a xmounts <<<"$(extra_mounts "$s")"
         ts=$(date +%Y-%m-%d-%H-%M-%S-%6N)
-        stage=$work/run/atomic/$ts
         out=$work/var/lib/atomic/podman-$s/$ts
-        mkdir -p "$stage" "$out"
-        stage_targets "$stage"
-        copt=(); for w in "${xmounts[@]}"; do copt+=(--custom "$w"); done
-        sargs=$(atomic_scanner_args "$s")
-        mapfile -t run < <($py "$here/atomic_d.py" command install/atomic.d/$s "$stage" "$out" \
-            --map /var/lib/scanner-openscap="$work/content" "${copt[@]}" ${sargs:+--scanner-args "$sargs"})
+        atomic_command "$s" "$ts" "$out"
         if [ "${run[0]}" != docker ]; then
             fail "$s: atomic's command starts with '${run[0]}', not docker: cannot swap in podman"
             unstage_targets "$stage"; continue
