@@ -47,23 +47,19 @@ fn binary_compliance_scan_agrees_with_oscap_rule_by_rule() {
         krb.join("etc/krb5.conf.d/crypto-policies"),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_scanner-openscap"))
-        // The spellings atomic's --scanner_args produce (profile=standard,fix_type=bash,report).
-        .args(["--scan_type", "configuration_compliance"])
-        .args(["--profile", "standard", "--fix_type", "bash", "--report"])
-        .arg("--ssg-content-dir")
-        .arg(common::SSG_DIR)
-        .arg("--scanin")
-        .arg(&scanin)
-        .arg("--scanout")
-        .arg(&scanout)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = testkit::run(
+        Command::new(env!("CARGO_BIN_EXE_scanner-openscap"))
+            // The spellings atomic's --scanner_args produce (profile=standard,fix_type=bash,report).
+            .args(["--scan_type", "configuration_compliance"])
+            .args(["--profile", "standard", "--fix_type", "bash", "--report"])
+            .arg("--ssg-content-dir")
+            .arg(common::SSG_DIR)
+            .arg("--scanin")
+            .arg(&scanin)
+            .arg("--scanout")
+            .arg(&scanout),
+    )
+    .unwrap();
 
     let tsv = std::fs::read_to_string(scanout.join("rhel8/results.tsv")).unwrap();
     let decided = assert_agrees_with_oscap(&tsv, oscap);

@@ -76,18 +76,14 @@ fn scanin_scanout_outputs() {
     small_image(dir.path(), &root);
     let before = testkit::tree_fingerprint(&root);
 
-    let out = Command::new(env!("CARGO_BIN_EXE_scanner-rpm-verify"))
-        .arg("--scanin")
-        .arg(&scanin)
-        .arg("--scanout")
-        .arg(&scanout)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "scanner failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    testkit::run(
+        Command::new(env!("CARGO_BIN_EXE_scanner-rpm-verify"))
+            .arg("--scanin")
+            .arg(&scanin)
+            .arg("--scanout")
+            .arg(&scanout),
+    )
+    .unwrap();
     assert_eq!(
         testkit::tree_fingerprint(&root),
         before,

@@ -117,16 +117,12 @@ impl Drop for Server {
 }
 
 fn openssl(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    testkit::run(
+        std::process::Command::new("openssl")
+            .current_dir(dir)
+            .args(args),
+    )
+    .unwrap();
 }
 
 /// A CA, a server certificate for 127.0.0.1/localhost and a client certificate.

@@ -31,18 +31,14 @@ fn values_equal_what_sh_sources() {
     std::fs::write(&file, &text).unwrap();
     let ours = rootfs::os_release::parse(&text);
     for (key, value) in &ours.fields {
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(format!(". \"$1\" && printf '%s' \"${key}\""))
-            .arg("sh")
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = testkit::run(
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!(". \"$1\" && printf '%s' \"${key}\""))
+                .arg("sh")
+                .arg(&file),
+        )
+        .unwrap();
         assert_eq!(value, &String::from_utf8(out.stdout).unwrap(), "{key}");
     }
     assert_eq!(ours.fields.len(), 11);

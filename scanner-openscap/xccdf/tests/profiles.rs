@@ -10,13 +10,13 @@ use std::process::Command;
 use openscap_xccdf::{list_profiles, profile, ComplianceOptions, Engine, XccdfResult};
 
 fn oscap_profiles(ds: &std::path::Path) -> Vec<(String, String)> {
-    let out = Command::new("oscap")
-        .args(["info", "--profiles"])
-        .arg(ds)
-        .env("LC_ALL", "C")
-        .output()
-        .expect("oscap info");
-    assert!(out.status.success(), "oscap info failed");
+    let out = testkit::run(
+        Command::new("oscap")
+            .args(["info", "--profiles"])
+            .arg(ds)
+            .env("LC_ALL", "C"),
+    )
+    .unwrap();
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()

@@ -89,13 +89,9 @@ fn gzip_bomb(work: &Path, members: usize) -> Vec<u8> {
     let gz = |data: &[u8]| {
         let src = work.join("gz-src");
         fs::write(&src, data).unwrap();
-        let out = Command::new("gzip")
-            .args(["-c", "-9"])
-            .arg(&src)
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        out.stdout
+        testkit::run(Command::new("gzip").args(["-c", "-9"]).arg(&src))
+            .unwrap()
+            .stdout
     };
     let head = gz(br#"<?xml version="1.0" encoding="UTF-8"?>
 <metadata xmlns="http://linux.duke.edu/metadata/common" packages="1"><package type="rpm"><name>hx-pkg</name><arch>noarch</arch><version epoch="0" ver="9" rel="1"/><summary>"#);

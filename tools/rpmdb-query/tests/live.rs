@@ -29,16 +29,9 @@ fn rpm_sorted(root: &Path, qf: &str, header: &str) -> Vec<u8> {
 }
 
 fn ours(args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_rpmdb-query"))
-        .args(args)
-        .output()
-        .expect("run rpmdb-query");
-    assert!(
-        out.status.success(),
-        "rpmdb-query {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    testkit::run(Command::new(env!("CARGO_BIN_EXE_rpmdb-query")).args(args))
+        .unwrap()
+        .stdout
 }
 
 fn assert_same(what: &str, rpm: &[u8], ours: &[u8]) {
