@@ -280,20 +280,26 @@ impl Transport {
 
     /// Reads a whole small file (repomd.xml) with a size limit.
     pub fn read_all(&self, url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
-        let mut r = self.open(url)?.take(limit + 1);
-        let mut v = Vec::new();
-        r.read_to_end(&mut v).map_err(|source| FetchError::Io {
+        read_limited(self.open(url)?, url, limit)
+    }
+}
+
+/// All of `r`, or `TooLarge` once it holds more than `limit` bytes (`url` names it in errors).
+fn read_limited(r: impl Read, url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
+    let mut v = Vec::new();
+    r.take(limit + 1)
+        .read_to_end(&mut v)
+        .map_err(|source| FetchError::Io {
             url: url.to_string(),
             source,
         })?;
-        if v.len() as u64 > limit {
-            return Err(FetchError::TooLarge {
-                url: url.to_string(),
-                limit,
-            });
-        }
-        Ok(v)
+    if v.len() as u64 > limit {
+        return Err(FetchError::TooLarge {
+            url: url.to_string(),
+            limit,
+        });
     }
+    Ok(v)
 }
 
 /// Largest PEM file (`sslcacert`, `sslclientcert`, `sslclientkey`) accepted.
@@ -322,21 +328,11 @@ fn open_host_file(path: &std::path::Path, url: &str) -> Result<std::fs::File, Fe
 /// Reads a whole host file (a certificate or key the operator mounted into the scanner):
 /// regular files only, at most `limit` bytes.
 pub fn read_host_file(path: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
-    let f = open_host_file(std::path::Path::new(path), path)?;
-    let mut v = Vec::new();
-    f.take(limit + 1)
-        .read_to_end(&mut v)
-        .map_err(|source| FetchError::Io {
-            url: path.to_string(),
-            source,
-        })?;
-    if v.len() as u64 > limit {
-        return Err(FetchError::TooLarge {
-            url: path.to_string(),
-            limit,
-        });
-    }
-    Ok(v)
+    read_limited(
+        open_host_file(std::path::Path::new(path), path)?,
+        path,
+        limit,
+    )
 }
 
 /// Opens a local (`file://`) repository file for reading.
