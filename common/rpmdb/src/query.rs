@@ -186,7 +186,7 @@ pub fn file_lines(h: &Header, out: &mut Vec<u8>) -> Result<usize, Error> {
     Ok(c.len)
 }
 
-/// What [`render`] prints.
+/// What [`write_headers`] and [`write_blobs`] print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// `NAME EPOCHNUM VERSION RELEASE ARCH`, no header line.
@@ -402,14 +402,4 @@ pub fn render_headers(
     // Writing into a Vec cannot fail.
     let _ = write_headers(headers, mode, warnings, &mut out);
     out
-}
-
-/// [`load_headers`] then [`render_headers`].
-pub fn render(
-    blobs: impl IntoIterator<Item = (String, Vec<u8>)>,
-    mode: Mode,
-    warnings: &mut Vec<String>,
-) -> Vec<u8> {
-    let headers = load_headers(blobs, warnings);
-    render_headers(&headers, mode, warnings)
 }

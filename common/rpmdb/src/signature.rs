@@ -8,7 +8,7 @@ use crate::tags;
 /// What `%{RSAHEADER:pgpsig}` shows: algorithms, creation time, issuer key id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signature {
-    /// "<pubkey algo>/<hash algo>", e.g. "RSA/SHA256".
+    /// `"<pubkey algo>/<hash algo>"`, e.g. `"RSA/SHA256"`.
     pub algo: String,
     /// Creation time, seconds since the epoch.
     pub time: i64,

@@ -1,8 +1,8 @@
 //! Reader for rpm's sqlite `rpmdb.sqlite`, never writing anything into the image.
 //!
-//! Two ways to the same rows: [`direct`] reads rpm's `Packages` table straight from the
+//! Two ways to the same rows: `direct` reads rpm's `Packages` table straight from the
 //! file's bytes when the file is exactly what rpm writes and nothing is pending in a `-wal` or
-//! `-journal` file (the common case: no copy, no temporary files); [`engine`] asks SQLite
+//! `-journal` file (the common case: no copy, no temporary files); `engine` asks SQLite
 //! itself, on a private copy, for everything else, and its answer (rows or the error) stands.
 //! The direct reader declines rather than guesses, so both give the same rows wherever both
 //! answer (a test compares them on every fixture).
