@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use rootfs::Rootfs;
 
 use crate::backend::{bdb, ndb, sqlite};
-pub use crate::backend::{Backend, BackendError, RawHeader};
+pub use crate::backend::{Backend, BackendError, HeaderSink, RawHeader};
 use crate::{parse_package_checked, Error, Package};
 
 mod macros;
@@ -159,20 +159,29 @@ impl Database {
     /// hash order, sqlite in hnum order and ndb in blob-offset order; `rpm -qa` output is only
     /// comparable sorted). Instance 0 (bdb's counter record) is never returned.
     pub fn headers(&self) -> Result<Vec<RawHeader>, Error> {
+        crate::backend::collect(|each| self.for_each_header(each))
+    }
+
+    /// Hands every header blob to `each` as it is read, in the backend's storage order, without
+    /// collecting them: a reader that processes blobs one by one (and recycles their buffers,
+    /// see [`HeaderSink`]) holds one blob at a time instead of the whole database. After an
+    /// error, the blobs already handed over are to be discarded, as [`Database::headers`] does.
+    pub fn for_each_header(&self, each: &mut HeaderSink<'_>) -> Result<(), Error> {
         let path = &self.file_path;
-        let headers = match &self.files {
-            DbFiles::Bdb(f) => bdb::read_headers(f, path)?,
-            DbFiles::Ndb(f) => ndb::read_headers(f, path)?,
-            DbFiles::Sqlite { db, wal, journal } => sqlite::read_headers(
+        match &self.files {
+            DbFiles::Bdb(f) => bdb::for_each_header(f, path, each)?,
+            DbFiles::Ndb(f) => ndb::for_each_header(f, path, each)?,
+            DbFiles::Sqlite { db, wal, journal } => sqlite::for_each_header(
                 sqlite::SqliteFiles {
                     db,
                     wal: wal.as_ref(),
                     journal: journal.as_ref(),
                 },
                 path,
+                each,
             )?,
-        };
-        Ok(headers)
+        }
+        Ok(())
     }
 
     /// Every installed package, parsed, sorted by instance number. Headers rpm would skip

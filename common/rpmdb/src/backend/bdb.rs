@@ -13,11 +13,10 @@
 //! visited at most once (so a cycle in a chain is an error, not a hang), and allocation is
 //! bounded by the file size: a damaged file is a [`BackendError`] naming the page.
 
-use std::borrow::Cow;
 use std::io;
 use std::path::Path;
 
-use super::{BackendError, RawHeader, ReadAt, MAX_HEADER_BYTES};
+use super::{BackendError, HeaderSink, PageWindow, RawHeader, ReadAt, MAX_HEADER_BYTES};
 
 const HASH_MAGIC: u32 = 0x0006_1561;
 const BTREE_MAGIC: u32 = 0x0005_3162;
@@ -33,9 +32,8 @@ const H_OFFPAGE: u8 = 3;
 const OFFPAGE_LEN: usize = 12;
 /// Files larger than this are refused: no real rpm database comes near it.
 pub const MAX_FILE_BYTES: u64 = 8 << 30;
-/// Files whose declared pages take at most this many bytes are read into memory at once;
-/// larger ones are read page by page.
-const IN_MEMORY_BYTES: u64 = 256 << 20;
+/// Hash pages read ahead with the one asked for (consecutive buckets are consecutive pages).
+const HASH_READ_AHEAD: u64 = 15;
 
 /// Reads every header blob of a Berkeley DB hash `Packages` file, sorted by instance number.
 /// `path` is only used in error messages.
@@ -43,18 +41,17 @@ pub fn read_headers<S: ReadAt + ?Sized>(
     src: &S,
     path: &Path,
 ) -> Result<Vec<RawHeader>, BackendError> {
-    let mut db = HashDb::open(src, path)?;
-    // The pages the meta page declares, in one read when they fit in memory comfortably:
-    // thousands of page-sized reads cost more than the copy.
-    let extent = (u64::from(db.lastpage) + 1) * db.pagesize as u64;
-    let bytes = (extent <= IN_MEMORY_BYTES)
-        .then(|| src.read_prefix(extent))
-        .transpose()
-        .map_err(|e| BackendError::io(path, e))?;
-    db.bytes = bytes.as_deref();
-    let mut out = db.walk()?;
-    out.sort_by_key(|h| h.hnum);
-    Ok(out)
+    super::collect(|each| for_each_header(src, path, each))
+}
+
+/// Hands every header blob of a Berkeley DB hash `Packages` file to `each`, in hash order.
+/// `path` is only used in error messages.
+pub fn for_each_header<S: ReadAt + ?Sized>(
+    src: &S,
+    path: &Path,
+    each: &mut HeaderSink<'_>,
+) -> Result<(), BackendError> {
+    HashDb::open(src, path)?.walk(each)
 }
 
 /// Byte-order aware field access.
@@ -84,9 +81,10 @@ impl Order {
 }
 
 struct HashDb<'a, S: ?Sized> {
-    src: &'a S,
-    /// The declared pages, when read into memory at once.
-    bytes: Option<&'a [u8]>,
+    /// Hash pages and overflow chains, each read through its own window (a chain's pages are
+    /// consecutive in files rpm writes, and read in one go).
+    hash_pages: PageWindow<'a, S>,
+    chain_pages: PageWindow<'a, S>,
     path: &'a Path,
     order: Order,
     pagesize: usize,
@@ -96,6 +94,9 @@ struct HashDb<'a, S: ?Sized> {
     spares: [u32; 32],
     /// Pages visited so far, by page number.
     seen: Vec<bool>,
+    /// The current key and data item (reused from item to item).
+    key: Vec<u8>,
+    value: Vec<u8>,
 }
 
 impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
@@ -183,8 +184,8 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
             *s = order.u32(&meta, 96 + 4 * i);
         }
         Ok(HashDb {
-            src,
-            bytes: None,
+            hash_pages: PageWindow::new(src, pagesize as usize, size),
+            chain_pages: PageWindow::new(src, pagesize as usize, size),
             path,
             order,
             pagesize: pagesize as usize,
@@ -194,6 +195,8 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
             spares,
             // lastpage is bounded by the file size (checked above).
             seen: vec![false; lastpage as usize + 1],
+            key: Vec::new(),
+            value: Vec::new(),
         })
     }
 
@@ -209,8 +212,9 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
             .ok_or_else(|| self.corrupt(0, format!("bucket {bucket} maps past page 2^32")))
     }
 
-    /// Reads page `pgno`, referenced from page `from`, visiting each page at most once.
-    fn page(&mut self, pgno: u32, from: u32) -> Result<Cow<'a, [u8]>, BackendError> {
+    /// Reads page `pgno`, referenced from page `from`, visiting each page at most once: a hash
+    /// page with the pages after it, or an overflow page with the `ahead` pages its chain needs.
+    fn page(&mut self, pgno: u32, from: u32, chain: Option<u64>) -> Result<&[u8], BackendError> {
         if pgno == 0 || pgno > self.lastpage {
             return Err(self.corrupt(
                 from,
@@ -228,32 +232,36 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 ),
             ));
         }
-        let start = pgno as usize * self.pagesize;
-        if let Some(page) = self.bytes.and_then(|b| b.get(start..start + self.pagesize)) {
-            return Ok(Cow::Borrowed(page));
-        }
-        let mut page = vec![0u8; self.pagesize];
-        self.src
-            .read_exact_at(&mut page, u64::from(pgno) * self.pagesize as u64)
-            .map_err(|e| {
-                if e.kind() == io::ErrorKind::UnexpectedEof {
-                    self.corrupt(pgno, "truncated: page lies past the end of the file")
-                } else {
-                    BackendError::io(self.path, e)
-                }
-            })?;
-        Ok(Cow::Owned(page))
+        let (window, ahead) = match chain {
+            Some(ahead) => (&mut self.chain_pages, ahead),
+            None => (&mut self.hash_pages, HASH_READ_AHEAD),
+        };
+        let path = self.path;
+        window.page(u64::from(pgno), ahead).map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                BackendError::corrupt(
+                    path,
+                    Some(u64::from(pgno)),
+                    "truncated: page lies past the end of the file",
+                )
+            } else {
+                BackendError::io(path, e)
+            }
+        })
     }
 
-    fn walk(&mut self) -> Result<Vec<RawHeader>, BackendError> {
-        let mut out = Vec::new();
+    fn walk(&mut self, each: &mut HeaderSink<'_>) -> Result<(), BackendError> {
         let mut records = 0u64;
+        // The current hash page, copied out of its window: reading its items' overflow chains
+        // moves the windows on.
+        let mut page = Vec::with_capacity(self.pagesize);
         for bucket in 0..=self.maxbucket {
             let mut pgno = self.bucket_page(bucket)?;
             let mut from = 0;
             let mut first = true;
             loop {
-                let page = self.page(pgno, from)?;
+                page.clear();
+                page.extend_from_slice(self.page(pgno, from, None)?);
                 if first && page.iter().all(|&b| b == 0) {
                     // A bucket page Berkeley DB allocated but never initialised: empty bucket.
                     break;
@@ -275,7 +283,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                         format!("page type {ptype} in the chain of hash bucket {bucket}"),
                     ));
                 }
-                records += self.items(&page, pgno, &mut out)?;
+                records += self.items(&page, pgno, each)?;
                 let next = self.order.u32(&page, 16);
                 if next == 0 {
                     break;
@@ -293,15 +301,15 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 ),
             ));
         }
-        Ok(out)
+        Ok(())
     }
 
-    /// Reads the key/data pairs of one hash page into `out`; returns how many pairs it held.
+    /// Hands the key/data pairs of one hash page to `each`; returns how many pairs it held.
     fn items(
         &mut self,
         page: &[u8],
         pgno: u32,
-        out: &mut Vec<RawHeader>,
+        each: &mut HeaderSink<'_>,
     ) -> Result<u64, BackendError> {
         let order = self.order;
         let n = usize::from(order.u16(page, 20));
@@ -332,23 +340,37 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 ));
             }
             pairs += 1;
-            let key = self.item(&page[koff..kend], pgno, i)?;
+            let mut key = std::mem::take(&mut self.key);
+            self.item(&page[koff..kend], pgno, i, &mut key)?;
             let hnum = match key.len() {
                 4 => order.u32(&key, 0),
                 _ => 0,
             };
-            let value = self.item(&page[voff..koff], pgno, i + 1)?;
+            self.key = key;
+            let mut value = std::mem::take(&mut self.value);
+            self.item(&page[voff..koff], pgno, i + 1, &mut value)?;
             if hnum != 0 {
-                out.push(RawHeader { hnum, blob: value });
+                each(hnum, &mut value);
             }
+            self.value = value;
         }
         Ok(pairs)
     }
 
-    /// The bytes of one item (inline or on overflow pages).
-    fn item(&mut self, item: &[u8], pgno: u32, idx: usize) -> Result<Vec<u8>, BackendError> {
+    /// The bytes of one item (inline or on overflow pages), into `out` (cleared first).
+    fn item(
+        &mut self,
+        item: &[u8],
+        pgno: u32,
+        idx: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), BackendError> {
+        out.clear();
         match item[0] {
-            H_KEYDATA => Ok(item[1..].to_vec()),
+            H_KEYDATA => {
+                out.extend_from_slice(&item[1..]);
+                Ok(())
+            }
             H_OFFPAGE => {
                 if item.len() != OFFPAGE_LEN {
                     return Err(self.corrupt(
@@ -361,7 +383,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 }
                 let first = self.order.u32(item, 4);
                 let total = self.order.u32(item, 8);
-                self.overflow(first, total, pgno, idx)
+                self.overflow(first, total, pgno, idx, out)
             }
             other => Err(self.corrupt(
                 pgno,
@@ -373,14 +395,15 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
         }
     }
 
-    /// Concatenates an overflow chain of declared length `total`.
+    /// Appends an overflow chain of declared length `total` to `out` (empty).
     fn overflow(
         &mut self,
         first: u32,
         total: u32,
         from: u32,
         idx: usize,
-    ) -> Result<Vec<u8>, BackendError> {
+        out: &mut Vec<u8>,
+    ) -> Result<(), BackendError> {
         let total = total as usize;
         let capacity = u64::from(self.lastpage) * (self.pagesize - PAGE_HEADER) as u64;
         if total == 0 || total as u64 > MAX_HEADER_BYTES || total as u64 > capacity {
@@ -389,32 +412,38 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 format!("entry {idx}: implausible overflow item length {total}"),
             ));
         }
-        let mut out = Vec::with_capacity(total.min(1 << 20));
+        out.reserve(total.min(1 << 20));
+        // Bytes an overflow page holds in a file rpm writes: the whole chain is read ahead.
+        let per_page = (self.pagesize - PAGE_HEADER) as u64;
+        let (order, path) = (self.order, self.path);
         let mut pgno = first;
         let mut prev = from;
         while out.len() < total {
-            let page = self.page(pgno, prev)?;
-            if self.order.u32(&page, 8) != pgno {
-                return Err(self.corrupt(pgno, "overflow page header names another page"));
+            let remaining = total - out.len();
+            let ahead = (remaining as u64).div_ceil(per_page).saturating_sub(1);
+            let page = self.page(pgno, prev, Some(ahead))?;
+            let corrupt =
+                |reason: String| BackendError::corrupt(path, Some(u64::from(pgno)), reason);
+            if order.u32(page, 8) != pgno {
+                return Err(corrupt("overflow page header names another page".into()));
             }
             if page[25] != P_OVERFLOW {
-                return Err(
-                    self.corrupt(pgno, format!("page type {} in an overflow chain", page[25]))
-                );
+                return Err(corrupt(format!(
+                    "page type {} in an overflow chain",
+                    page[25]
+                )));
             }
-            let used = usize::from(self.order.u16(&page, 22));
-            let remaining = total - out.len();
-            if used == 0 || PAGE_HEADER + used > self.pagesize || used > remaining {
-                return Err(self.corrupt(
-                    pgno,
-                    format!("overflow page holds {used} bytes, {remaining} of the item remain"),
-                ));
+            let used = usize::from(order.u16(page, 22));
+            if used == 0 || PAGE_HEADER + used > page.len() || used > remaining {
+                return Err(corrupt(format!(
+                    "overflow page holds {used} bytes, {remaining} of the item remain"
+                )));
             }
             out.extend_from_slice(&page[PAGE_HEADER..PAGE_HEADER + used]);
             prev = pgno;
-            pgno = self.order.u32(&page, 16);
+            pgno = order.u32(page, 16);
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -433,8 +462,8 @@ mod tests {
     #[test]
     fn bucket_to_page_uses_significant_bits() {
         let meta = HashDb::<[u8]> {
-            src: &[][..],
-            bytes: None,
+            hash_pages: PageWindow::new(&[][..], 4096, 0),
+            chain_pages: PageWindow::new(&[][..], 4096, 0),
             path: Path::new("x"),
             order: Order { big: false },
             pagesize: 4096,
@@ -450,6 +479,8 @@ mod tests {
                 s
             },
             seen: Vec::new(),
+            key: Vec::new(),
+            value: Vec::new(),
         };
         assert_eq!(meta.bucket_page(0).unwrap(), 1);
         assert_eq!(meta.bucket_page(1).unwrap(), 2);

@@ -12,7 +12,7 @@ pub mod sqlite;
 
 use std::path::{Path, PathBuf};
 
-pub use source::ReadAt;
+pub use source::{PageWindow, ReadAt};
 
 /// Headers larger than this are refused (rpm's own limit on a header blob is 256 MiB).
 pub const MAX_HEADER_BYTES: u64 = 256 << 20;
@@ -24,6 +24,27 @@ pub struct RawHeader {
     pub hnum: u32,
     /// The header blob: `il`, `dl`, index entries and data store, big-endian.
     pub blob: Vec<u8>,
+}
+
+/// Where a backend hands each header blob as it reads it: the instance number and the blob,
+/// in a buffer of the backend's. The receiver may take the buffer (`std::mem::take`, or swap in
+/// a recycled one) or leave it to be overwritten by the next blob. Blobs come in the backend's
+/// storage order, not sorted; after an error, the blobs already handed over are not to be used.
+pub type HeaderSink<'s> = dyn FnMut(u32, &mut Vec<u8>) + 's;
+
+/// Runs a streaming backend reader and collects its blobs, sorted by hnum.
+pub(crate) fn collect<E>(
+    read: impl FnOnce(&mut HeaderSink<'_>) -> Result<(), E>,
+) -> Result<Vec<RawHeader>, E> {
+    let mut out = Vec::new();
+    read(&mut |hnum, blob| {
+        out.push(RawHeader {
+            hnum,
+            blob: std::mem::take(blob),
+        })
+    })?;
+    out.sort_by_key(|h| h.hnum);
+    Ok(out)
 }
 
 /// The three on-disk formats of the rpm package database.

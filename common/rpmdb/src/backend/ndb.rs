@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::io;
 use std::path::Path;
 
-use super::{BackendError, RawHeader, ReadAt, MAX_HEADER_BYTES};
+use super::{BackendError, HeaderSink, RawHeader, ReadAt, MAX_HEADER_BYTES};
 
 const FILE_MAGIC: u32 = u32::from_le_bytes(*b"RpmP");
 const SLOT_MAGIC: u32 = u32::from_le_bytes(*b"Slot");
@@ -60,6 +60,16 @@ pub fn read_headers<S: ReadAt + ?Sized>(
     src: &S,
     path: &Path,
 ) -> Result<Vec<RawHeader>, BackendError> {
+    super::collect(|each| for_each_header(src, path, each))
+}
+
+/// Hands every header blob of an ndb `Packages.db` to `each`, in package index order.
+/// `path` is only used in error messages.
+pub fn for_each_header<S: ReadAt + ?Sized>(
+    src: &S,
+    path: &Path,
+    each: &mut HeaderSink<'_>,
+) -> Result<(), BackendError> {
     let corrupt = |reason: String| BackendError::corrupt(path, None, reason);
     let read = |buf: &mut [u8], off: u64| {
         src.read_exact_at(buf, off).map_err(|e| {
@@ -157,7 +167,7 @@ pub fn read_headers<S: ReadAt + ?Sized>(
     }
     slots.sort_by_key(|s| s.pkgidx);
 
-    let mut out = Vec::with_capacity(slots.len());
+    let mut blob = Vec::new();
     for slot in &slots {
         let bytes = u64::from(slot.blkcnt) * BLK_SIZE;
         let min_blocks = (BLOB_HEAD + BLOB_TAIL) as u64 / BLK_SIZE + 1;
@@ -167,7 +177,8 @@ pub fn read_headers<S: ReadAt + ?Sized>(
                 slot.slotno, slot.blkcnt
             )));
         }
-        let mut blob = vec![0u8; bytes as usize];
+        blob.clear();
+        blob.resize(bytes as usize, 0);
         read(&mut blob, u64::from(slot.blkoff) * BLK_SIZE)?;
         let what = |reason: &str| {
             corrupt(format!(
@@ -206,12 +217,9 @@ pub fn read_headers<S: ReadAt + ?Sized>(
         }
         blob.truncate(BLOB_HEAD + bloblen);
         blob.drain(..BLOB_HEAD);
-        out.push(RawHeader {
-            hnum: slot.pkgidx,
-            blob,
-        });
+        each(slot.pkgidx, &mut blob);
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

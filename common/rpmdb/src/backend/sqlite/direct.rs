@@ -11,7 +11,7 @@
 //! page is visited at most once and an overflow chain is never followed past the length of
 //! its payload, so no input makes it loop or panic.
 
-use super::super::{RawHeader, MAX_HEADER_BYTES};
+use super::super::{HeaderSink, RawHeader, MAX_HEADER_BYTES};
 use super::MAX_FILE_BYTES;
 
 /// The `sql` rpm's `sqlite` backend leaves in `sqlite_master` for the `Packages` table.
@@ -233,13 +233,14 @@ impl<'a> DbBytes<'a> {
         ))
     }
 
-    /// Copies bytes `[from, from + n)` of `p` into `out`, following its overflow chain.
-    fn copy_payload(
+    /// The pieces (local part, then parts of overflow pages) holding bytes `[from, from + n)`
+    /// of `p`, appended to `out` in order.
+    fn payload_pieces(
         &self,
         p: &Payload<'a>,
         from: u64,
         n: u64,
-        out: &mut Vec<u8>,
+        out: &mut Vec<&'a [u8]>,
     ) -> Result<(), Decline> {
         let end = from
             .checked_add(n)
@@ -254,7 +255,7 @@ impl<'a> DbBytes<'a> {
             if c_end > from && pos < end {
                 let a = from.saturating_sub(pos) as usize;
                 let b = (end.min(c_end) - pos) as usize;
-                out.extend_from_slice(&chunk[a..b]);
+                out.push(&chunk[a..b]);
             }
             pos = c_end;
             if pos >= end {
@@ -272,9 +273,9 @@ impl<'a> DbBytes<'a> {
 
     /// The whole payload of `p` (bounded by the caller).
     fn payload(&self, p: &Payload<'a>) -> Result<Vec<u8>, Decline> {
-        let mut out = Vec::with_capacity(p.len as usize);
-        self.copy_payload(p, 0, p.len, &mut out)?;
-        Ok(out)
+        let mut pieces = Vec::new();
+        self.payload_pieces(p, 0, p.len, &mut pieces)?;
+        Ok(pieces.concat())
     }
 }
 
@@ -412,13 +413,40 @@ fn packages_root(f: &DbBytes<'_>, seen: &mut [bool]) -> Result<u32, Decline> {
     packages.ok_or(Decline("no Packages table".into()))
 }
 
-/// Every row of rpm's `Packages` table, in hnum order, read straight from the file's bytes.
-pub fn read_packages(bytes: &[u8]) -> Result<Vec<RawHeader>, Decline> {
+/// The rows of rpm's `Packages` table, located and checked throughout: handing out their
+/// blobs cannot fail (or decline) any more.
+pub struct Rows<'a> {
+    /// hnum, blob length and the range of `pieces` holding the blob, in hnum order.
+    rows: Vec<(u32, usize, std::ops::Range<usize>)>,
+    pieces: Vec<&'a [u8]>,
+}
+
+impl Rows<'_> {
+    /// Hands every blob to `each`, in hnum order.
+    pub fn for_each(&self, each: &mut HeaderSink<'_>) {
+        let mut blob = Vec::new();
+        for (hnum, len, range) in &self.rows {
+            blob.clear();
+            blob.reserve(*len);
+            for piece in &self.pieces[range.clone()] {
+                blob.extend_from_slice(piece);
+            }
+            each(*hnum, &mut blob);
+        }
+    }
+}
+
+/// Locates every row of rpm's `Packages` table in the file's bytes, in hnum order, or
+/// declines.
+pub fn packages(bytes: &[u8]) -> Result<Rows<'_>, Decline> {
     let f = DbBytes::open(bytes)?;
     let mut seen = vec![false; f.pages as usize + 1];
     let root = packages_root(&f, &mut seen)?;
     // sqlite_master's pages may not be part of the Packages tree either.
-    let mut out: Vec<RawHeader> = Vec::new();
+    let mut rows = Rows {
+        rows: Vec::new(),
+        pieces: Vec::new(),
+    };
     let mut total: u64 = 0;
     f.walk_table(root, &mut seen, &mut |page, at| {
         let (rowid, p) = f.leaf_cell(page, at)?;
@@ -426,7 +454,7 @@ pub fn read_packages(bytes: &[u8]) -> Result<Vec<RawHeader>, Decline> {
             .ok()
             .filter(|&h| h != 0)
             .ok_or(Decline(format!("row with hnum {rowid}")))?;
-        if out.last().is_some_and(|last| last.hnum >= hnum) {
+        if rows.rows.last().is_some_and(|last| last.0 >= hnum) {
             return decline("rows out of key order");
         }
         // The record header sits in the local part for any row rpm writes (a few bytes).
@@ -440,11 +468,25 @@ pub fn read_packages(bytes: &[u8]) -> Result<Vec<RawHeader>, Decline> {
         if len > MAX_HEADER_BYTES || total > MAX_FILE_BYTES {
             return decline("rows over the size limits");
         }
-        let mut blob = Vec::with_capacity(len as usize);
-        f.copy_payload(&p, off, len, &mut blob)?;
-        out.push(RawHeader { hnum, blob });
+        let first = rows.pieces.len();
+        f.payload_pieces(&p, off, len, &mut rows.pieces)?;
+        rows.rows
+            .push((hnum, len as usize, first..rows.pieces.len()));
         Ok(())
     })?;
+    Ok(rows)
+}
+
+/// Every row of rpm's `Packages` table, in hnum order, read straight from the file's bytes.
+pub fn read_packages(bytes: &[u8]) -> Result<Vec<RawHeader>, Decline> {
+    let rows = packages(bytes)?;
+    let mut out = Vec::with_capacity(rows.rows.len());
+    rows.for_each(&mut |hnum, blob| {
+        out.push(RawHeader {
+            hnum,
+            blob: std::mem::take(blob),
+        })
+    });
     Ok(out)
 }
 

@@ -13,7 +13,7 @@ mod engine;
 use std::fs::File;
 use std::path::Path;
 
-use super::{BackendError, RawHeader, ReadAt};
+use super::{BackendError, HeaderSink, RawHeader, ReadAt};
 
 pub use direct::Decline;
 
@@ -35,6 +35,16 @@ pub struct SqliteFiles<'a> {
 /// Reads every header blob of `rpmdb.sqlite` (with its `-wal` or `-journal` file if the image
 /// has one), sorted by hnum. `path` (the database's path, for messages) names errors.
 pub fn read_headers(files: SqliteFiles<'_>, path: &Path) -> Result<Vec<RawHeader>, BackendError> {
+    super::collect(|each| for_each_header(files, path, each))
+}
+
+/// Hands every header blob of `rpmdb.sqlite` (with its `-wal` or `-journal` file if the image
+/// has one) to `each`, in hnum order. `path` (the database's path, for messages) names errors.
+pub fn for_each_header(
+    files: SqliteFiles<'_>,
+    path: &Path,
+    each: &mut HeaderSink<'_>,
+) -> Result<(), BackendError> {
     let len = |f: Option<&File>| match f {
         Some(f) => f.size().map_err(|e| BackendError::io(path, e)),
         None => Ok(0),
@@ -63,11 +73,16 @@ pub fn read_headers(files: SqliteFiles<'_>, path: &Path) -> Result<Vec<RawHeader
             .db
             .read_prefix(size)
             .map_err(|e| BackendError::io(path, e))?;
-        if let Ok(rows) = direct::read_packages(&bytes) {
-            return Ok(rows);
+        if let Ok(rows) = direct::packages(&bytes) {
+            rows.for_each(each);
+            return Ok(());
         }
     }
-    engine::read_headers(files, (size, wal_size, journal_size), path)
+    for h in engine::read_headers(files, (size, wal_size, journal_size), path)? {
+        let mut blob = h.blob;
+        each(h.hnum, &mut blob);
+    }
+    Ok(())
 }
 
 /// What each of [`read_headers`]' two readers makes of a database file alone (no `-wal` or
