@@ -3,7 +3,7 @@
 //! checked for consistent lengths, and the typed [`FileEntry`] built from them.
 
 use crate::error::Error;
-use crate::header::{Header, Numbers};
+use crate::header::{Header, Numbers, StringArray};
 use crate::tags;
 
 /// Algorithm of the FILEDIGESTS values (FILEDIGESTALGO; absent means MD5).
@@ -65,7 +65,9 @@ pub struct FileEntry {
     pub lang: String,
 }
 
-/// The raw per-file columns of a header, each None when its tag is absent.
+/// The raw per-file columns of a header, each None when its tag is absent. Integer columns
+/// are read by index; string columns are walked in file order by [`Columns::strings`] (no
+/// per-column vectors: a header lists thousands of files).
 pub(crate) struct Columns<'h> {
     pub len: usize,
     names: Names<'h>,
@@ -75,17 +77,17 @@ pub(crate) struct Columns<'h> {
     pub modes: Option<Numbers<'h>>,
     pub rdevs: Option<Numbers<'h>>,
     pub mtimes: Option<Numbers<'h>>,
-    pub digests: Option<Vec<&'h [u8]>>,
-    pub linktos: Option<Vec<&'h [u8]>>,
+    digests: Option<StringArray<'h>>,
+    linktos: Option<StringArray<'h>>,
     pub flags: Option<Numbers<'h>>,
-    pub users: Option<Vec<&'h [u8]>>,
-    pub groups: Option<Vec<&'h [u8]>>,
+    users: Option<StringArray<'h>>,
+    groups: Option<StringArray<'h>>,
     pub verify_flags: Option<Numbers<'h>>,
     pub devices: Option<Numbers<'h>>,
     pub inodes: Option<Numbers<'h>>,
-    pub langs: Option<Vec<&'h [u8]>>,
+    langs: Option<StringArray<'h>>,
     pub colors: Option<Numbers<'h>>,
-    pub caps: Option<Vec<&'h [u8]>>,
+    caps: Option<StringArray<'h>>,
 }
 
 enum Names<'h> {
@@ -93,25 +95,40 @@ enum Names<'h> {
     Split {
         dirs: Vec<&'h [u8]>,
         indexes: Numbers<'h>,
-        bases: Vec<&'h [u8]>,
+        bases: StringArray<'h>,
     },
-    Old(Vec<&'h [u8]>),
+    Old(StringArray<'h>),
+}
+
+/// The string columns of one file (`dir` + `base` is its path; `dir` is empty for a legacy
+/// OLDFILENAMES path, which is whole in `base`).
+pub(crate) struct FileStrings<'h> {
+    pub dir: &'h [u8],
+    pub base: &'h [u8],
+    pub digest: Option<&'h [u8]>,
+    pub linkto: Option<&'h [u8]>,
+    pub user: Option<&'h [u8]>,
+    pub group: Option<&'h [u8]>,
+    pub lang: Option<&'h [u8]>,
+    pub caps: Option<&'h [u8]>,
 }
 
 impl<'h> Columns<'h> {
     /// Reads and cross-checks the file columns of a header.
     pub fn new(h: &'h Header) -> Result<Columns<'h>, Error> {
-        let strings = |tag| h.string_array(tag).map(|a| a.collect::<Vec<_>>());
+        let strings = |tag| h.string_array(tag);
         let names = match (
             h.string_array(tags::BASENAMES),
             h.string_array(tags::OLDFILENAMES),
         ) {
             (Some(bases), _) => {
-                let bases: Vec<&[u8]> = bases.collect();
-                let dirs = strings(tags::DIRNAMES).ok_or(Error::MissingTag {
-                    tag: tags::DIRNAMES,
-                    name: "DIRNAMES",
-                })?;
+                let dirs: Vec<&[u8]> =
+                    strings(tags::DIRNAMES)
+                        .map(Iterator::collect)
+                        .ok_or(Error::MissingTag {
+                            tag: tags::DIRNAMES,
+                            name: "DIRNAMES",
+                        })?;
                 let indexes = h.numbers(tags::DIRINDEXES).ok_or(Error::MissingTag {
                     tag: tags::DIRINDEXES,
                     name: "DIRINDEXES",
@@ -138,7 +155,7 @@ impl<'h> Columns<'h> {
                     bases,
                 }
             }
-            (None, Some(old)) => Names::Old(old.collect()),
+            (None, Some(old)) => Names::Old(old),
             (None, None) => Names::None,
         };
         let len = match &names {
@@ -212,59 +229,82 @@ impl<'h> Columns<'h> {
         Ok(())
     }
 
-    /// Appends the path of file `i` to `out`.
-    pub fn push_path(&self, i: usize, out: &mut Vec<u8>) {
-        match &self.names {
-            Names::None => {}
-            Names::Split {
-                dirs,
-                indexes,
-                bases,
-            } => {
-                let d = indexes.get(i).unwrap_or(0) as usize;
-                out.extend_from_slice(dirs.get(d).copied().unwrap_or_default());
-                out.extend_from_slice(bases[i]);
+    /// The string columns of every file, in file order.
+    pub fn strings(&self) -> impl Iterator<Item = FileStrings<'h>> + '_ {
+        let mut bases = match &self.names {
+            Names::None => None,
+            Names::Split { bases, .. } => Some(bases.clone()),
+            Names::Old(paths) => Some(paths.clone()),
+        };
+        let mut cols = [
+            self.digests.clone(),
+            self.linktos.clone(),
+            self.users.clone(),
+            self.groups.clone(),
+            self.langs.clone(),
+            self.caps.clone(),
+        ];
+        (0..self.len).map(move |i| {
+            let dir = match &self.names {
+                Names::Split { dirs, indexes, .. } => {
+                    let d = indexes.get(i).unwrap_or(0) as usize;
+                    dirs.get(d).copied().unwrap_or_default()
+                }
+                _ => &[],
+            };
+            let base = bases.as_mut().and_then(Iterator::next).unwrap_or_default();
+            let [digest, linkto, user, group, lang, caps] =
+                cols.each_mut().map(|c| c.as_mut().and_then(Iterator::next));
+            FileStrings {
+                dir,
+                base,
+                digest,
+                linkto,
+                user,
+                group,
+                lang,
+                caps,
             }
-            Names::Old(v) => out.extend_from_slice(v[i]),
-        }
+        })
     }
 
     fn num(col: &Option<Numbers<'h>>, i: usize) -> Option<u64> {
         col.as_ref().and_then(|n| n.get(i))
     }
 
-    fn text(col: &Option<Vec<&'h [u8]>>, i: usize) -> Option<String> {
-        col.as_ref()
-            .and_then(|v| v.get(i))
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-    }
-
-    /// The typed entry of file `i`.
-    pub fn entry(&self, i: usize, algo: DigestAlgo) -> FileEntry {
-        let mut path = Vec::new();
-        self.push_path(i, &mut path);
-        FileEntry {
-            path: String::from_utf8_lossy(&path).into_owned(),
-            size: Self::num(&self.long_sizes, i)
-                .or_else(|| Self::num(&self.sizes, i))
-                .unwrap_or(0),
-            mode: Self::num(&self.modes, i).unwrap_or(0) as u16,
-            rdev: Self::num(&self.rdevs, i).unwrap_or(0) as u32,
-            mtime: Self::num(&self.mtimes, i).unwrap_or(0) as u32,
-            digest: Self::text(&self.digests, i).unwrap_or_default(),
-            digest_algo: algo,
-            linkto: Self::text(&self.linktos, i).unwrap_or_default(),
-            flags: Self::num(&self.flags, i).unwrap_or(0) as u32,
-            user: Self::text(&self.users, i).unwrap_or_default(),
-            group: Self::text(&self.groups, i).unwrap_or_default(),
-            verify_flags: Self::num(&self.verify_flags, i).unwrap_or(0) as u32,
-            state: Self::num(&self.states, i).map(|s| s as u8),
-            caps: Self::text(&self.caps, i),
-            color: Self::num(&self.colors, i).unwrap_or(0) as u32,
-            inode: Self::num(&self.inodes, i).unwrap_or(0) as u32,
-            device: Self::num(&self.devices, i).unwrap_or(0) as u32,
-            lang: Self::text(&self.langs, i).unwrap_or_default(),
-        }
+    /// The typed entries of every file.
+    pub fn entries(&self, algo: DigestAlgo) -> Vec<FileEntry> {
+        let text = |s: Option<&[u8]>| s.map(|s| String::from_utf8_lossy(s).into_owned());
+        self.strings()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut path = Vec::with_capacity(s.dir.len() + s.base.len());
+                path.extend_from_slice(s.dir);
+                path.extend_from_slice(s.base);
+                FileEntry {
+                    path: String::from_utf8_lossy(&path).into_owned(),
+                    size: Self::num(&self.long_sizes, i)
+                        .or_else(|| Self::num(&self.sizes, i))
+                        .unwrap_or(0),
+                    mode: Self::num(&self.modes, i).unwrap_or(0) as u16,
+                    rdev: Self::num(&self.rdevs, i).unwrap_or(0) as u32,
+                    mtime: Self::num(&self.mtimes, i).unwrap_or(0) as u32,
+                    digest: text(s.digest).unwrap_or_default(),
+                    digest_algo: algo,
+                    linkto: text(s.linkto).unwrap_or_default(),
+                    flags: Self::num(&self.flags, i).unwrap_or(0) as u32,
+                    user: text(s.user).unwrap_or_default(),
+                    group: text(s.group).unwrap_or_default(),
+                    verify_flags: Self::num(&self.verify_flags, i).unwrap_or(0) as u32,
+                    state: Self::num(&self.states, i).map(|s| s as u8),
+                    caps: text(s.caps),
+                    color: Self::num(&self.colors, i).unwrap_or(0) as u32,
+                    inode: Self::num(&self.inodes, i).unwrap_or(0) as u32,
+                    device: Self::num(&self.devices, i).unwrap_or(0) as u32,
+                    lang: text(s.lang).unwrap_or_default(),
+                }
+            })
+            .collect()
     }
 }
 
@@ -272,5 +312,5 @@ impl<'h> Columns<'h> {
 pub fn files(h: &Header) -> Result<Vec<FileEntry>, Error> {
     let c = Columns::new(h)?;
     let algo = DigestAlgo::from_code(h.u32(tags::FILEDIGESTALGO));
-    Ok((0..c.len).map(|i| c.entry(i, algo)).collect())
+    Ok(c.entries(algo))
 }

@@ -64,11 +64,33 @@ fn type_size(ty: u32) -> Option<usize> {
     }
 }
 
+/// The position of the first NUL in `s`. Header strings are mostly short (user names, empty
+/// link targets, base names): the first 16 bytes are tested 8 at a time in registers before
+/// handing longer strings to `memchr`.
+fn nul_pos(s: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while at < 16 {
+        let Some(word) = s.get(at..at + 8) else {
+            return memchr::memchr(0, &s[at..]).map(|i| at + i);
+        };
+        let v = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        // The lowest set high bit marks the first zero byte (borrows only run upwards).
+        let zero = v.wrapping_sub(LO) & !v & HI;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    memchr::memchr(0, &s[at..]).map(|i| at + i)
+}
+
 /// Length of `count` NUL-terminated strings starting at `data[0]`, or None if they do not fit.
 fn strings_len(data: &[u8], count: u32) -> Option<usize> {
     let mut pos = 0usize;
     for _ in 0..count {
-        let nul = memchr::memchr(0, data.get(pos..)?)?;
+        let nul = nul_pos(data.get(pos..)?)?;
         pos += nul + 1;
     }
     Some(pos)
@@ -272,6 +294,11 @@ impl Header {
         &self.blob
     }
 
+    /// Gives the blob back (to reuse its buffer).
+    pub fn into_blob(self) -> Vec<u8> {
+        self.blob
+    }
+
     /// The immutable region, if the header has one (all rpm ≥ 4 headers do).
     pub fn region(&self) -> Option<Region> {
         self.region
@@ -405,7 +432,7 @@ impl<'a> Iterator for StringArray<'a> {
         }
         self.remaining -= 1;
         // Lengths were validated at parse time; the fallback only guards against misuse.
-        let end = memchr::memchr(0, self.data).unwrap_or(self.data.len());
+        let end = nul_pos(self.data).unwrap_or(self.data.len());
         let s = &self.data[..end];
         self.data = self.data.get(end + 1..).unwrap_or(&[]);
         Some(s)
@@ -463,6 +490,26 @@ impl<'a> Numbers<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_pos_finds_the_first_nul_like_a_plain_scan() {
+        // Bytes around the SWAR trick's edge cases (0x01, 0x80, 0xff) before and after NULs.
+        let fill = [b'a', 0x01, 0x80, 0xff, 0x7f];
+        for len in 0..40 {
+            for nul in (0..len).map(Some).chain([None]) {
+                for f in fill {
+                    let mut s = vec![f; len];
+                    if let Some(n) = nul {
+                        s[n] = 0;
+                        if n + 1 < len {
+                            s[n + 1] = 0; // a second NUL after the first
+                        }
+                    }
+                    assert_eq!(nul_pos(&s), s.iter().position(|&b| b == 0), "{s:?}");
+                }
+            }
+        }
+    }
 
     /// Builds a blob from (tag, type, count, data) entries, with an immutable region covering
     /// the first `ril` of them.

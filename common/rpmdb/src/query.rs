@@ -121,8 +121,8 @@ fn col_num(out: &mut Vec<u8>, c: &Option<Numbers<'_>>, i: usize) {
     push_num(out, c.as_ref().and_then(|n| n.get(i)));
 }
 
-fn col_str(out: &mut Vec<u8>, c: &Option<Vec<&[u8]>>, i: usize) {
-    out.extend_from_slice(c.as_ref().and_then(|v| v.get(i).copied()).unwrap_or(NONE));
+fn col_str(out: &mut Vec<u8>, s: Option<&[u8]>) {
+    out.extend_from_slice(s.unwrap_or(NONE));
 }
 
 /// Appends one line per file ([`FILES_HEADER`] columns, each ending in '\n') to `out`.
@@ -144,10 +144,11 @@ pub fn file_lines(h: &Header, out: &mut Vec<u8>) -> Result<usize, Error> {
     }
     let mut algo = Vec::new();
     push_num(&mut algo, h.u64(tags::FILEDIGESTALGO));
-    for i in 0..c.len {
+    for (i, f) in c.strings().enumerate() {
         out.extend_from_slice(&nevra);
         out.push(b'\t');
-        c.push_path(i, out);
+        out.extend_from_slice(f.dir);
+        out.extend_from_slice(f.base);
         out.push(b'\t');
         match c.modes.as_ref().and_then(|n| n.get(i)) {
             Some(m) => push_radix(out, m, 8),
@@ -156,21 +157,21 @@ pub fn file_lines(h: &Header, out: &mut Vec<u8>) -> Result<usize, Error> {
         out.push(b'\t');
         col_num(out, &c.sizes, i);
         out.push(b'\t');
-        col_str(out, &c.digests, i);
+        col_str(out, f.digest);
         out.push(b'\t');
         out.extend_from_slice(&algo);
         out.push(b'\t');
         col_num(out, &c.mtimes, i);
         out.push(b'\t');
-        col_str(out, &c.users, i);
+        col_str(out, f.user);
         out.push(b'\t');
-        col_str(out, &c.groups, i);
+        col_str(out, f.group);
         out.push(b'\t');
         fflags(out, c.flags.as_ref().and_then(|n| n.get(i)));
         out.push(b'\t');
         fstate(out, c.states.as_ref().and_then(|n| n.get(i)));
         out.push(b'\t');
-        col_str(out, &c.linktos, i);
+        col_str(out, f.linkto);
         out.push(b'\t');
         col_num(out, &c.devices, i);
         out.push(b'\t');
@@ -180,15 +181,16 @@ pub fn file_lines(h: &Header, out: &mut Vec<u8>) -> Result<usize, Error> {
         out.push(b'\t');
         col_num(out, &c.verify_flags, i);
         out.push(b'\t');
-        col_str(out, &c.caps, i);
+        col_str(out, f.caps);
         out.push(b'\n');
     }
     Ok(c.len)
 }
 
 /// What [`write_headers`] and [`write_blobs`] print.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Mode {
+    #[default]
     /// `NAME EPOCHNUM VERSION RELEASE ARCH`, no header line.
     Packages,
     /// [`INFO_HEADER`] + one line per package.
@@ -334,12 +336,18 @@ pub fn write_headers(
             .map(|c| format_chunk(c, mode))
             .collect::<Vec<_>>()
     });
-    let parts: Vec<(Vec<u8>, Vec<String>)> = parts.into_iter().flatten().collect();
-    write_sorted(&parts, mode, warnings, w)
+    let mut formatted = Formatted {
+        mode,
+        ..Formatted::default()
+    };
+    for (buf, warn) in parts.into_iter().flatten() {
+        formatted.runs.push(Run::sorted(vec![buf]));
+        warnings.extend(warn);
+    }
+    formatted.write(w)
 }
 
-/// Parses, checks and formats named header blobs in one pass per worker (each header is
-/// formatted while its bytes are still in cache, then dropped) and writes the lines like
+/// Parses, checks and formats named header blobs on worker threads and writes the lines like
 /// [`write_headers`]; the headers rpm would skip are reported in `warnings` as by
 /// [`load_headers`]. The same output as those two in sequence, with less memory and time.
 pub fn write_blobs(
@@ -348,48 +356,207 @@ pub fn write_blobs(
     warnings: &mut Vec<String>,
     w: &mut impl Write,
 ) -> std::io::Result<()> {
-    let n = workers(blobs.len());
-    let parts = chunked(blobs, n, |chunk| {
-        let blob_bytes = chunk.iter().map(|(_, b)| b.len()).sum();
-        let mut buf = line_buffer(mode, chunk.len(), blob_bytes);
-        let mut warn = Vec::new();
-        for (name, blob) in chunk {
-            match load_one(name, blob) {
-                Ok((name, h)) => format_one(&name, &h, mode, &mut buf, &mut warn),
-                Err(skip) => warn.push(skip),
-            }
+    let formatted = format_stream(mode, |each| {
+        for (name, mut blob) in blobs {
+            each(name, &mut blob);
         }
-        (buf, warn)
+        Ok::<(), std::convert::Infallible>(())
     });
-    write_sorted(&parts, mode, warnings, w)
+    let Ok(formatted) = formatted;
+    warnings.extend(formatted.warnings.iter().cloned());
+    formatted.write(w)
 }
 
-/// Sorts the lines of formatted buffers and writes them after the mode's header line.
-fn write_sorted(
-    parts: &[(Vec<u8>, Vec<String>)],
+/// The name of a database header in messages: `h# N`, as rpm prints instance numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hnum(pub u32);
+
+impl std::fmt::Display for Hnum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "h# {}", self.0)
+    }
+}
+
+/// The formatted lines of a set of headers, in sorted runs, and the warnings about headers
+/// skipped or not formatted (in the order the source gave the headers).
+#[derive(Debug, Default)]
+pub struct Formatted {
     mode: Mode,
-    warnings: &mut Vec<String>,
-    w: &mut impl Write,
-) -> std::io::Result<()> {
-    let mut lines: Vec<&[u8]> = Vec::new();
-    for (buf, warn) in parts {
-        warnings.extend(warn.iter().cloned());
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', buf) {
-            lines.push(&buf[start..=end]);
-            start = end + 1;
+    runs: Vec<Run>,
+    /// Messages about skipped headers.
+    pub warnings: Vec<String>,
+}
+
+impl Formatted {
+    /// Writes the mode's header line and then every line in the order `LC_ALL=C sort` gives
+    /// (byte order), merging the sorted runs.
+    pub fn write(&self, w: &mut impl Write) -> std::io::Result<()> {
+        match self.mode {
+            Mode::Packages => {}
+            Mode::Info => writeln!(w, "{INFO_HEADER}")?,
+            Mode::Files => writeln!(w, "{FILES_HEADER}")?,
         }
+        let mut heads: Vec<(&Run, usize)> = self
+            .runs
+            .iter()
+            .filter(|r| !r.lines.is_empty())
+            .map(|r| (r, 0))
+            .collect();
+        while !heads.is_empty() {
+            let mut min = 0;
+            for k in 1..heads.len() {
+                let (r, i) = heads[k];
+                let (m, j) = heads[min];
+                if r.line(i) < m.line(j) {
+                    min = k;
+                }
+            }
+            let (r, i) = heads[min];
+            w.write_all(r.line(i))?;
+            if i + 1 < r.lines.len() {
+                heads[min].1 = i + 1;
+            } else {
+                heads.swap_remove(min);
+            }
+        }
+        Ok(())
     }
-    lines.sort_unstable();
-    match mode {
-        Mode::Packages => {}
-        Mode::Info => writeln!(w, "{INFO_HEADER}")?,
-        Mode::Files => writeln!(w, "{FILES_HEADER}")?,
+}
+
+/// Whole lines in buffers and their order: (buffer, start, end) of each line, sorted by the
+/// bytes of the line.
+#[derive(Debug, Default)]
+struct Run {
+    chunks: Vec<Vec<u8>>,
+    lines: Vec<(usize, usize, usize)>,
+}
+
+impl Run {
+    /// Splits `chunks` (whole lines, each ending in '\n') into lines and sorts them.
+    fn sorted(chunks: Vec<Vec<u8>>) -> Run {
+        let count = chunks.iter().map(|c| memchr::memchr_iter(b'\n', c).count());
+        let mut lines = Vec::with_capacity(count.sum());
+        for (c, buf) in chunks.iter().enumerate() {
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', buf) {
+                lines.push((c, start, end + 1));
+                start = end + 1;
+            }
+        }
+        let line = |&(c, a, b): &(usize, usize, usize)| &chunks[c][a..b];
+        lines.sort_unstable_by(|x, y| line(x).cmp(line(y)));
+        Run { chunks, lines }
     }
-    for l in lines {
-        w.write_all(l)?;
+
+    fn line(&self, i: usize) -> &[u8] {
+        let (c, a, b) = self.lines[i];
+        &self.chunks[c][a..b]
     }
-    Ok(())
+}
+
+/// Line buffers are filled up to this size each (one allocation per chunk, never regrown).
+const CHUNK_BYTES: usize = 1 << 20;
+/// Blobs read but not yet taken by a worker, at most (bounds the memory in flight).
+const QUEUE: usize = 16;
+
+/// One worker's share: lines in fixed-size chunks and (sequence number, warning) pairs.
+#[derive(Default)]
+struct Share {
+    chunks: Vec<Vec<u8>>,
+    warnings: Vec<(usize, String)>,
+}
+
+impl Share {
+    /// The chunk to format the lines of a header of `blob_len` bytes into: the last one, or a
+    /// new one when the last has less room left than twice the blob's size (a header's lines
+    /// take about half its size, rarely more than all of it; a chunk that still runs out just
+    /// grows).
+    fn chunk_for(&mut self, blob_len: usize) -> &mut Vec<u8> {
+        let need = blob_len.saturating_mul(2);
+        let room = self.chunks.last().map_or(0, |c| c.capacity() - c.len());
+        if room < need || self.chunks.is_empty() {
+            self.chunks
+                .push(Vec::with_capacity(CHUNK_BYTES.max(need.saturating_mul(2))));
+        }
+        let last = self.chunks.len() - 1;
+        &mut self.chunks[last]
+    }
+}
+
+/// Reads header blobs from `source` on this thread while worker threads parse, check and
+/// format them (one pass per header, while its bytes are in cache). Blob buffers go back to
+/// the source once formatted, so memory holds the lines and a few blobs, not the database.
+/// `source` calls its sink once per blob (see [`crate::HeaderSink`] for the buffer contract);
+/// its error is returned as is, and nothing formatted is kept then.
+pub fn format_stream<N, E>(
+    mode: Mode,
+    source: impl FnOnce(&mut dyn FnMut(N, &mut Vec<u8>)) -> Result<(), E>,
+) -> Result<Formatted, E>
+where
+    N: std::fmt::Display + Send,
+{
+    use std::sync::{mpsc, Arc, Mutex};
+    let n = workers(usize::MAX);
+    let (jobs, queue) = mpsc::sync_channel::<(usize, N, Vec<u8>)>(QUEUE);
+    // Only the workers hold the queue: should they all stop, sending fails instead of blocking.
+    let queue = Arc::new(Mutex::new(queue));
+    let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|_| {
+                let recycle = recycle.clone();
+                let queue = Arc::clone(&queue);
+                s.spawn(move || {
+                    let mut share = Share::default();
+                    let mut warn = Vec::new();
+                    loop {
+                        let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok((seq, name, blob)) = job else { break };
+                        match load_one(name.to_string(), blob) {
+                            Ok((name, h)) => {
+                                let chunk = share.chunk_for(h.blob().len());
+                                format_one(&name, &h, mode, chunk, &mut warn);
+                                let _ = recycle.send(h.into_blob());
+                            }
+                            Err(skip) => warn.push(skip),
+                        }
+                        share.warnings.extend(warn.drain(..).map(|w| (seq, w)));
+                    }
+                    // Each worker sorts its own lines: the sort runs in parallel, the writer
+                    // only merges.
+                    (Run::sorted(share.chunks), share.warnings)
+                })
+            })
+            .collect();
+        drop(recycle);
+        drop(queue);
+        let mut seq = 0;
+        let read = source(&mut |name, blob| {
+            let spare = recycled.try_recv().unwrap_or_default();
+            let blob = std::mem::replace(blob, spare);
+            // Sending fails only when no worker is left (a panic, re-raised below).
+            let _ = jobs.send((seq, name, blob));
+            seq += 1;
+        });
+        drop(jobs);
+        let shares: Vec<(Run, Vec<(usize, String)>)> = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect();
+        read?;
+        let mut formatted = Formatted {
+            mode,
+            ..Formatted::default()
+        };
+        let mut warnings = Vec::new();
+        for (run, warn) in shares {
+            formatted.runs.push(run);
+            warnings.extend(warn);
+        }
+        warnings.sort_by_key(|(seq, _)| *seq);
+        formatted.warnings = warnings.into_iter().map(|(_, w)| w).collect();
+        Ok(formatted)
+    })
 }
 
 /// [`write_headers`] into a byte vector.
@@ -402,4 +569,89 @@ pub fn render_headers(
     // Writing into a Vec cannot fail.
     let _ = write_headers(headers, mode, warnings, &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A header of one package without files: NAME, VERSION, RELEASE, ARCH strings.
+    fn blob(name: &str) -> Vec<u8> {
+        let tags = [
+            (tags::NAME, name),
+            (tags::VERSION, "1"),
+            (tags::RELEASE, "1"),
+            (tags::ARCH, "noarch"),
+        ];
+        let mut data = Vec::new();
+        let mut index = Vec::new();
+        for (tag, value) in tags {
+            for v in [tag, crate::tags::types::STRING, data.len() as u32, 1] {
+                index.extend_from_slice(&v.to_be_bytes());
+            }
+            data.extend_from_slice(value.as_bytes());
+            data.push(0);
+        }
+        let mut out = Vec::new();
+        out.extend_from_slice(&(tags.len() as u32).to_be_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(&index);
+        out.extend_from_slice(&data);
+        out
+    }
+
+    #[test]
+    fn streamed_lines_are_sorted_and_skips_reported_in_source_order() {
+        let mut names: Vec<String> = (0..200)
+            .map(|i| format!("pkg{:03}", (i * 37) % 200))
+            .collect();
+        names.push("zz-last".into());
+        let formatted = format_stream(Mode::Packages, |each| {
+            for (i, n) in names.iter().enumerate() {
+                let mut b = if i % 50 == 7 {
+                    b"junk".to_vec()
+                } else {
+                    blob(n)
+                };
+                each(Hnum(i as u32 + 1), &mut b);
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        let mut out = Vec::new();
+        formatted.write(&mut out).unwrap();
+        let mut expected: Vec<String> = names
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 50 != 7)
+            .map(|(_, n)| format!("{n}\t0\t1\t1\tnoarch\n"))
+            .collect();
+        expected.sort();
+        assert_eq!(String::from_utf8(out).unwrap(), expected.concat());
+        let skipped: Vec<&str> = formatted
+            .warnings
+            .iter()
+            .map(|w| w.split(':').next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                "skipping h# 8",
+                "skipping h# 58",
+                "skipping h# 108",
+                "skipping h# 158"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_source_error_is_returned() {
+        let r = format_stream(Mode::Files, |each| {
+            for i in 0..100 {
+                each(Hnum(i), &mut blob("p"));
+            }
+            Err("disk on fire")
+        });
+        assert_eq!(r.unwrap_err(), "disk on fire");
+    }
 }

@@ -103,33 +103,23 @@ fn load_blobs(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     Ok(out)
 }
 
-fn load_database(args: &Args) -> Result<Vec<(String, Vec<u8>)>> {
-    let db = if let Some(root) = &args.root {
+/// Opens the database `--root` or `--dbpath` names.
+fn open_database(args: &Args) -> Result<rpmdb::Database> {
+    if let Some(root) = &args.root {
         let fs = rootfs::Rootfs::open(root)
             .with_context(|| format!("opening root {}", root.display()))?;
         rpmdb::Database::open(&fs)
-            .with_context(|| format!("locating the rpm database in {}", root.display()))?
+            .with_context(|| format!("locating the rpm database in {}", root.display()))
     } else if let Some(dir) = &args.dbpath {
         rpmdb::Database::open_dbpath(dir)
-            .with_context(|| format!("opening rpm database {}", dir.display()))?
+            .with_context(|| format!("opening rpm database {}", dir.display()))
     } else {
         bail!("one of --root, --dbpath or --blobs is required");
-    };
-    let headers = db
-        .headers()
-        .with_context(|| format!("reading {}", db.path().display()))?;
-    Ok(headers
-        .into_iter()
-        .map(|h| (format!("h# {}", h.hnum), h.blob))
-        .collect())
+    }
 }
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let blobs = match &args.blobs {
-        Some(p) => load_blobs(p)?,
-        None => load_database(&args)?,
-    };
     let mode = if args.files {
         query::Mode::Files
     } else if args.info {
@@ -137,13 +127,33 @@ fn main() -> Result<()> {
     } else {
         query::Mode::Packages
     };
-    let mut warnings = Vec::new();
+    let formatted = match &args.blobs {
+        Some(p) => {
+            let blobs = load_blobs(p)?;
+            let Ok(formatted) = query::format_stream(mode, |each| {
+                for (name, mut blob) in blobs {
+                    each(name, &mut blob);
+                }
+                Ok::<(), std::convert::Infallible>(())
+            });
+            formatted
+        }
+        None => {
+            // Blobs are formatted as the database is read, each buffer reused once formatted.
+            let db = open_database(&args)?;
+            query::format_stream(mode, |each| {
+                db.for_each_header(&mut |hnum, blob| each(query::Hnum(hnum), blob))
+            })
+            .with_context(|| format!("reading {}", db.path().display()))?
+        }
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-    query::write_blobs(blobs, mode, &mut warnings, &mut out)
+    formatted
+        .write(&mut out)
         .and_then(|_| out.flush())
         .context("writing to stdout")?;
-    for w in warnings {
+    for w in &formatted.warnings {
         eprintln!("warning: {w}");
     }
     Ok(())

@@ -266,11 +266,25 @@ pub fn check_blobs_against_rpm(what: &str, dir: &Path, blobs: Vec<(String, Vec<u
     assert_same(&format!("{what} files"), &expected_files, &files);
     // The one-pass path rpmdb-query takes (parse, check and format per worker) prints the same.
     let mut one_pass = Vec::new();
-    query::write_blobs(blobs.clone(), Mode::Files, &mut Vec::new(), &mut one_pass).unwrap();
+    let mut one_pass_warnings = Vec::new();
+    query::write_blobs(
+        blobs.clone(),
+        Mode::Files,
+        &mut one_pass_warnings,
+        &mut one_pass,
+    )
+    .unwrap();
     assert_same(
         &format!("{what} files, one pass"),
         &expected_files,
         &one_pass,
+    );
+    // ... and skips the same headers, reported in the same order.
+    let mut two_pass_warnings = Vec::new();
+    query::load_headers(blobs.clone(), &mut two_pass_warnings);
+    assert_eq!(
+        one_pass_warnings, two_pass_warnings,
+        "{what}: skip warnings"
     );
 
     // The typed API on the same headers (parse_package itself is checked on the small sets).
