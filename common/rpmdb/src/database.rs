@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use rootfs::Rootfs;
 
 use crate::backend::{bdb, ndb, sqlite};
-pub use crate::backend::{Backend, BackendError, HeaderSink, RawHeader};
+pub use crate::backend::{Backend, BackendError, Delivery, HeaderSink, RawHeader};
 use crate::{parse_package_checked, Error, Package};
 
 mod macros;

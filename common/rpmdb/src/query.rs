@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use crate::backend::Delivery;
 use crate::error::Error;
 use crate::files::Columns;
 use crate::header::{Header, Numbers};
@@ -358,7 +359,7 @@ pub fn write_blobs(
 ) -> std::io::Result<()> {
     let formatted = format_stream(mode, |each| {
         for (name, mut blob) in blobs {
-            each(name, &mut blob);
+            each(Delivery::Header(name, &mut blob));
         }
         Ok::<(), std::convert::Infallible>(())
     });
@@ -459,10 +460,19 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// Blobs read but not yet taken by a worker, at most (bounds the memory in flight).
 const QUEUE: usize = 16;
 
-/// One worker's share: lines in fixed-size chunks and (sequence number, warning) pairs.
+/// One worker's share: lines in fixed-size chunks and (sequence number, warning) pairs, for
+/// the headers of one delivery generation (a restart of the source starts a new one).
 #[derive(Default)]
 struct Share {
+    generation: usize,
     chunks: Vec<Vec<u8>>,
+    warnings: Vec<(usize, String)>,
+}
+
+/// What one worker hands back: its sorted lines and warnings, of one generation.
+struct Finished {
+    generation: usize,
+    run: Run,
     warnings: Vec<(usize, String)>,
 }
 
@@ -486,18 +496,20 @@ impl Share {
 /// Reads header blobs from `source` on this thread while worker threads parse, check and
 /// format them (one pass per header, while its bytes are in cache). Blob buffers go back to
 /// the source once formatted, so memory holds the lines and a few blobs, not the database.
-/// `source` calls its sink once per blob (see [`crate::HeaderSink`] for the buffer contract);
-/// its error is returned as is, and nothing formatted is kept then.
+/// `source` hands its sink each blob (see [`Delivery`] for the buffer contract); after a
+/// [`Delivery::Restart`] only the headers delivered since count. Its error is returned as is,
+/// and nothing formatted is kept then.
 pub fn format_stream<N, E>(
     mode: Mode,
-    source: impl FnOnce(&mut dyn FnMut(N, &mut Vec<u8>)) -> Result<(), E>,
+    source: impl FnOnce(&mut dyn FnMut(Delivery<'_, N>)) -> Result<(), E>,
 ) -> Result<Formatted, E>
 where
     N: std::fmt::Display + Send,
 {
     use std::sync::{mpsc, Arc, Mutex};
     let n = workers(usize::MAX);
-    let (jobs, queue) = mpsc::sync_channel::<(usize, N, Vec<u8>)>(QUEUE);
+    // (generation, sequence number, name, blob)
+    let (jobs, queue) = mpsc::sync_channel::<(usize, usize, N, Vec<u8>)>(QUEUE);
     // Only the workers hold the queue: should they all stop, sending fails instead of blocking.
     let queue = Arc::new(Mutex::new(queue));
     let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
@@ -511,7 +523,16 @@ where
                     let mut warn = Vec::new();
                     loop {
                         let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                        let Ok((seq, name, blob)) = job else { break };
+                        let Ok((generation, seq, name, blob)) = job else {
+                            break;
+                        };
+                        if generation != share.generation {
+                            // Jobs come in queue order: no job of an older generation follows.
+                            share = Share {
+                                generation,
+                                ..Share::default()
+                            };
+                        }
                         match load_one(name.to_string(), blob) {
                             Ok((name, h)) => {
                                 let chunk = share.chunk_for(h.blob().len());
@@ -524,22 +545,30 @@ where
                     }
                     // Each worker sorts its own lines: the sort runs in parallel, the writer
                     // only merges.
-                    (Run::sorted(share.chunks), share.warnings)
+                    Finished {
+                        generation: share.generation,
+                        run: Run::sorted(share.chunks),
+                        warnings: share.warnings,
+                    }
                 })
             })
             .collect();
         drop(recycle);
         drop(queue);
         let mut seq = 0;
-        let read = source(&mut |name, blob| {
-            let spare = recycled.try_recv().unwrap_or_default();
-            let blob = std::mem::replace(blob, spare);
-            // Sending fails only when no worker is left (a panic, re-raised below).
-            let _ = jobs.send((seq, name, blob));
-            seq += 1;
+        let mut generation = 0;
+        let read = source(&mut |d| match d {
+            Delivery::Header(name, blob) => {
+                let spare = recycled.try_recv().unwrap_or_default();
+                let blob = std::mem::replace(blob, spare);
+                // Sending fails only when no worker is left (a panic, re-raised below).
+                let _ = jobs.send((generation, seq, name, blob));
+                seq += 1;
+            }
+            Delivery::Restart => generation += 1,
         });
         drop(jobs);
-        let shares: Vec<(Run, Vec<(usize, String)>)> = handles
+        let shares: Vec<Finished> = handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect();
@@ -549,9 +578,9 @@ where
             ..Formatted::default()
         };
         let mut warnings = Vec::new();
-        for (run, warn) in shares {
-            formatted.runs.push(run);
-            warnings.extend(warn);
+        for share in shares.into_iter().filter(|s| s.generation == generation) {
+            formatted.runs.push(share.run);
+            warnings.extend(share.warnings);
         }
         warnings.sort_by_key(|(seq, _)| *seq);
         formatted.warnings = warnings.into_iter().map(|(_, w)| w).collect();
@@ -613,7 +642,7 @@ mod tests {
                 } else {
                     blob(n)
                 };
-                each(Hnum(i as u32 + 1), &mut b);
+                each(Delivery::Header(Hnum(i as u32 + 1), &mut b));
             }
             Ok::<(), ()>(())
         })
@@ -645,10 +674,28 @@ mod tests {
     }
 
     #[test]
+    fn after_a_restart_only_the_headers_delivered_since_count() {
+        let formatted = format_stream(Mode::Packages, |each| {
+            for i in 0..300 {
+                each(Delivery::Header(Hnum(i), &mut blob(&format!("old{i}"))));
+            }
+            each(Delivery::Header(Hnum(300), &mut b"junk".to_vec()));
+            each(Delivery::Restart);
+            each(Delivery::Header(Hnum(1), &mut blob("new")));
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        let mut out = Vec::new();
+        formatted.write(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "new\t0\t1\t1\tnoarch\n");
+        assert!(formatted.warnings.is_empty(), "{:?}", formatted.warnings);
+    }
+
+    #[test]
     fn a_source_error_is_returned() {
         let r = format_stream(Mode::Files, |each| {
             for i in 0..100 {
-                each(Hnum(i), &mut blob("p"));
+                each(Delivery::Header(Hnum(i), &mut blob("p")));
             }
             Err("disk on fire")
         });

@@ -10,7 +10,7 @@ use std::os::unix::fs::{symlink, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use rootfs::Rootfs;
-use rpmdb::{Backend, BackendError, Database, Error, RawHeader};
+use rpmdb::{Backend, BackendError, Database, Delivery, Error, RawHeader};
 use sha2::{Digest, Sha256};
 use testkit::{RpmSpec, SpecFile};
 
@@ -1040,15 +1040,40 @@ fn damaged_sqlite_files_never_make_the_two_readers_disagree() {
     assert!(data.len() > 8 * 512, "several pages: {}", data.len());
     let target = work.path().join("damaged.sqlite");
     let mut answered = 0;
+    let mut restarts = 0;
     let mut check = |bytes: &[u8], what: &str| {
         fs::write(&target, bytes).unwrap();
         let (direct, engine) = both_ways(&target);
-        if let Ok(rows) = direct {
+        if let Ok(rows) = &direct {
             answered += 1;
-            match engine {
+            match &engine {
                 Ok(e) => assert_eq!(rows, e, "{what}: the readers disagree"),
                 Err(e) => panic!("{what}: direct read rows, SQLite failed: {e}"),
             }
+        }
+        // The streaming path gives SQLite's answer too, also when the direct reader declines
+        // after handing out rows (it then restarts its receiver).
+        let f = fs::File::open(&target).unwrap();
+        let files = rpmdb::backend::sqlite::SqliteFiles {
+            db: &f,
+            wal: None,
+            journal: None,
+        };
+        let mut got = Vec::new();
+        let streamed = rpmdb::backend::sqlite::for_each_header(files, &target, &mut |d| match d {
+            Delivery::Header(hnum, blob) => got.push(RawHeader {
+                hnum,
+                blob: std::mem::take(blob),
+            }),
+            Delivery::Restart => {
+                restarts += 1;
+                got.clear();
+            }
+        });
+        match (&engine, streamed) {
+            (Ok(e), Ok(())) => assert_eq!(&got, e, "{what}: streamed rows differ"),
+            (Err(_), Err(_)) => {}
+            (e, s) => panic!("{what}: SQLite gave {e:?}, the streaming path {s:?}"),
         }
     };
     for cut in (512..data.len()).step_by(512) {
@@ -1068,6 +1093,8 @@ fn damaged_sqlite_files_never_make_the_two_readers_disagree() {
         answered > data.len() / 5,
         "the direct reader answered only {answered} times"
     );
+    // Damage to later rows makes the direct reader give up after handing out earlier ones.
+    assert!(restarts > 0, "no variant made the direct reader restart");
 }
 
 /// Hand-made trees SQLite refuses (found in review): an interior root page without cells

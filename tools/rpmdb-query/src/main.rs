@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use rpmdb::query;
+use rpmdb::{query, Delivery};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -132,7 +132,7 @@ fn main() -> Result<()> {
             let blobs = load_blobs(p)?;
             let Ok(formatted) = query::format_stream(mode, |each| {
                 for (name, mut blob) in blobs {
-                    each(name, &mut blob);
+                    each(Delivery::Header(name, &mut blob));
                 }
                 Ok::<(), std::convert::Infallible>(())
             });
@@ -142,7 +142,10 @@ fn main() -> Result<()> {
             // Blobs are formatted as the database is read, each buffer reused once formatted.
             let db = open_database(&args)?;
             query::format_stream(mode, |each| {
-                db.for_each_header(&mut |hnum, blob| each(query::Hnum(hnum), blob))
+                db.for_each_header(&mut |d| match d {
+                    Delivery::Header(hnum, blob) => each(Delivery::Header(query::Hnum(hnum), blob)),
+                    Delivery::Restart => each(Delivery::Restart),
+                })
             })
             .with_context(|| format!("reading {}", db.path().display()))?
         }

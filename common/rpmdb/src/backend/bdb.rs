@@ -16,7 +16,7 @@
 use std::io;
 use std::path::Path;
 
-use super::{BackendError, HeaderSink, PageWindow, RawHeader, ReadAt, MAX_HEADER_BYTES};
+use super::{BackendError, Delivery, HeaderSink, PageWindow, RawHeader, ReadAt, MAX_HEADER_BYTES};
 
 const HASH_MAGIC: u32 = 0x0006_1561;
 const BTREE_MAGIC: u32 = 0x0005_3162;
@@ -350,7 +350,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
             let mut value = std::mem::take(&mut self.value);
             self.item(&page[voff..koff], pgno, i + 1, &mut value)?;
             if hnum != 0 {
-                each(hnum, &mut value);
+                each(Delivery::Header(hnum, &mut value));
             }
             self.value = value;
         }

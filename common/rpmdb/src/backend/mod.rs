@@ -26,22 +26,33 @@ pub struct RawHeader {
     pub blob: Vec<u8>,
 }
 
-/// Where a backend hands each header blob as it reads it: the instance number and the blob,
-/// in a buffer of the backend's. The receiver may take the buffer (`std::mem::take`, or swap in
-/// a recycled one) or leave it to be overwritten by the next blob. Blobs come in the backend's
-/// storage order, not sorted; after an error, the blobs already handed over are not to be used.
-pub type HeaderSink<'s> = dyn FnMut(u32, &mut Vec<u8>) + 's;
+/// What a backend hands its [`HeaderSink`] as it reads.
+#[derive(Debug)]
+pub enum Delivery<'a, N = u32> {
+    /// One header: its name (the instance number, for backends) and its blob, in a buffer of
+    /// the sender's. The receiver may take the buffer (`std::mem::take`, or swap in a recycled
+    /// one) or leave it to be overwritten by the next blob.
+    Header(N, &'a mut Vec<u8>),
+    /// Every header handed over so far is to be forgotten: the backend starts again another
+    /// way (the direct sqlite reader met something half-way that it leaves to SQLite).
+    Restart,
+}
+
+/// Where a backend hands each header blob as it reads it. Blobs come in the backend's storage
+/// order, not sorted; after an error, the blobs already handed over are not to be used.
+pub type HeaderSink<'s> = dyn FnMut(Delivery<'_>) + 's;
 
 /// Runs a streaming backend reader and collects its blobs, sorted by hnum.
 pub(crate) fn collect<E>(
     read: impl FnOnce(&mut HeaderSink<'_>) -> Result<(), E>,
 ) -> Result<Vec<RawHeader>, E> {
     let mut out = Vec::new();
-    read(&mut |hnum, blob| {
-        out.push(RawHeader {
+    read(&mut |d| match d {
+        Delivery::Header(hnum, blob) => out.push(RawHeader {
             hnum,
             blob: std::mem::take(blob),
-        })
+        }),
+        Delivery::Restart => out.clear(),
     })?;
     out.sort_by_key(|h| h.hnum);
     Ok(out)

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::io;
 use std::path::Path;
 
-use super::{BackendError, HeaderSink, RawHeader, ReadAt, MAX_HEADER_BYTES};
+use super::{BackendError, Delivery, HeaderSink, RawHeader, ReadAt, MAX_HEADER_BYTES};
 
 const FILE_MAGIC: u32 = u32::from_le_bytes(*b"RpmP");
 const SLOT_MAGIC: u32 = u32::from_le_bytes(*b"Slot");
@@ -217,7 +217,7 @@ pub fn for_each_header<S: ReadAt + ?Sized>(
         }
         blob.truncate(BLOB_HEAD + bloblen);
         blob.drain(..BLOB_HEAD);
-        each(slot.pkgidx, &mut blob);
+        each(Delivery::Header(slot.pkgidx, &mut blob));
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Positional reads from a database file: an open `File` (already opened through the rootfs
-//! API) or an in-memory byte slice (unit tests, fuzzing).
+//! API) or an in-memory byte slice (unit tests, fuzzing), and the page window the backends
+//! read pages through.
 
 use std::fs::File;
 use std::io;
@@ -11,14 +12,6 @@ pub trait ReadAt {
     fn size(&self) -> io::Result<u64>;
     /// Fills `buf` from `offset`; a short read is an `UnexpectedEof` error.
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()>;
-
-    /// The first `len` bytes, in one read (the caller bounds `len`).
-    fn read_prefix(&self, len: u64) -> io::Result<Vec<u8>> {
-        let len = usize::try_from(len).map_err(|_| io::ErrorKind::OutOfMemory)?;
-        let mut bytes = vec![0u8; len];
-        self.read_exact_at(&mut bytes, 0)?;
-        Ok(bytes)
-    }
 }
 
 impl ReadAt for File {

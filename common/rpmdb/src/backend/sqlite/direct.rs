@@ -9,9 +9,11 @@
 //! size limits) is a [`Decline`], and the caller asks SQLite itself, whose answer (rows or a
 //! precise error) then stands. Every offset and length is checked before use; every b-tree
 //! page is visited at most once and an overflow chain is never followed past the length of
-//! its payload, so no input makes it loop or panic.
+//! its payload, so no input makes it loop or panic. Pages are read through two small windows
+//! (b-tree pages, and overflow chains with read-ahead over the pages a payload needs), so the
+//! file is never held in memory whole; rows are handed out as they are read.
 
-use super::super::{HeaderSink, RawHeader, MAX_HEADER_BYTES};
+use super::super::{Delivery, HeaderSink, PageWindow, RawHeader, ReadAt, MAX_HEADER_BYTES};
 use super::MAX_FILE_BYTES;
 
 /// The `sql` rpm's `sqlite` backend leaves in `sqlite_master` for the `Packages` table.
@@ -33,9 +35,15 @@ fn decline<T>(why: impl Into<String>) -> Result<T, Decline> {
     Err(Decline(why.into()))
 }
 
-/// The bytes of one database file with its page geometry.
-struct DbBytes<'a> {
-    bytes: &'a [u8],
+/// Visits one leaf cell: `(file, page, cell offset)`.
+type CellVisitor<'v, F> = dyn FnMut(&mut F, &[u8], usize) -> Result<(), Decline> + 'v;
+
+/// One database file with its page geometry, read through windows.
+struct DbFile<'a, S: ?Sized> {
+    /// Table b-tree pages (ahead of nothing: leaves sit among the overflow pages).
+    tree: PageWindow<'a, S>,
+    /// Overflow chains, read ahead over the pages their payload needs.
+    chains: PageWindow<'a, S>,
     page_size: usize,
     /// Usable bytes per page (page size minus the reserved tail).
     usable: usize,
@@ -78,9 +86,17 @@ fn serial_len(t: u64) -> Option<u64> {
     }
 }
 
-impl<'a> DbBytes<'a> {
-    fn open(bytes: &'a [u8]) -> Result<DbBytes<'a>, Decline> {
-        if bytes.len() < 100 || &bytes[..16] != b"SQLite format 3\0" {
+impl<'a, S: ReadAt + ?Sized> DbFile<'a, S> {
+    fn open(src: &'a S) -> Result<DbFile<'a, S>, Decline> {
+        let io = |e: std::io::Error| Decline(format!("reading the file: {e}"));
+        let size = src.size().map_err(io)?;
+        let mut head = [0u8; 100];
+        if size < 100 {
+            return decline("no SQLite 3 header");
+        }
+        src.read_exact_at(&mut head, 0).map_err(io)?;
+        let bytes = &head[..];
+        if &bytes[..16] != b"SQLite format 3\0" {
             return decline("no SQLite 3 header");
         }
         let page_size = match be16(bytes, 16).unwrap_or(0) {
@@ -106,44 +122,57 @@ impl<'a> DbBytes<'a> {
             return decline("text encoding is not UTF-8");
         }
         // The in-header size is valid only when written by a SQLite that maintains it.
-        let file_pages = (bytes.len() / page_size) as u64;
+        let file_pages = size / page_size as u64;
         let header_pages = u64::from(be32(bytes, 28).unwrap_or(0));
         let valid = header_pages != 0 && be32(bytes, 24) == be32(bytes, 92);
         let pages = if valid { header_pages } else { file_pages };
         if pages > file_pages || pages > u64::from(u32::MAX) {
             return decline("database size beyond the end of the file");
         }
-        Ok(DbBytes {
-            bytes,
+        Ok(DbFile {
+            tree: PageWindow::new(src, page_size, size),
+            chains: PageWindow::new(src, page_size, size),
             page_size,
             usable,
             pages: pages as u32,
         })
     }
 
-    /// The usable bytes of page `n` (1-based).
-    fn page(&self, n: u32) -> Result<&'a [u8], Decline> {
+    /// The usable bytes of page `n` (1-based), through the b-tree window, or through the
+    /// overflow window with `ahead` pages of read-ahead.
+    fn page(&mut self, n: u32, chain_ahead: Option<u64>) -> Result<&[u8], Decline> {
         if n == 0 || n > self.pages {
             return decline(format!("page number {n} out of range"));
         }
-        let start = (n as usize - 1) * self.page_size;
-        Ok(&self.bytes[start..start + self.usable])
+        let usable = self.usable;
+        let (window, ahead) = match chain_ahead {
+            Some(ahead) => (&mut self.chains, ahead),
+            None => (&mut self.tree, 0),
+        };
+        match window.page(u64::from(n) - 1, ahead) {
+            Ok(page) => Ok(&page[..usable]),
+            Err(e) => decline(format!("reading page {n}: {e}")),
+        }
     }
 
     /// Visits the cells of every leaf of the table b-tree rooted at `root`, in key order:
-    /// `each(page, cell_offset)`. Each page is visited once at most.
+    /// `each(file, page, cell_offset)`. Each page is visited once at most.
     fn walk_table(
-        &self,
+        &mut self,
         root: u32,
         seen: &mut [bool],
-        each: &mut dyn FnMut(&'a [u8], usize) -> Result<(), Decline>,
+        each: &mut CellVisitor<'_, Self>,
     ) -> Result<(), Decline> {
         let mut stack = vec![(root, 1usize)];
+        // The current page, copied out of its window (its cells' overflow chains move it on).
+        let mut page = Vec::with_capacity(self.usable);
         while let Some((n, depth)) = stack.pop() {
             if depth >= MAX_DEPTH {
                 return decline("b-tree deeper than SQLite reads");
             }
-            let page = self.page(n)?;
+            page.clear();
+            page.extend_from_slice(self.page(n, None)?);
+            let page = &page[..];
             let slot = &mut seen[n as usize];
             if *slot {
                 return decline(format!("page {n} reached twice"));
@@ -188,7 +217,7 @@ impl<'a> DbBytes<'a> {
                 }
             } else {
                 for i in 0..cells {
-                    each(page, cell(i)?)?;
+                    each(self, page, cell(i)?)?;
                 }
             }
         }
@@ -196,7 +225,7 @@ impl<'a> DbBytes<'a> {
     }
 
     /// One leaf-table cell: its rowid and a reader of its payload.
-    fn leaf_cell(&self, page: &'a [u8], at: usize) -> Result<(i64, Payload<'a>), Decline> {
+    fn leaf_cell<'p>(&self, page: &'p [u8], at: usize) -> Result<(i64, Payload<'p>), Decline> {
         let short = || Decline("cell runs off its page".into());
         let (len, a) = varint(page, at).ok_or_else(short)?;
         let (rowid, b) = varint(page, at + a).ok_or_else(short)?;
@@ -233,49 +262,50 @@ impl<'a> DbBytes<'a> {
         ))
     }
 
-    /// The pieces (local part, then parts of overflow pages) holding bytes `[from, from + n)`
-    /// of `p`, appended to `out` in order.
-    fn payload_pieces(
-        &self,
-        p: &Payload<'a>,
+    /// Appends bytes `[from, from + n)` of `p` to `out`, following its overflow chain (read
+    /// ahead over the pages the payload still needs).
+    fn copy_payload(
+        &mut self,
+        p: &Payload<'_>,
         from: u64,
         n: u64,
-        out: &mut Vec<&'a [u8]>,
+        out: &mut Vec<u8>,
     ) -> Result<(), Decline> {
         let end = from
             .checked_add(n)
             .filter(|&e| e <= p.len)
             .ok_or(Decline("value beyond its payload".into()))?;
-        let mut pos = 0u64; // payload offset of the current chunk
-        let mut chunk = p.local;
-        let mut next = p.overflow;
-        // An overflow chain is at most as long as the payload needs: no cycle can run forever.
-        loop {
+        let take = |chunk: &[u8], pos: u64, out: &mut Vec<u8>| {
             let c_end = pos + chunk.len() as u64;
             if c_end > from && pos < end {
                 let a = from.saturating_sub(pos) as usize;
                 let b = (end.min(c_end) - pos) as usize;
-                out.push(&chunk[a..b]);
+                out.extend_from_slice(&chunk[a..b]);
             }
-            pos = c_end;
-            if pos >= end {
-                return Ok(());
-            }
+            c_end
+        };
+        let mut pos = take(p.local, 0, out); // payload offset after the chunk taken
+        let mut next = p.overflow;
+        let per_page = self.usable as u64 - 4;
+        // An overflow chain is at most as long as the payload needs: no cycle can run forever.
+        while pos < end {
             if next == 0 {
                 return decline("overflow chain ends before its payload");
             }
-            let page = self.page(next)?;
+            let ahead = (end - pos).div_ceil(per_page).saturating_sub(1);
+            let room = (p.len - pos).min(per_page) as usize;
+            let page = self.page(next, Some(ahead))?;
             next = be32(page, 0).unwrap_or(0);
-            let room = (p.len - pos).min(self.usable as u64 - 4) as usize;
-            chunk = &page[4..4 + room];
+            pos = take(&page[4..4 + room], pos, out);
         }
+        Ok(())
     }
 
     /// The whole payload of `p` (bounded by the caller).
-    fn payload(&self, p: &Payload<'a>) -> Result<Vec<u8>, Decline> {
-        let mut pieces = Vec::new();
-        self.payload_pieces(p, 0, p.len, &mut pieces)?;
-        Ok(pieces.concat())
+    fn payload(&mut self, p: &Payload<'_>) -> Result<Vec<u8>, Decline> {
+        let mut out = Vec::with_capacity(p.len as usize);
+        self.copy_payload(p, 0, p.len, &mut out)?;
+        Ok(out)
     }
 }
 
@@ -363,12 +393,16 @@ fn is_rpm_schema_row(ty: &[u8], name: &[u8], tbl: &[u8], sql: &[u8], tables: &[V
 
 /// The root page of rpm's `Packages` table, when `sqlite_master` holds exactly the rows rpm
 /// creates (its `Packages` table, `sqlite_sequence`, its index tables and their indexes).
-fn packages_root(f: &DbBytes<'_>, seen: &mut [bool]) -> Result<u32, Decline> {
+fn packages_root<S: ReadAt + ?Sized>(
+    f: &mut DbFile<'_, S>,
+    seen: &mut [bool],
+) -> Result<u32, Decline> {
     let mut tables: Vec<Vec<u8>> = Vec::new();
     let mut names: Vec<Vec<u8>> = Vec::new();
     let mut roots: Vec<u32> = Vec::new();
     let mut packages = None;
-    f.walk_table(1, seen, &mut |page, at| {
+    let pages = f.pages;
+    f.walk_table(1, seen, &mut |f, page, at| {
         let (_, p) = f.leaf_cell(page, at)?;
         if p.len > 1 << 20 {
             return decline("oversized schema row");
@@ -390,7 +424,7 @@ fn packages_root(f: &DbBytes<'_>, seen: &mut [bool]) -> Result<u32, Decline> {
             .get(3)
             .and_then(|&col| int_value(&rec, col))
             .and_then(|r| u32::try_from(r).ok())
-            .filter(|r| (2..=f.pages).contains(r) && !roots.contains(r) && cols.len() == 5)
+            .filter(|r| (2..=pages).contains(r) && !roots.contains(r) && cols.len() == 5)
             .ok_or(Decline("sqlite_master row of another shape".into()))?;
         if names.iter().any(|n| n.eq_ignore_ascii_case(name))
             || !is_rpm_schema_row(ty, name, tbl, sql, &tables)
@@ -413,50 +447,27 @@ fn packages_root(f: &DbBytes<'_>, seen: &mut [bool]) -> Result<u32, Decline> {
     packages.ok_or(Decline("no Packages table".into()))
 }
 
-/// The rows of rpm's `Packages` table, located and checked throughout: handing out their
-/// blobs cannot fail (or decline) any more.
-pub struct Rows<'a> {
-    /// hnum, blob length and the range of `pieces` holding the blob, in hnum order.
-    rows: Vec<(u32, usize, std::ops::Range<usize>)>,
-    pieces: Vec<&'a [u8]>,
-}
-
-impl Rows<'_> {
-    /// Hands every blob to `each`, in hnum order.
-    pub fn for_each(&self, each: &mut HeaderSink<'_>) {
-        let mut blob = Vec::new();
-        for (hnum, len, range) in &self.rows {
-            blob.clear();
-            blob.reserve(*len);
-            for piece in &self.pieces[range.clone()] {
-                blob.extend_from_slice(piece);
-            }
-            each(*hnum, &mut blob);
-        }
-    }
-}
-
-/// Locates every row of rpm's `Packages` table in the file's bytes, in hnum order, or
-/// declines.
-pub fn packages(bytes: &[u8]) -> Result<Rows<'_>, Decline> {
-    let f = DbBytes::open(bytes)?;
+/// Hands every row of rpm's `Packages` table to `each`, in hnum order, read straight from the
+/// file, or declines. A decline can come after rows were handed out: the caller then restarts
+/// its receiver (see [`Delivery::Restart`]).
+pub fn for_each_row<S: ReadAt + ?Sized>(src: &S, each: &mut HeaderSink<'_>) -> Result<(), Decline> {
+    let mut f = DbFile::open(src)?;
     let mut seen = vec![false; f.pages as usize + 1];
-    let root = packages_root(&f, &mut seen)?;
+    let root = packages_root(&mut f, &mut seen)?;
     // sqlite_master's pages may not be part of the Packages tree either.
-    let mut rows = Rows {
-        rows: Vec::new(),
-        pieces: Vec::new(),
-    };
+    let mut last: Option<u32> = None;
     let mut total: u64 = 0;
-    f.walk_table(root, &mut seen, &mut |page, at| {
+    let mut blob = Vec::new();
+    f.walk_table(root, &mut seen, &mut |f, page, at| {
         let (rowid, p) = f.leaf_cell(page, at)?;
         let hnum = u32::try_from(rowid)
             .ok()
             .filter(|&h| h != 0)
             .ok_or(Decline(format!("row with hnum {rowid}")))?;
-        if rows.rows.last().is_some_and(|last| last.0 >= hnum) {
+        if last.is_some_and(|last| last >= hnum) {
             return decline("rows out of key order");
         }
+        last = Some(hnum);
         // The record header sits in the local part for any row rpm writes (a few bytes).
         let cols = record_columns(p.local, p.len)?;
         let (t, off) = match cols.as_slice() {
@@ -468,26 +479,17 @@ pub fn packages(bytes: &[u8]) -> Result<Rows<'_>, Decline> {
         if len > MAX_HEADER_BYTES || total > MAX_FILE_BYTES {
             return decline("rows over the size limits");
         }
-        let first = rows.pieces.len();
-        f.payload_pieces(&p, off, len, &mut rows.pieces)?;
-        rows.rows
-            .push((hnum, len as usize, first..rows.pieces.len()));
+        blob.clear();
+        blob.reserve(len as usize);
+        f.copy_payload(&p, off, len, &mut blob)?;
+        each(Delivery::Header(hnum, &mut blob));
         Ok(())
-    })?;
-    Ok(rows)
+    })
 }
 
-/// Every row of rpm's `Packages` table, in hnum order, read straight from the file's bytes.
-pub fn read_packages(bytes: &[u8]) -> Result<Vec<RawHeader>, Decline> {
-    let rows = packages(bytes)?;
-    let mut out = Vec::with_capacity(rows.rows.len());
-    rows.for_each(&mut |hnum, blob| {
-        out.push(RawHeader {
-            hnum,
-            blob: std::mem::take(blob),
-        })
-    });
-    Ok(out)
+/// Every row of rpm's `Packages` table, in hnum order, read straight from the file.
+pub fn read_packages<S: ReadAt + ?Sized>(src: &S) -> Result<Vec<RawHeader>, Decline> {
+    super::super::collect(|each| for_each_row(src, each))
 }
 
 #[cfg(test)]
@@ -504,11 +506,11 @@ mod tests {
 
     #[test]
     fn garbage_is_declined_never_a_panic() {
-        assert!(read_packages(b"").is_err());
-        assert!(read_packages(&[0u8; 4096]).is_err());
+        assert!(read_packages(&b""[..]).is_err());
+        assert!(read_packages(&[0u8; 4096][..]).is_err());
         let mut b = vec![0u8; 8192];
         b[..16].copy_from_slice(b"SQLite format 3\0");
         b[16..18].copy_from_slice(&4096u16.to_be_bytes());
-        assert!(read_packages(&b).is_err());
+        assert!(read_packages(&b[..]).is_err());
     }
 }

@@ -5,7 +5,9 @@
 //! `-journal` file (the common case: no copy, no temporary files); `engine` asks SQLite
 //! itself, on a private copy, for everything else, and its answer (rows or the error) stands.
 //! The direct reader declines rather than guesses, so both give the same rows wherever both
-//! answer (a test compares them on every fixture).
+//! answer (a test compares them on every fixture). It hands rows out as it reads them, so it
+//! can decline after some: the receiver is then told to start over ([`Delivery::Restart`])
+//! before SQLite's rows come.
 
 mod direct;
 mod engine;
@@ -13,7 +15,7 @@ mod engine;
 use std::fs::File;
 use std::path::Path;
 
-use super::{BackendError, HeaderSink, RawHeader, ReadAt};
+use super::{BackendError, Delivery, HeaderSink, RawHeader, ReadAt};
 
 pub use direct::Decline;
 
@@ -69,18 +71,21 @@ pub fn for_each_header(
         ));
     }
     if wal_size == 0 && journal_size == 0 {
-        let bytes = files
-            .db
-            .read_prefix(size)
-            .map_err(|e| BackendError::io(path, e))?;
-        if let Ok(rows) = direct::packages(&bytes) {
-            rows.for_each(each);
+        let mut delivered = false;
+        let direct = direct::for_each_row(files.db, &mut |d| {
+            delivered = true;
+            each(d)
+        });
+        if direct.is_ok() {
             return Ok(());
+        }
+        if delivered {
+            each(Delivery::Restart);
         }
     }
     for h in engine::read_headers(files, (size, wal_size, journal_size), path)? {
         let mut blob = h.blob;
-        each(h.hnum, &mut blob);
+        each(Delivery::Header(h.hnum, &mut blob));
     }
     Ok(())
 }
@@ -99,10 +104,7 @@ pub fn read_both_ways(
         Ok(s) => s,
         Err(e) => return (Err(Decline(e.to_string())), Err(BackendError::io(path, e))),
     };
-    let direct = match db.read_prefix(size) {
-        Ok(bytes) => direct::read_packages(&bytes),
-        Err(e) => Err(Decline(e.to_string())),
-    };
+    let direct = direct::read_packages(db);
     let files = SqliteFiles {
         db,
         wal: None,
