@@ -1,0 +1,241 @@
+//! rpm-compatible query output: the exact lines `rpm -qa --qf ...` prints for the package list,
+//! the `--info` columns and the per-file columns used by `rpmdb-query` and its tests
+//! (formats: `%{FILEMODES:octal}`, `:fflags`, `:fstate`, "(none)" for absent tags), sorted as
+//! `LC_ALL=C sort` sorts them ([`sorted`]), for headers streamed from a database and formatted
+//! on worker threads ([`stream`]).
+
+mod sorted;
+mod stream;
+
+pub use sorted::Formatted;
+pub use stream::{format_stream, load_headers, render_headers, write_blobs, write_headers, Hnum};
+
+use crate::error::Error;
+use crate::files::Columns;
+use crate::header::{Header, Numbers};
+use crate::signature::signature_text;
+use crate::tags;
+
+/// Header line of the `--info` output.
+pub const INFO_HEADER: &str = "NAME\tEPOCHNUM\tVERSION\tRELEASE\tARCH\tINSTALLTIME\tBUILDTIME\tVENDOR\tPACKAGER\tBUILDHOST\tLONGSIZE\tSOURCERPM\tLICENSE\tSIGNATURE";
+/// Header line of the `--files` output.
+pub const FILES_HEADER: &str = "NEVRA\tFILENAMES\tFILEMODES\tFILESIZES\tFILEDIGESTS\tFILEDIGESTALGO\tFILEMTIMES\tFILEUSERNAME\tFILEGROUPNAME\tFILEFLAGS\tFILESTATES\tFILELINKTOS\tFILEDEVICES\tFILERDEVS\tFILEINODES\tFILEVERIFYFLAGS\tFILECAPS";
+
+const NONE: &[u8] = b"(none)";
+
+fn push_str(out: &mut Vec<u8>, h: &Header, tag: u32) {
+    out.extend_from_slice(h.string_bytes(tag).unwrap_or(NONE));
+}
+
+/// Appends `v` in base `RADIX` (8 or 10) without going through `fmt`; the radix is a
+/// constant so that the division compiles to multiplications and shifts.
+fn push_radix<const RADIX: u64>(out: &mut Vec<u8>, mut v: u64) {
+    let mut tmp = [0u8; 24];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (v % RADIX) as u8;
+        v /= RADIX;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&tmp[i..]);
+}
+
+fn push_num(out: &mut Vec<u8>, v: Option<u64>) {
+    match v {
+        Some(v) => push_radix::<10>(out, v),
+        None => out.extend_from_slice(NONE),
+    }
+}
+
+/// `%{NAME}\t%{EPOCHNUM}\t%{VERSION}\t%{RELEASE}\t%{ARCH}` (no newline).
+pub fn package_line(h: &Header, out: &mut Vec<u8>) {
+    push_str(out, h, tags::NAME);
+    out.push(b'\t');
+    push_num(out, Some(h.u64(tags::EPOCH).unwrap_or(0)));
+    for tag in [tags::VERSION, tags::RELEASE, tags::ARCH] {
+        out.push(b'\t');
+        push_str(out, h, tag);
+    }
+}
+
+/// The `--info` columns ([`INFO_HEADER`]) of one package (no newline).
+pub fn info_line(h: &Header, out: &mut Vec<u8>) {
+    package_line(h, out);
+    out.push(b'\t');
+    push_num(out, h.u64(tags::INSTALLTIME));
+    out.push(b'\t');
+    push_num(out, h.u64(tags::BUILDTIME));
+    for tag in [tags::VENDOR, tags::PACKAGER, tags::BUILDHOST] {
+        out.push(b'\t');
+        push_str(out, h, tag);
+    }
+    out.push(b'\t');
+    push_num(out, h.u64(tags::LONGSIZE).or_else(|| h.u64(tags::SIZE)));
+    for tag in [tags::SOURCERPM, tags::LICENSE] {
+        out.push(b'\t');
+        push_str(out, h, tag);
+    }
+    out.push(b'\t');
+    out.extend_from_slice(signature_text(h).as_bytes());
+}
+
+fn fflags(out: &mut Vec<u8>, v: Option<u64>) {
+    use tags::fileflags::*;
+    let Some(v) = v else {
+        out.extend_from_slice(NONE);
+        return;
+    };
+    let v = v as u32;
+    for (bit, c) in [
+        (DOC, b'd'),
+        (CONFIG, b'c'),
+        (SPECFILE, b's'),
+        (MISSINGOK, b'm'),
+        (NOREPLACE, b'n'),
+        (GHOST, b'g'),
+        (LICENSE, b'l'),
+        (README, b'r'),
+        (ARTIFACT, b'a'),
+    ] {
+        if v & bit != 0 {
+            out.push(c);
+        }
+    }
+}
+
+fn fstate(out: &mut Vec<u8>, v: Option<u64>) {
+    let Some(v) = v else {
+        out.extend_from_slice(NONE);
+        return;
+    };
+    // FILESTATES is a CHAR array of signed values; -1 is "missing".
+    let s: &[u8] = match v as u8 as i8 {
+        0 => b"normal",
+        1 => b"replaced",
+        2 => b"not installed",
+        3 => b"net shared",
+        4 => b"wrong color",
+        -1 => b"missing",
+        _ => b"(unknown)",
+    };
+    out.extend_from_slice(s);
+}
+
+fn col_num(out: &mut Vec<u8>, c: &Option<Numbers<'_>>, i: usize) {
+    push_num(out, c.as_ref().and_then(|n| n.get(i)));
+}
+
+fn col_str(out: &mut Vec<u8>, s: Option<&[u8]>) {
+    out.extend_from_slice(s.unwrap_or(NONE));
+}
+
+/// `%{=NAME}-%{=VERSION}-%{=RELEASE}.%{=ARCH}`, the first column of the file lines.
+fn nevra(h: &Header) -> Vec<u8> {
+    let mut nevra = Vec::new();
+    for (i, tag) in [tags::NAME, tags::VERSION, tags::RELEASE, tags::ARCH]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
+            nevra.push(if i == 3 { b'.' } else { b'-' });
+        }
+        push_str(&mut nevra, h, tag);
+    }
+    nevra
+}
+
+/// Appends the lines of one header in `mode` to `out`. Returns the length of the prefix all of
+/// them start with that decides their place among other headers' lines (see [`sorted`]):
+/// `NEVRA\t` for file lines, the whole line for the other modes; `None` when a tab or newline
+/// in a value spoils that (a newline makes more lines, as `sort` sees them). A header whose
+/// file list is inconsistent is an error and appends nothing (rpm refuses to format it too).
+fn header_lines(h: &Header, mode: Mode, out: &mut Vec<u8>) -> Result<Option<usize>, Error> {
+    let mark = out.len();
+    let (key, lines) = match mode {
+        Mode::Files => {
+            let files = file_lines(h, out).inspect_err(|_| out.truncate(mark))?;
+            let nevra = nevra(h);
+            let plain = !nevra.iter().any(|&b| b == b'\t' || b == b'\n');
+            (plain.then_some(nevra.len() + 1), files)
+        }
+        Mode::Info | Mode::Packages => {
+            if mode == Mode::Info {
+                info_line(h, out);
+            } else {
+                package_line(h, out);
+            }
+            out.push(b'\n');
+            (Some(out.len() - mark), 1)
+        }
+    };
+    let newlines = memchr::memchr_iter(b'\n', &out[mark..]).count();
+    Ok(key.filter(|_| newlines == lines))
+}
+
+/// Appends one line per file ([`FILES_HEADER`] columns, each ending in '\n') to `out`.
+/// A header whose file arrays disagree in length is an error (rpm refuses to format it too).
+pub fn file_lines(h: &Header, out: &mut Vec<u8>) -> Result<usize, Error> {
+    let c = Columns::new(h)?;
+    if c.len == 0 {
+        return Ok(0);
+    }
+    let nevra = nevra(h);
+    let mut algo = Vec::new();
+    push_num(&mut algo, h.u64(tags::FILEDIGESTALGO));
+    for (i, f) in c.strings().enumerate() {
+        out.extend_from_slice(&nevra);
+        out.push(b'\t');
+        out.extend_from_slice(f.dir);
+        out.extend_from_slice(f.base);
+        out.push(b'\t');
+        match c.modes.as_ref().and_then(|n| n.get(i)) {
+            Some(m) => push_radix::<8>(out, m),
+            None => out.extend_from_slice(NONE),
+        }
+        out.push(b'\t');
+        col_num(out, &c.sizes, i);
+        out.push(b'\t');
+        col_str(out, f.digest);
+        out.push(b'\t');
+        out.extend_from_slice(&algo);
+        out.push(b'\t');
+        col_num(out, &c.mtimes, i);
+        out.push(b'\t');
+        col_str(out, f.user);
+        out.push(b'\t');
+        col_str(out, f.group);
+        out.push(b'\t');
+        fflags(out, c.flags.as_ref().and_then(|n| n.get(i)));
+        out.push(b'\t');
+        fstate(out, c.states.as_ref().and_then(|n| n.get(i)));
+        out.push(b'\t');
+        col_str(out, f.linkto);
+        out.push(b'\t');
+        col_num(out, &c.devices, i);
+        out.push(b'\t');
+        col_num(out, &c.rdevs, i);
+        out.push(b'\t');
+        col_num(out, &c.inodes, i);
+        out.push(b'\t');
+        col_num(out, &c.verify_flags, i);
+        out.push(b'\t');
+        col_str(out, f.caps);
+        out.push(b'\n');
+    }
+    Ok(c.len)
+}
+
+/// What [`write_headers`] and [`write_blobs`] print.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    #[default]
+    /// `NAME EPOCHNUM VERSION RELEASE ARCH`, no header line.
+    Packages,
+    /// [`INFO_HEADER`] + one line per package.
+    Info,
+    /// [`FILES_HEADER`] + one line per file.
+    Files,
+}

@@ -1,0 +1,225 @@
+//! Formatted lines in the order `LC_ALL=C sort` gives them (byte order), sorted header by
+//! header.
+//!
+//! Every file line of a package starts with `NEVRA<TAB>`. When no NEVRA holds a tab, these
+//! prefixes are prefix-free, so two lines of different packages compare as their prefixes do
+//! and all lines of one package stay together. So each header's lines are sorted once, right
+//! after formatting while they are in cache, and kept contiguous; writing sorts the headers by
+//! prefix and merges only headers with the same prefix (a package installed twice). The
+//! package and info lines (one per header) are their own prefix. A tab or newline in a value
+//! spoils the argument (a newline splits a line in two, as `sort` sees it): then every line is
+//! sorted on its own, as before.
+
+use std::io::Write;
+
+use super::{header_lines, Mode, FILES_HEADER, INFO_HEADER};
+use crate::error::Error;
+use crate::header::Header;
+
+/// Lines are kept in buffers of this size (one allocation each, never regrown).
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// One header's lines, sorted, contiguous in a chunk; `key`: the length of the prefix that
+/// places them among other headers' lines, if they have one.
+struct Block {
+    chunk: usize,
+    start: usize,
+    end: usize,
+    key: Option<usize>,
+}
+
+/// The lines of the headers one worker formatted, each header's sorted.
+#[derive(Default)]
+pub(super) struct Lines {
+    chunks: Vec<Vec<u8>>,
+    blocks: Vec<Block>,
+    /// One header's lines as formatted, and their (start, end) sorted.
+    scratch: Vec<u8>,
+    order: Vec<(usize, usize)>,
+}
+
+impl Lines {
+    /// Formats the lines of `h`, sorts them and keeps them. An inconsistent file list is an
+    /// error and keeps nothing.
+    pub(super) fn add(&mut self, h: &Header, mode: Mode) -> Result<(), Error> {
+        self.scratch.clear();
+        let key = header_lines(h, mode, &mut self.scratch)?;
+        let lines = &self.scratch;
+        if lines.is_empty() {
+            return Ok(());
+        }
+        self.order.clear();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', lines) {
+            self.order.push((start, end + 1));
+            start = end + 1;
+        }
+        if start < lines.len() {
+            self.order.push((start, lines.len()));
+        }
+        // File lines with a key all start with it: compare what follows.
+        let skip = match (mode, key) {
+            (Mode::Files, Some(k)) => k,
+            _ => 0,
+        };
+        self.order
+            .sort_unstable_by(|a, b| lines[a.0 + skip..a.1].cmp(&lines[b.0 + skip..b.1]));
+        let room = self.chunks.last().map_or(0, |c| c.capacity() - c.len());
+        if room < lines.len() {
+            self.chunks
+                .push(Vec::with_capacity(CHUNK_BYTES.max(lines.len())));
+        }
+        let chunk_index = self.chunks.len() - 1;
+        let chunk = &mut self.chunks[chunk_index];
+        let start = chunk.len();
+        for &(a, b) in &self.order {
+            chunk.extend_from_slice(&lines[a..b]);
+        }
+        self.blocks.push(Block {
+            chunk: chunk_index,
+            start,
+            end: chunk.len(),
+            key,
+        });
+        Ok(())
+    }
+
+    fn blocks(&self) -> impl Iterator<Item = (&[u8], Option<usize>)> {
+        self.blocks
+            .iter()
+            .map(|b| (&self.chunks[b.chunk][b.start..b.end], b.key))
+    }
+}
+
+/// The formatted lines of a set of headers and the warnings about headers skipped or not
+/// formatted (in the order the source gave the headers).
+pub struct Formatted {
+    pub(super) mode: Mode,
+    pub(super) parts: Vec<Lines>,
+    /// Messages about skipped headers.
+    pub warnings: Vec<String>,
+}
+
+impl Formatted {
+    /// Writes the mode's header line and then every line in the order `LC_ALL=C sort` gives
+    /// (byte order).
+    pub fn write(&self, w: &mut impl Write) -> std::io::Result<()> {
+        match self.mode {
+            Mode::Packages => {}
+            Mode::Info => writeln!(w, "{INFO_HEADER}")?,
+            Mode::Files => writeln!(w, "{FILES_HEADER}")?,
+        }
+        let blocks = || self.parts.iter().flat_map(Lines::blocks);
+        if blocks().all(|(_, key)| key.is_some()) {
+            let mut keyed: Vec<(&[u8], &[u8])> = blocks()
+                .map(|(bytes, key)| (&bytes[..key.unwrap_or(0)], bytes))
+                .collect();
+            keyed.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            for group in keyed.chunk_by(|a, b| a.0 == b.0) {
+                if let [(_, bytes)] = group {
+                    w.write_all(bytes)?;
+                } else {
+                    write_sorted(group.iter().map(|(_, bytes)| *bytes), w)?;
+                }
+            }
+            Ok(())
+        } else {
+            write_sorted(blocks().map(|(bytes, _)| bytes), w)
+        }
+    }
+}
+
+/// Writes the lines of `blocks`, all sorted together.
+fn write_sorted<'a>(
+    blocks: impl Iterator<Item = &'a [u8]>,
+    w: &mut impl Write,
+) -> std::io::Result<()> {
+    let mut lines: Vec<&[u8]> = blocks
+        .flat_map(|b| b.split_inclusive(|&c| c == b'\n'))
+        .collect();
+    lines.sort_unstable();
+    for l in lines {
+        w.write_all(l)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines of one block per (NEVRA, file suffixes), as `Lines::add` keeps them: each block's
+    /// lines sorted, keyed by `NEVRA\t` unless the NEVRA holds a tab or a suffix a newline.
+    fn formatted(packages: &[(&str, &[&str])]) -> Formatted {
+        let mut lines = Lines::default();
+        for (nevra, files) in packages {
+            let mut rows: Vec<Vec<u8>> = files
+                .iter()
+                .map(|f| format!("{nevra}\t{f}\n").into_bytes())
+                .collect();
+            rows.sort();
+            let plain = !nevra.contains(['\t', '\n']) && !files.iter().any(|f| f.contains('\n'));
+            let chunk: Vec<u8> = rows.concat();
+            lines.blocks.push(Block {
+                chunk: lines.chunks.len(),
+                start: 0,
+                end: chunk.len(),
+                key: plain.then_some(nevra.len() + 1),
+            });
+            lines.chunks.push(chunk);
+        }
+        Formatted {
+            mode: Mode::Packages,
+            parts: vec![lines],
+            warnings: Vec::new(),
+        }
+    }
+
+    /// What `LC_ALL=C sort` prints for the same lines.
+    fn sort_lines(packages: &[(&str, &[&str])]) -> Vec<u8> {
+        let all: Vec<u8> = packages
+            .iter()
+            .flat_map(|(n, files)| files.iter().map(move |f| format!("{n}\t{f}\n")))
+            .collect::<String>()
+            .into_bytes();
+        let mut lines: Vec<&[u8]> = all.split_inclusive(|&c| c == b'\n').collect();
+        lines.sort();
+        lines.concat()
+    }
+
+    fn written(f: &Formatted) -> Vec<u8> {
+        let mut out = Vec::new();
+        f.write(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn header_by_header_order_is_the_order_of_all_lines() {
+        // NEVRAs that are prefixes of one another, bytes below and above the tab, a package
+        // listed twice (its blocks merge), and paths that sort before the tab.
+        let sets: &[&[(&str, &[&str])]] = &[
+            &[
+                ("a-1-1.x86_64", &["/b", "/a", "/a\u{1}"]),
+                ("a-1-1.x86", &["/z", "/"]),
+                ("a-1-1.x86_64", &["/0", "/c"]),
+                ("a-1-1.x86\u{1}", &["/q"]),
+                ("a-1-1.x86 ", &["/r", "/\u{7f}"]),
+                ("A-1-1.noarch", &["/x"]),
+                ("", &["/empty-name"]),
+            ],
+            // A tab in a NEVRA and a newline in a path: every line sorted on its own.
+            &[
+                ("t\tab-1-1.noarch", &["/a", "/b"]),
+                ("t-1-1.noarch", &["/c\n/d", "/e"]),
+                ("t", &["/f"]),
+            ],
+        ];
+        for packages in sets {
+            assert_eq!(
+                String::from_utf8_lossy(&written(&formatted(packages))),
+                String::from_utf8_lossy(&sort_lines(packages)),
+                "{packages:?}"
+            );
+        }
+    }
+}

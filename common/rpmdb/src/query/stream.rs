@@ -1,0 +1,375 @@
+//! Formatting many headers on worker threads: from blobs streamed out of a database as it is
+//! read ([`format_stream`]), or from blobs and headers already in memory.
+
+use std::io::Write;
+
+use super::sorted::{Formatted, Lines};
+use super::Mode;
+use crate::backend::Delivery;
+use crate::header::Header;
+
+/// Worker threads for large inputs (header parsing, digest checks and formatting are
+/// independent per header).
+fn workers(items: usize) -> usize {
+    if items < 32 {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(4)
+}
+
+/// Runs `f` over contiguous chunks of `items` on up to [`workers`] threads; results in order.
+fn chunked<T: Send, R: Send>(items: Vec<T>, n: usize, f: impl Fn(Vec<T>) -> R + Sync) -> Vec<R> {
+    if n <= 1 {
+        return vec![f(items)];
+    }
+    let per = items.len().div_ceil(n);
+    let mut chunks = Vec::with_capacity(n);
+    let mut it = items.into_iter();
+    loop {
+        let c: Vec<T> = it.by_ref().take(per).collect();
+        if c.is_empty() {
+            break;
+        }
+        chunks.push(c);
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| {
+                let f = &f;
+                s.spawn(move || f(c))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
+/// Parses one named blob; `Err(warning)` when rpm would skip it (corrupt, BAD digest).
+fn load_one(name: String, blob: Vec<u8>) -> Result<(String, Header), String> {
+    let h = Header::from_vec(blob).map_err(|e| format!("skipping {name}: {e}"))?;
+    if let Some(reason) = crate::digest::skip_reason(&h) {
+        return Err(format!("skipping {name}: {reason}"));
+    }
+    Ok((name, h))
+}
+
+/// Parses named header blobs and drops those rpm would skip (corrupt, BAD digest), with a
+/// message naming the blob pushed to `warnings`. Order is preserved.
+pub fn load_headers(
+    blobs: impl IntoIterator<Item = (String, Vec<u8>)>,
+    warnings: &mut Vec<String>,
+) -> Vec<(String, Header)> {
+    let blobs: Vec<_> = blobs.into_iter().collect();
+    let n = workers(blobs.len());
+    let results = chunked(blobs, n, |chunk| {
+        chunk
+            .into_iter()
+            .map(|(name, blob)| load_one(name, blob))
+            .collect::<Vec<_>>()
+    });
+    let mut out = Vec::new();
+    for r in results.into_iter().flatten() {
+        match r {
+            Ok(h) => out.push(h),
+            Err(w) => warnings.push(w),
+        }
+    }
+    out
+}
+
+/// Formats and keeps the lines of one header (a warning instead when its file list is
+/// inconsistent).
+fn add_lines(lines: &mut Lines, name: &str, h: &Header, mode: Mode, warnings: &mut Vec<String>) {
+    if let Err(e) = lines.add(h, mode) {
+        warnings.push(format!("{name}: cannot list files: {e}"));
+    }
+}
+
+/// Writes headers like `rpm -qa --qf ... | LC_ALL=C sort` prints them (with the header line
+/// for `Info`/`Files`) to `w`. A header whose file list is inconsistent contributes no file
+/// lines and a warning (rpm refuses to format it too).
+pub fn write_headers(
+    headers: &[(String, Header)],
+    mode: Mode,
+    warnings: &mut Vec<String>,
+    w: &mut impl Write,
+) -> std::io::Result<()> {
+    let refs: Vec<&(String, Header)> = headers.iter().collect();
+    let parts = chunked(refs, workers(headers.len()), |chunk| {
+        let mut lines = Lines::default();
+        let mut warn = Vec::new();
+        for (name, h) in chunk {
+            add_lines(&mut lines, name, h, mode, &mut warn);
+        }
+        (lines, warn)
+    });
+    let mut formatted = Formatted {
+        mode,
+        parts: Vec::new(),
+        warnings: Vec::new(),
+    };
+    for (lines, warn) in parts {
+        formatted.parts.push(lines);
+        warnings.extend(warn);
+    }
+    formatted.write(w)
+}
+
+/// Parses, checks and formats named header blobs on worker threads and writes the lines like
+/// [`write_headers`]; the headers rpm would skip are reported in `warnings` as by
+/// [`load_headers`]. The same output as those two in sequence, with less memory and time.
+pub fn write_blobs(
+    blobs: Vec<(String, Vec<u8>)>,
+    mode: Mode,
+    warnings: &mut Vec<String>,
+    w: &mut impl Write,
+) -> std::io::Result<()> {
+    let formatted = format_stream(mode, |each| {
+        for (name, mut blob) in blobs {
+            each(Delivery::Header(name, &mut blob));
+        }
+        Ok::<(), std::convert::Infallible>(())
+    });
+    let Ok(formatted) = formatted;
+    warnings.extend(formatted.warnings.iter().cloned());
+    formatted.write(w)
+}
+
+/// The name of a database header in messages: `h# N`, as rpm prints instance numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hnum(pub u32);
+
+impl std::fmt::Display for Hnum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "h# {}", self.0)
+    }
+}
+
+/// Capacity of a new blob buffer (headers are mostly far smaller; bigger ones grow it).
+const SPARE_BYTES: usize = 1 << 20;
+/// Blobs read but not yet taken by a worker, at most (bounds the memory in flight).
+const QUEUE: usize = 4;
+
+/// One worker's share of the headers of one delivery generation (a restart of the source
+/// starts a new one): their lines, and (sequence number, warning) pairs.
+#[derive(Default)]
+struct Share {
+    generation: usize,
+    lines: Lines,
+    warnings: Vec<(usize, String)>,
+}
+
+/// Reads header blobs from `source` on this thread while worker threads parse, check and
+/// format them (one pass per header, while its bytes are in cache). Blob buffers go back to
+/// the source once formatted, so memory holds the lines and a few blobs, not the database.
+/// `source` hands its sink each blob (see [`Delivery`] for the buffer contract); after a
+/// [`Delivery::Restart`] only the headers delivered since count. Its error is returned as is,
+/// and nothing formatted is kept then.
+pub fn format_stream<N, E>(
+    mode: Mode,
+    source: impl FnOnce(&mut dyn FnMut(Delivery<'_, N>)) -> Result<(), E>,
+) -> Result<Formatted, E>
+where
+    N: std::fmt::Display + Send,
+{
+    use std::sync::{mpsc, Arc, Mutex};
+    let n = workers(usize::MAX);
+    // (generation, sequence number, name, blob)
+    let (jobs, queue) = mpsc::sync_channel::<(usize, usize, N, Vec<u8>)>(QUEUE);
+    // Only the workers hold the queue: should they all stop, sending fails instead of blocking.
+    let queue = Arc::new(Mutex::new(queue));
+    let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|_| {
+                let recycle = recycle.clone();
+                let queue = Arc::clone(&queue);
+                s.spawn(move || {
+                    let mut share = Share::default();
+                    let mut warn = Vec::new();
+                    loop {
+                        let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok((generation, seq, name, blob)) = job else {
+                            break;
+                        };
+                        if generation != share.generation {
+                            // Jobs come in queue order: no job of an older generation follows.
+                            share = Share {
+                                generation,
+                                ..Share::default()
+                            };
+                        }
+                        match load_one(name.to_string(), blob) {
+                            Ok((name, h)) => {
+                                add_lines(&mut share.lines, &name, &h, mode, &mut warn);
+                                let _ = recycle.send(h.into_blob());
+                            }
+                            Err(skip) => warn.push(skip),
+                        }
+                        share.warnings.extend(warn.drain(..).map(|w| (seq, w)));
+                    }
+                    share
+                })
+            })
+            .collect();
+        drop(recycle);
+        drop(queue);
+        let mut seq = 0;
+        let mut generation = 0;
+        let read = source(&mut |d| match d {
+            Delivery::Header(name, blob) => {
+                // New buffers start big enough for most headers: growing them one blob at a
+                // time would leave a trail of freed smaller buffers behind.
+                let spare = recycled
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(SPARE_BYTES));
+                let blob = std::mem::replace(blob, spare);
+                // Sending fails only when no worker is left (a panic, re-raised below).
+                let _ = jobs.send((generation, seq, name, blob));
+                seq += 1;
+            }
+            Delivery::Restart => generation += 1,
+        });
+        drop(jobs);
+        let shares: Vec<Share> = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect();
+        read?;
+        let mut formatted = Formatted {
+            mode,
+            parts: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let mut warnings = Vec::new();
+        for share in shares.into_iter().filter(|s| s.generation == generation) {
+            formatted.parts.push(share.lines);
+            warnings.extend(share.warnings);
+        }
+        warnings.sort_by_key(|(seq, _)| *seq);
+        formatted.warnings = warnings.into_iter().map(|(_, w)| w).collect();
+        Ok(formatted)
+    })
+}
+
+/// [`write_headers`] into a byte vector.
+pub fn render_headers(
+    headers: &[(String, Header)],
+    mode: Mode,
+    warnings: &mut Vec<String>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = write_headers(headers, mode, warnings, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tags;
+
+    /// A header of one package without files: NAME, VERSION, RELEASE, ARCH strings.
+    fn blob(name: &str) -> Vec<u8> {
+        let tags = [
+            (tags::NAME, name),
+            (tags::VERSION, "1"),
+            (tags::RELEASE, "1"),
+            (tags::ARCH, "noarch"),
+        ];
+        let mut data = Vec::new();
+        let mut index = Vec::new();
+        for (tag, value) in tags {
+            for v in [tag, crate::tags::types::STRING, data.len() as u32, 1] {
+                index.extend_from_slice(&v.to_be_bytes());
+            }
+            data.extend_from_slice(value.as_bytes());
+            data.push(0);
+        }
+        let mut out = Vec::new();
+        out.extend_from_slice(&(tags.len() as u32).to_be_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(&index);
+        out.extend_from_slice(&data);
+        out
+    }
+
+    #[test]
+    fn streamed_lines_are_sorted_and_skips_reported_in_source_order() {
+        let mut names: Vec<String> = (0..200)
+            .map(|i| format!("pkg{:03}", (i * 37) % 200))
+            .collect();
+        names.push("zz-last".into());
+        let formatted = format_stream(Mode::Packages, |each| {
+            for (i, n) in names.iter().enumerate() {
+                let mut b = if i % 50 == 7 {
+                    b"junk".to_vec()
+                } else {
+                    blob(n)
+                };
+                each(Delivery::Header(Hnum(i as u32 + 1), &mut b));
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        let mut out = Vec::new();
+        formatted.write(&mut out).unwrap();
+        let mut expected: Vec<String> = names
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 50 != 7)
+            .map(|(_, n)| format!("{n}\t0\t1\t1\tnoarch\n"))
+            .collect();
+        expected.sort();
+        assert_eq!(String::from_utf8(out).unwrap(), expected.concat());
+        let skipped: Vec<&str> = formatted
+            .warnings
+            .iter()
+            .map(|w| w.split(':').next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                "skipping h# 8",
+                "skipping h# 58",
+                "skipping h# 108",
+                "skipping h# 158"
+            ]
+        );
+    }
+
+    #[test]
+    fn after_a_restart_only_the_headers_delivered_since_count() {
+        let formatted = format_stream(Mode::Packages, |each| {
+            for i in 0..300 {
+                each(Delivery::Header(Hnum(i), &mut blob(&format!("old{i}"))));
+            }
+            each(Delivery::Header(Hnum(300), &mut b"junk".to_vec()));
+            each(Delivery::Restart);
+            each(Delivery::Header(Hnum(1), &mut blob("new")));
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        let mut out = Vec::new();
+        formatted.write(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "new\t0\t1\t1\tnoarch\n");
+        assert!(formatted.warnings.is_empty(), "{:?}", formatted.warnings);
+    }
+
+    #[test]
+    fn a_source_error_is_returned() {
+        let r = format_stream(Mode::Files, |each| {
+            for i in 0..100 {
+                each(Delivery::Header(Hnum(i), &mut blob("p")));
+            }
+            Err("disk on fire")
+        });
+        assert_eq!(r.err(), Some("disk on fire"));
+    }
+}
