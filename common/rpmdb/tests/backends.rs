@@ -890,6 +890,70 @@ fn headers_rpm_skips_are_skipped_with_a_warning() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("skipping h#       1"));
 }
 
+/// rpm checks each header digest on its own: a header whose SHA1 alone is wrong (its SHA256
+/// right), or the other way round, is skipped by `rpm -qa`, and by us with the same reason. So
+/// neither digest can be left out to save time.
+#[test]
+fn each_header_digest_is_checked_on_its_own_like_rpm() {
+    if !testkit::require_tool("rpm") || !testkit::require_tool("rpmdb") {
+        return;
+    }
+    let good = fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/header-blobs/claircore-package-header/package.header"),
+    )
+    .unwrap();
+    // The data offset of a tag's value (the digest tags lie outside the immutable region the
+    // digests cover).
+    let be32 = |b: &[u8], at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap());
+    let il = be32(&good, 0) as usize;
+    let value_at = |tag: u32| {
+        (0..il)
+            .find(|i| be32(&good, 8 + 16 * i) == tag)
+            .map(|i| 8 + 16 * il + be32(&good, 8 + 16 * i + 8) as usize)
+            .unwrap()
+    };
+    for (tag, bad, ok) in [
+        (rpmdb::tags::SHA1HEADER, "SHA1", "SHA256"),
+        (rpmdb::tags::SHA256HEADER, "SHA256", "SHA1"),
+    ] {
+        let mut blob = good.clone();
+        let at = value_at(tag);
+        blob[at] = if blob[at] == b'0' { b'1' } else { b'0' };
+        let dir = tempfile::tempdir().unwrap();
+        let dbpath = dir.path().to_str().unwrap();
+        testkit::run(testkit::command("rpm").args(["--dbpath", dbpath, "--initdb"])).unwrap();
+        let stream = dir.path().join("stream");
+        fs::write(&stream, [&MAGIC[..], &blob].concat()).unwrap();
+        testkit::run(
+            testkit::command("rpmdb")
+                .args(["--dbpath", dbpath, "--importdb"])
+                .stdin(fs::File::open(&stream).unwrap()),
+        )
+        .unwrap();
+        let out = testkit::command("rpm")
+            .args(["--dbpath", dbpath, "-qa"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.stdout.is_empty(), "rpm listed {bad}-damaged header");
+        assert!(
+            stderr.contains(&format!("Header {bad} digest: BAD"))
+                && stderr.contains(&format!("Header {ok} digest: OK")),
+            "{stderr}"
+        );
+        let db = Database::open_dbpath(dir.path()).unwrap();
+        assert!(db.packages().unwrap().is_empty());
+        assert_eq!(
+            db.warnings(),
+            [format!(
+                "{}: skipping h#1: Header {bad} digest: BAD",
+                dir.path().join("rpmdb.sqlite").display()
+            )]
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The direct sqlite reader against SQLite itself.
 
