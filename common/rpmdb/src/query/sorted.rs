@@ -4,8 +4,9 @@
 //! Every file line of a package starts with `NEVRA<TAB>`. When no NEVRA holds a tab, these
 //! prefixes are prefix-free, so two lines of different packages compare as their prefixes do
 //! and all lines of one package stay together. So each header's lines are sorted once, right
-//! after formatting while they are in cache, and kept contiguous; writing sorts the headers by
-//! prefix and merges only headers with the same prefix (a package installed twice). The
+//! after formatting while they are in cache (the order kept as an index beside the lines);
+//! writing sorts the headers by prefix and merges only headers with the same prefix (a package
+//! installed twice). The
 //! package and info lines (one per header) are their own prefix. A tab or newline in a value
 //! spoils the argument (a newline splits a line in two, as `sort` sees it): then every line is
 //! sorted on its own, as before.
@@ -16,15 +17,16 @@ use super::{header_lines, Mode, FILES_HEADER, INFO_HEADER};
 use crate::error::Error;
 use crate::header::Header;
 
-/// Lines are kept in buffers of this size (one allocation each, never regrown).
+/// Lines are kept in buffers of at least this size (one allocation each).
 const CHUNK_BYTES: usize = 1 << 20;
 
-/// One header's lines, sorted, contiguous in a chunk; `key`: the length of the prefix that
-/// places them among other headers' lines, if they have one.
+/// One header's lines, from byte `start` of a chunk as formatted, in the order given by
+/// `lines` (a range of [`Lines::order`]); `key`: the length of the prefix that places them
+/// among other headers' lines, if they have one.
 struct Block {
     chunk: usize,
     start: usize,
-    end: usize,
+    lines: std::ops::Range<usize>,
     key: Option<usize>,
 }
 
@@ -33,61 +35,81 @@ struct Block {
 pub(super) struct Lines {
     chunks: Vec<Vec<u8>>,
     blocks: Vec<Block>,
-    /// One header's lines as formatted, and their (start, end) sorted.
-    scratch: Vec<u8>,
+    /// (start, end) of every line in its chunk, each header's sorted.
     order: Vec<(usize, usize)>,
 }
 
 impl Lines {
-    /// Formats the lines of `h`, sorts them and keeps them. An inconsistent file list is an
-    /// error and keeps nothing.
+    /// Formats the lines of `h` (whose blob is `blob_len` bytes), sorts them and keeps them.
+    /// An inconsistent file list is an error and keeps nothing.
     pub(super) fn add(&mut self, h: &Header, mode: Mode) -> Result<(), Error> {
-        self.scratch.clear();
-        let key = header_lines(h, mode, &mut self.scratch)?;
-        let lines = &self.scratch;
-        if lines.is_empty() {
+        // A header's lines take about half its blob's size, rarely more than all of it: a
+        // chunk with that much room left is not regrown (if it still is, it just grows).
+        let need = h.blob().len().saturating_mul(2);
+        let room = self.chunks.last().map_or(0, |c| c.capacity() - c.len());
+        if room < need || self.chunks.is_empty() {
+            self.chunks
+                .push(Vec::with_capacity(CHUNK_BYTES.max(need.saturating_mul(2))));
+        }
+        let chunk_index = self.chunks.len() - 1;
+        let chunk = &mut self.chunks[chunk_index];
+        let start = chunk.len();
+        let key = header_lines(h, mode, chunk)?;
+        if chunk.len() == start {
             return Ok(());
         }
-        self.order.clear();
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', lines) {
-            self.order.push((start, end + 1));
-            start = end + 1;
+        let first = self.order.len();
+        let mut at = start;
+        for end in memchr::memchr_iter(b'\n', &chunk[start..]) {
+            self.order.push((at, start + end + 1));
+            at = start + end + 1;
         }
-        if start < lines.len() {
-            self.order.push((start, lines.len()));
+        if at < chunk.len() {
+            self.order.push((at, chunk.len()));
         }
         // File lines with a key all start with it: compare what follows.
         let skip = match (mode, key) {
             (Mode::Files, Some(k)) => k,
             _ => 0,
         };
-        self.order
-            .sort_unstable_by(|a, b| lines[a.0 + skip..a.1].cmp(&lines[b.0 + skip..b.1]));
-        let room = self.chunks.last().map_or(0, |c| c.capacity() - c.len());
-        if room < lines.len() {
-            self.chunks
-                .push(Vec::with_capacity(CHUNK_BYTES.max(lines.len())));
-        }
-        let chunk_index = self.chunks.len() - 1;
-        let chunk = &mut self.chunks[chunk_index];
-        let start = chunk.len();
-        for &(a, b) in &self.order {
-            chunk.extend_from_slice(&lines[a..b]);
-        }
+        let bytes = &chunk[..];
+        self.order[first..]
+            .sort_unstable_by(|a, b| bytes[a.0 + skip..a.1].cmp(&bytes[b.0 + skip..b.1]));
         self.blocks.push(Block {
             chunk: chunk_index,
             start,
-            end: chunk.len(),
+            lines: first..self.order.len(),
             key,
         });
         Ok(())
     }
 
-    fn blocks(&self) -> impl Iterator<Item = (&[u8], Option<usize>)> {
-        self.blocks
-            .iter()
-            .map(|b| (&self.chunks[b.chunk][b.start..b.end], b.key))
+    /// Each header's key (its prefix, if it has one) and its lines in order.
+    fn blocks(&self) -> impl Iterator<Item = (Option<&[u8]>, HeaderLines<'_>)> {
+        self.blocks.iter().map(|b| {
+            let chunk = &self.chunks[b.chunk];
+            let key = b.key.map(|k| &chunk[b.start..b.start + k]);
+            (
+                key,
+                HeaderLines {
+                    chunk,
+                    order: &self.order[b.lines.clone()],
+                },
+            )
+        })
+    }
+}
+
+/// One header's lines, in order.
+#[derive(Clone, Copy)]
+struct HeaderLines<'a> {
+    chunk: &'a [u8],
+    order: &'a [(usize, usize)],
+}
+
+impl<'a> HeaderLines<'a> {
+    fn iter(self) -> impl Iterator<Item = &'a [u8]> {
+        self.order.iter().map(move |&(a, b)| &self.chunk[a..b])
     }
 }
 
@@ -110,33 +132,33 @@ impl Formatted {
             Mode::Files => writeln!(w, "{FILES_HEADER}")?,
         }
         let blocks = || self.parts.iter().flat_map(Lines::blocks);
-        if blocks().all(|(_, key)| key.is_some()) {
-            let mut keyed: Vec<(&[u8], &[u8])> = blocks()
-                .map(|(bytes, key)| (&bytes[..key.unwrap_or(0)], bytes))
+        if blocks().all(|(key, _)| key.is_some()) {
+            let mut keyed: Vec<(&[u8], HeaderLines<'_>)> = blocks()
+                .map(|(key, lines)| (key.unwrap_or_default(), lines))
                 .collect();
             keyed.sort_unstable_by(|a, b| a.0.cmp(b.0));
             for group in keyed.chunk_by(|a, b| a.0 == b.0) {
-                if let [(_, bytes)] = group {
-                    w.write_all(bytes)?;
+                if let [(_, lines)] = group {
+                    for l in lines.iter() {
+                        w.write_all(l)?;
+                    }
                 } else {
-                    write_sorted(group.iter().map(|(_, bytes)| *bytes), w)?;
+                    write_sorted(group.iter().map(|(_, lines)| *lines), w)?;
                 }
             }
             Ok(())
         } else {
-            write_sorted(blocks().map(|(bytes, _)| bytes), w)
+            write_sorted(blocks().map(|(_, lines)| lines), w)
         }
     }
 }
 
 /// Writes the lines of `blocks`, all sorted together.
 fn write_sorted<'a>(
-    blocks: impl Iterator<Item = &'a [u8]>,
+    blocks: impl Iterator<Item = HeaderLines<'a>>,
     w: &mut impl Write,
 ) -> std::io::Result<()> {
-    let mut lines: Vec<&[u8]> = blocks
-        .flat_map(|b| b.split_inclusive(|&c| c == b'\n'))
-        .collect();
+    let mut lines: Vec<&[u8]> = blocks.flat_map(HeaderLines::iter).collect();
     lines.sort_unstable();
     for l in lines {
         w.write_all(l)?;
@@ -153,17 +175,23 @@ mod tests {
     fn formatted(packages: &[(&str, &[&str])]) -> Formatted {
         let mut lines = Lines::default();
         for (nevra, files) in packages {
-            let mut rows: Vec<Vec<u8>> = files
+            let chunk: Vec<u8> = files
                 .iter()
-                .map(|f| format!("{nevra}\t{f}\n").into_bytes())
-                .collect();
-            rows.sort();
+                .map(|f| format!("{nevra}\t{f}\n"))
+                .collect::<String>()
+                .into_bytes();
             let plain = !nevra.contains(['\t', '\n']) && !files.iter().any(|f| f.contains('\n'));
-            let chunk: Vec<u8> = rows.concat();
+            let first = lines.order.len();
+            let mut at = 0;
+            for l in chunk.split_inclusive(|&c| c == b'\n') {
+                lines.order.push((at, at + l.len()));
+                at += l.len();
+            }
+            lines.order[first..].sort_by(|a, b| chunk[a.0..a.1].cmp(&chunk[b.0..b.1]));
             lines.blocks.push(Block {
                 chunk: lines.chunks.len(),
                 start: 0,
-                end: chunk.len(),
+                lines: first..lines.order.len(),
                 key: plain.then_some(nevra.len() + 1),
             });
             lines.chunks.push(chunk);
