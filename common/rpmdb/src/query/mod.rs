@@ -27,15 +27,14 @@ fn push_str(out: &mut Vec<u8>, h: &Header, tag: u32) {
     out.extend_from_slice(h.string_bytes(tag).unwrap_or(NONE));
 }
 
-/// Appends `v` in base `RADIX` (8 or 10) without going through `fmt`; the radix is a
-/// constant so that the division compiles to multiplications and shifts.
-fn push_radix<const RADIX: u64>(out: &mut Vec<u8>, mut v: u64) {
+/// Appends `v` in octal without going through `fmt`.
+fn push_octal(out: &mut Vec<u8>, mut v: u64) {
     let mut tmp = [0u8; 24];
     let mut i = tmp.len();
     loop {
         i -= 1;
-        tmp[i] = b'0' + (v % RADIX) as u8;
-        v /= RADIX;
+        tmp[i] = b'0' + (v & 7) as u8;
+        v >>= 3;
         if v == 0 {
             break;
         }
@@ -45,7 +44,9 @@ fn push_radix<const RADIX: u64>(out: &mut Vec<u8>, mut v: u64) {
 
 fn push_num(out: &mut Vec<u8>, v: Option<u64>) {
     match v {
-        Some(v) => push_radix::<10>(out, v),
+        // Two digits per step (a third of the work of one division per digit; 380 000 numbers
+        // for a 60 000-file database).
+        Some(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
         None => out.extend_from_slice(NONE),
     }
 }
@@ -192,7 +193,7 @@ pub fn file_lines(h: &Header, out: &mut Vec<u8>) -> Result<usize, Error> {
         out.extend_from_slice(f.base);
         out.push(b'\t');
         match c.modes.as_ref().and_then(|n| n.get(i)) {
-            Some(m) => push_radix::<8>(out, m),
+            Some(m) => push_octal(out, m),
             None => out.extend_from_slice(NONE),
         }
         out.push(b'\t');
