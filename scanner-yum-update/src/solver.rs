@@ -6,7 +6,7 @@
 //! package on x86_64 (verified in the differential tests); only src/nosrc are left out.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use crate::model::{evr_cmp, AvailablePkg, InstalledPkg, RepoRef};
 
@@ -33,7 +33,7 @@ pub struct Answer {
 
 /// True when `c` is an upgrade (libdnf `what_upgrades`): some installed package of the same
 /// name has a compatible arch (equal, or either is noarch) and none of those is >= `c`.
-fn is_upgrade(c: &AvailablePkg, installed_by_name: &BTreeMap<&str, Vec<&InstalledPkg>>) -> bool {
+fn is_upgrade(c: &AvailablePkg, installed_by_name: &HashMap<&str, Vec<&InstalledPkg>>) -> bool {
     let Some(same_name) = installed_by_name.get(c.name.as_str()) else {
         return false;
     };
@@ -52,7 +52,7 @@ fn is_upgrade(c: &AvailablePkg, installed_by_name: &BTreeMap<&str, Vec<&Installe
 
 /// Computes the update list and the obsoletes pairs.
 pub fn solve(u: &Universe) -> Answer {
-    let mut installed_by_name: BTreeMap<&str, Vec<&InstalledPkg>> = BTreeMap::new();
+    let mut installed_by_name: HashMap<&str, Vec<&InstalledPkg>> = HashMap::new();
     for i in u.installed {
         installed_by_name
             .entry(i.name.as_str())
@@ -65,7 +65,7 @@ pub fn solve(u: &Universe) -> Answer {
     let prio = |k: usize| u.repos[u.available[k].repo].priority;
 
     // Per name, only the best-priority repos count; then the upgrade test.
-    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for &k in &usable {
         by_name
             .entry(u.available[k].name.as_str())
@@ -83,7 +83,7 @@ pub fn solve(u: &Universe) -> Answer {
     }
 
     // Latest per name.arch; equal EVRs (the same NEVRA from several repos) all stay.
-    let mut by_na: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    let mut by_na: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for &k in &upgrades {
         let p = &u.available[k];
         by_na
@@ -105,6 +105,9 @@ pub fn solve(u: &Universe) -> Answer {
         );
     }
 
+    // Deterministic whatever the maps' order (the callers sort their rows anyway).
+    updates.sort_unstable();
+
     let obsoletes = if u.obsoletes {
         obsoleters(u, &usable, &installed_by_name)
     } else {
@@ -119,10 +122,10 @@ pub fn solve(u: &Universe) -> Answer {
 fn obsoleters(
     u: &Universe,
     usable: &[usize],
-    installed_by_name: &BTreeMap<&str, Vec<&InstalledPkg>>,
+    installed_by_name: &HashMap<&str, Vec<&InstalledPkg>>,
 ) -> Vec<(usize, usize)> {
     // Per name: the best priority among available packages and the installed one(s).
-    let mut best: BTreeMap<&str, i32> = BTreeMap::new();
+    let mut best: HashMap<&str, i32> = HashMap::new();
     for &k in usable {
         let p = &u.available[k];
         let pr = u.repos[p.repo].priority;
