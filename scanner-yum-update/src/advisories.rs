@@ -107,12 +107,9 @@ impl<'a> Index<'a> {
     /// newer than every installed version it replaces and not newer than the update.
     pub fn fixed_by(&self, update: &AvailablePkg, installed: &[(Evr, String)]) -> Vec<String> {
         let mut ids = BTreeSet::new();
-        if let Some(v) = self
-            .by_na
-            .get(&(update.name.as_str(), update.arch.as_str()))
-        {
+        if let Some(v) = self.by_na.get(&(update.name, update.arch)) {
             for (id, evr) in v {
-                if evr_cmp(evr, &update.evr) != Ordering::Greater
+                if evr_cmp(evr, update.evr) != Ordering::Greater
                     && installed
                         .iter()
                         .all(|(e, _)| evr_cmp(evr, e) == Ordering::Greater)

@@ -179,15 +179,15 @@ pub struct InstalledPkg {
     pub provides: Vec<Dep>,
 }
 
-/// A package offered by a repository.
-#[derive(Debug, Clone)]
-pub struct AvailablePkg {
-    pub name: String,
-    pub evr: Evr,
-    pub arch: String,
+/// A package offered by a repository (borrowed from the repository's metadata).
+#[derive(Debug, Clone, Copy)]
+pub struct AvailablePkg<'a> {
+    pub name: &'a str,
+    pub evr: &'a Evr,
+    pub arch: &'a str,
     /// Index of the repository in the solver's repo list.
     pub repo: usize,
-    pub obsoletes: Vec<Dep>,
+    pub obsoletes: &'a [Dep],
 }
 
 /// What the solver needs to know about one repository.

@@ -1,6 +1,7 @@
 //! One scan of one image: configuration, installed packages, repositories, excludes and
 //! includes, the update computation, and the advisories of each update.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -22,11 +23,11 @@ fn cand_i(p: &InstalledPkg) -> Candidate<'_> {
     }
 }
 
-fn cand_a(p: &AvailablePkg) -> Candidate<'_> {
+fn cand_a<'a>(p: &AvailablePkg<'a>) -> Candidate<'a> {
     Candidate {
-        name: &p.name,
-        evr: &p.evr,
-        arch: &p.arch,
+        name: p.name,
+        evr: p.evr,
+        arch: p.arch,
     }
 }
 
@@ -258,15 +259,15 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
                 continue;
             }
             available.push(AvailablePkg {
-                name: p.name.clone(),
-                evr: p.evr.clone(),
-                arch: p.arch.clone(),
+                name: &p.name,
+                evr: &p.evr,
+                arch: &p.arch,
                 repo: ri,
-                obsoletes: p.obsoletes.clone(),
+                obsoletes: &p.obsoletes,
             });
         }
     }
-    let installed_pkgs: Vec<InstalledPkg> = installed.iter().map(|i| i.pkg.clone()).collect();
+    let installed_pkgs: Vec<InstalledPkg> = installed.into_iter().map(|i| i.pkg).collect();
     let (inst_vis, mut avail_vis) = visibility(&config, &loaded, &installed_pkgs, &available);
     let platform = config
         .main
@@ -291,12 +292,12 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
             if hotfix[p.repo] || !avail_vis[a] {
                 continue;
             }
-            let key = crate::modules::nevra_key(&p.name, &p.evr, &p.arch);
+            let key = crate::modules::nevra_key(p.name, p.evr, p.arch);
             if m.include.contains(&key) {
                 continue;
             }
             if m.exclude.contains(&key)
-                || m.names.contains(&p.name)
+                || m.names.contains(p.name)
                 || prim.provide_names().any(|n| m.names.contains(n))
             {
                 avail_vis[a] = false;
@@ -310,17 +311,22 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
         }
     }
     let active_modules = masking.map(|m| m.active).unwrap_or_default();
-    let inst_f: Vec<InstalledPkg> = installed_pkgs
-        .iter()
-        .zip(&inst_vis)
-        .filter(|(_, v)| **v)
-        .map(|(p, _)| p.clone())
-        .collect();
+    // Usually every installed package is visible: no copy then.
+    let inst_f: Cow<[InstalledPkg]> = if inst_vis.iter().all(|v| *v) {
+        Cow::Borrowed(&installed_pkgs)
+    } else {
+        installed_pkgs
+            .iter()
+            .zip(&inst_vis)
+            .filter(|(_, v)| **v)
+            .map(|(p, _)| p.clone())
+            .collect()
+    };
     let avail_f: Vec<AvailablePkg> = available
         .iter()
         .zip(&avail_vis)
         .filter(|(_, v)| **v)
-        .map(|(p, _)| p.clone())
+        .map(|(p, _)| *p)
         .collect();
     phase("excludes applied");
     let answer = solver::solve(&Universe {
@@ -339,7 +345,7 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
     let advisory_rows = advisories::available(&all_adv, &installed_pkgs, &active_modules);
 
     let mut inst_by_name: BTreeMap<&str, Vec<&InstalledPkg>> = BTreeMap::new();
-    for i in &inst_f {
+    for i in inst_f.iter() {
         inst_by_name.entry(i.name.as_str()).or_default().push(i);
     }
     let adv_index = advisories::Index::new(&all_adv, &active_modules);
@@ -349,7 +355,7 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
         .map(|&k| {
             let p = &avail_f[k];
             let inst: Vec<(Evr, String)> = inst_by_name
-                .get(p.name.as_str())
+                .get(p.name)
                 .into_iter()
                 .flatten()
                 .filter(|i| i.arch == p.arch || i.arch == "noarch" || p.arch == "noarch")
@@ -357,9 +363,9 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
                 .collect();
             Update {
                 advisories: adv_index.fixed_by(p, &inst),
-                name: p.name.clone(),
+                name: p.name.to_string(),
                 evr: p.evr.clone(),
-                arch: p.arch.clone(),
+                arch: p.arch.to_string(),
                 repo: repo_refs[p.repo].id.clone(),
                 installed: inst,
             }
@@ -376,9 +382,9 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
             let p = &avail_f[k];
             let o = &inst_f[j];
             Obsolete {
-                name: p.name.clone(),
+                name: p.name.to_string(),
                 evr: p.evr.clone(),
-                arch: p.arch.clone(),
+                arch: p.arch.to_string(),
                 repo: repo_refs[p.repo].id.clone(),
                 old_name: o.name.clone(),
                 old_evr: o.evr.clone(),
@@ -452,11 +458,7 @@ fn visibility(
                     evr: &p.evr,
                     arch: &p.arch,
                 })
-                .chain(available.iter().map(|p| Candidate {
-                    name: &p.name,
-                    evr: &p.evr,
-                    arch: &p.arch,
-                })),
+                .chain(available.iter().map(cand_a)),
         )
     };
     let specs = |patterns: &[String]| -> Vec<Spec> {

@@ -16,7 +16,7 @@ const SYSTEM_PRIORITY: i32 = 99;
 /// Everything visible after excludes/includes: the solver's input.
 pub struct Universe<'a> {
     pub installed: &'a [InstalledPkg],
-    pub available: &'a [AvailablePkg],
+    pub available: &'a [AvailablePkg<'a>],
     pub repos: &'a [RepoRef],
     /// `obsoletes` main option.
     pub obsoletes: bool,
@@ -34,7 +34,7 @@ pub struct Answer {
 /// True when `c` is an upgrade (libdnf `what_upgrades`): some installed package of the same
 /// name has a compatible arch (equal, or either is noarch) and none of those is >= `c`.
 fn is_upgrade(c: &AvailablePkg, installed_by_name: &HashMap<&str, Vec<&InstalledPkg>>) -> bool {
-    let Some(same_name) = installed_by_name.get(c.name.as_str()) else {
+    let Some(same_name) = installed_by_name.get(c.name) else {
         return false;
     };
     let mut any = false;
@@ -42,7 +42,7 @@ fn is_upgrade(c: &AvailablePkg, installed_by_name: &HashMap<&str, Vec<&Installed
         if i.arch != c.arch && i.arch != "noarch" && c.arch != "noarch" {
             continue;
         }
-        if evr_cmp(&i.evr, &c.evr) != Ordering::Less {
+        if evr_cmp(&i.evr, c.evr) != Ordering::Less {
             return false;
         }
         any = true;
@@ -60,17 +60,14 @@ pub fn solve(u: &Universe) -> Answer {
             .push(i);
     }
     let usable: Vec<usize> = (0..u.available.len())
-        .filter(|&k| !matches!(u.available[k].arch.as_str(), "src" | "nosrc"))
+        .filter(|&k| !matches!(u.available[k].arch, "src" | "nosrc"))
         .collect();
     let prio = |k: usize| u.repos[u.available[k].repo].priority;
 
     // Per name, only the best-priority repos count; then the upgrade test.
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for &k in &usable {
-        by_name
-            .entry(u.available[k].name.as_str())
-            .or_default()
-            .push(k);
+        by_name.entry(u.available[k].name).or_default().push(k);
     }
     let mut upgrades: Vec<usize> = Vec::new();
     for ks in by_name.values() {
@@ -86,22 +83,19 @@ pub fn solve(u: &Universe) -> Answer {
     let mut by_na: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for &k in &upgrades {
         let p = &u.available[k];
-        by_na
-            .entry((p.name.as_str(), p.arch.as_str()))
-            .or_default()
-            .push(k);
+        by_na.entry((p.name, p.arch)).or_default().push(k);
     }
     let mut updates = Vec::new();
     for ks in by_na.values() {
         let top = ks
             .iter()
-            .map(|&k| &u.available[k].evr)
+            .map(|&k| u.available[k].evr)
             .max_by(|a, b| evr_cmp(a, b))
             .expect("non-empty group");
         updates.extend(
             ks.iter()
                 .copied()
-                .filter(|&k| evr_cmp(&u.available[k].evr, top) == Ordering::Equal),
+                .filter(|&k| evr_cmp(u.available[k].evr, top) == Ordering::Equal),
         );
     }
 
@@ -129,7 +123,7 @@ fn obsoleters(
     for &k in usable {
         let p = &u.available[k];
         let pr = u.repos[p.repo].priority;
-        let e = best.entry(p.name.as_str()).or_insert(pr);
+        let e = best.entry(p.name).or_insert(pr);
         *e = (*e).min(pr);
     }
     for name in installed_by_name.keys() {
@@ -140,7 +134,7 @@ fn obsoleters(
     let mut pairs = Vec::new();
     for &k in usable {
         let p = &u.available[k];
-        if u.repos[p.repo].priority != best[p.name.as_str()] {
+        if u.repos[p.repo].priority != best[p.name] {
             continue;
         }
         // Does it obsolete an installed package by name and version?
