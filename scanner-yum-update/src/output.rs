@@ -3,8 +3,11 @@
 //! update as a result), and the historical CentOS `pipeline_scanner_results.json`.
 
 use report::Vulnerability;
+use std::collections::HashMap;
+
 use serde_json::{json, Map, Value};
 
+use crate::metadata::updateinfo::Advisory;
 use crate::scan::Outcome;
 
 /// `name epoch version release arch repoid`, one line per update, sorted.
@@ -68,10 +71,9 @@ fn cve_url(id: &str) -> String {
     format!("https://access.redhat.com/security/cve/{id}")
 }
 
-/// One atomic vulnerability per security advisory that applies (an advisory package newer than
-/// what is installed).
-pub fn vulnerabilities(o: &Outcome) -> Vec<Vulnerability> {
-    let mut out = Vec::new();
+/// The security advisories that apply (an advisory package newer than what is installed),
+/// sorted by id.
+fn security_advisories(o: &Outcome) -> Vec<(&str, &Advisory)> {
     let mut ids: Vec<&str> = o
         .advisory_rows
         .iter()
@@ -80,10 +82,39 @@ pub fn vulnerabilities(o: &Outcome) -> Vec<Vulnerability> {
         .collect();
     ids.sort();
     ids.dedup();
-    for id in ids {
-        let Some(a) = o.advisories.get(id) else {
-            continue;
-        };
+    ids.into_iter()
+        .filter_map(|id| o.advisories.get(id).map(|a| (id, a)))
+        .collect()
+}
+
+/// One atomic vulnerability per security advisory that applies.
+pub fn vulnerabilities(o: &Outcome) -> Vec<Vulnerability> {
+    let advisories = security_advisories(o);
+    // Each advisory's rows and the updates that fix it, in their order, in one pass over each.
+    let mut pkgs: HashMap<&str, Vec<Value>> =
+        advisories.iter().map(|(id, _)| (*id, Vec::new())).collect();
+    for h in &o.advisory_rows {
+        if let Some(v) = pkgs.get_mut(h.id.as_str()) {
+            v.push(Value::String(h.nevra.clone()));
+        }
+    }
+    let mut fixed_by: HashMap<&str, Vec<Value>> =
+        advisories.iter().map(|(id, _)| (*id, Vec::new())).collect();
+    for u in &o.updates {
+        for (i, x) in u.advisories.iter().enumerate() {
+            if u.advisories[..i].contains(x) {
+                continue;
+            }
+            if let Some(v) = fixed_by.get_mut(x.as_str()) {
+                v.push(Value::String(format!(
+                    "{}-{}.{} ({})",
+                    u.name, u.evr, u.arch, u.repo
+                )));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (id, a) in advisories {
         let severity = if a.severity.is_empty() {
             "Unknown".to_string()
         } else {
@@ -94,18 +125,8 @@ pub fn vulnerabilities(o: &Outcome) -> Vec<Vulnerability> {
         } else {
             format!("{id}: {} ({severity})", a.title)
         };
-        let pkgs: Vec<Value> = o
-            .advisory_rows
-            .iter()
-            .filter(|h| h.id == id)
-            .map(|h| Value::String(h.nevra.clone()))
-            .collect();
-        let fixed_by: Vec<Value> = o
-            .updates
-            .iter()
-            .filter(|u| u.advisories.iter().any(|x| x == id))
-            .map(|u| Value::String(format!("{}-{}.{} ({})", u.name, u.evr, u.arch, u.repo)))
-            .collect();
+        let pkgs = pkgs.remove(id).unwrap_or_default();
+        let fixed_by = fixed_by.remove(id).unwrap_or_default();
         let mut custom = Map::new();
         custom.insert("Advisory ID".into(), json!(id));
         custom.insert("Type".into(), json!(a.kind));
@@ -225,7 +246,7 @@ pub fn custom(o: &Outcome) -> Value {
             "{} package updates, {} obsoleting packages, {} security advisories",
             o.updates.len(),
             o.obsoletes.len(),
-            vulnerabilities(o).len()
+            security_advisories(o).len()
         )),
     );
     if let Some(r) = &o.os_release {
@@ -297,4 +318,87 @@ pub fn pipeline_json(
     m.insert("Summary".into(), json!(summary));
     m.insert("Finished Time".into(), json!(finish));
     Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::advisories::AdvisoryHit;
+    use crate::model::Evr;
+    use crate::scan::Update;
+
+    fn hit(id: &str, kind: &str, nevra: &str) -> AdvisoryHit {
+        AdvisoryHit {
+            nevra: nevra.into(),
+            id: id.into(),
+            kind: kind.into(),
+            severity: "Important".into(),
+            name: String::new(),
+            arch: String::new(),
+            evr: Evr::new(0, "1", "1"),
+        }
+    }
+
+    fn update(name: &str, advisories: &[&str]) -> Update {
+        Update {
+            name: name.into(),
+            evr: Evr::new(0, "2", "1"),
+            arch: "noarch".into(),
+            repo: "r".into(),
+            installed: Vec::new(),
+            advisories: advisories.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// Each security advisory lists its own rows and the updates fixing it, in their order;
+    /// rows of other types, and of advisories the metadata does not hold, make none.
+    #[test]
+    fn vulnerabilities_list_their_packages_and_fixing_updates() {
+        let mut o = Outcome::default();
+        for (id, kind) in [("S-2", "security"), ("S-1", "security"), ("B-1", "bugfix")] {
+            o.advisories.insert(
+                id.into(),
+                Advisory {
+                    id: id.into(),
+                    kind: kind.into(),
+                    ..Advisory::default()
+                },
+            );
+        }
+        o.advisory_rows = vec![
+            hit("S-1", "security", "a-1-1.noarch"),
+            hit("S-2", "security", "b-1-1.noarch"),
+            hit("S-1", "security", "c-1-1.noarch"),
+            hit("B-1", "bugfix", "d-1-1.noarch"),
+            hit("S-9", "security", "e-1-1.noarch"),
+        ];
+        o.updates = vec![
+            update("c", &["S-1"]),
+            update("b", &["B-1", "S-2", "S-1"]),
+            update("d", &["B-1"]),
+        ];
+        let v = vulnerabilities(&o);
+        let ids: Vec<&str> = v
+            .iter()
+            .map(|x| x.custom["Advisory ID"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["S-1", "S-2"]);
+        assert_eq!(
+            v[0].custom["Packages"],
+            json!(["a-1-1.noarch", "c-1-1.noarch"])
+        );
+        assert_eq!(
+            v[0].custom["Available Updates"],
+            json!(["c-2-1.noarch (r)", "b-2-1.noarch (r)"])
+        );
+        assert_eq!(v[1].custom["Packages"], json!(["b-1-1.noarch"]));
+        assert_eq!(
+            v[1].custom["Available Updates"],
+            json!(["b-2-1.noarch (r)"])
+        );
+        assert_eq!(
+            custom(&o)["Summary"],
+            "3 package updates, 0 obsoleting packages, 2 security advisories"
+        );
+    }
 }
