@@ -171,6 +171,14 @@ pub fn vulnerabilities(o: &Outcome) -> Vec<Vulnerability> {
 
 /// One atomic result per update.
 pub fn results(o: &Outcome) -> Vec<Value> {
+    // Maps built at their final size (what json! would give, without growing each of them).
+    fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+        let mut m = Map::with_capacity(N);
+        for (k, v) in entries {
+            m.insert(k.to_string(), v);
+        }
+        Value::Object(m)
+    }
     o.updates
         .iter()
         .map(|u| {
@@ -183,24 +191,30 @@ pub fn results(o: &Outcome) -> Vec<Value> {
                 .advisories
                 .iter()
                 .map(|id| match o.advisories.get(id) {
-                    Some(a) => json!({
-                        "ID": id,
-                        "Type": a.kind,
-                        "Severity": a.severity,
-                        "Issued": a.issued,
-                        "CVEs": a.cves(),
-                    }),
-                    None => json!({ "ID": id }),
+                    Some(a) => object([
+                        ("ID", Value::String(id.clone())),
+                        ("Type", Value::String(a.kind.clone())),
+                        ("Severity", Value::String(a.severity.clone())),
+                        ("Issued", Value::String(a.issued.clone())),
+                        (
+                            "CVEs",
+                            Value::Array(a.cves().into_iter().map(Value::String).collect()),
+                        ),
+                    ]),
+                    None => object([("ID", Value::String(id.clone()))]),
                 })
                 .collect();
-            json!({"Custom": {
-                "Name": u.name,
-                "Arch": u.arch,
-                "Installed": installed,
-                "Available": u.evr.to_string(),
-                "Repository": u.repo,
-                "Advisories": advisories,
-            }})
+            object([(
+                "Custom",
+                object([
+                    ("Name", Value::String(u.name.clone())),
+                    ("Arch", Value::String(u.arch.clone())),
+                    ("Installed", Value::Array(installed)),
+                    ("Available", Value::String(u.evr.to_string())),
+                    ("Repository", Value::String(u.repo.clone())),
+                    ("Advisories", Value::Array(advisories)),
+                ]),
+            )])
         })
         .collect()
 }
@@ -400,5 +414,44 @@ mod tests {
             custom(&o)["Summary"],
             "3 package updates, 0 obsoleting packages, 2 security advisories"
         );
+    }
+
+    /// Every update's result, keys in their order (the json file keeps it).
+    #[test]
+    fn results_name_the_update_and_its_advisories() {
+        let mut o = Outcome::default();
+        o.advisories.insert(
+            "S-1".into(),
+            Advisory {
+                id: "S-1".into(),
+                kind: "security".into(),
+                severity: "Low".into(),
+                issued: "2026-01-01".into(),
+                references: vec![crate::metadata::updateinfo::Reference {
+                    kind: "cve".into(),
+                    id: "CVE-1".into(),
+                    href: String::new(),
+                    title: String::new(),
+                }],
+                ..Advisory::default()
+            },
+        );
+        let mut u = update("b", &["S-1", "X-9"]);
+        u.installed = vec![(Evr::new(1, "1", "2"), "noarch".into())];
+        o.updates = vec![u];
+        let want = json!([{"Custom": {
+            "Name": "b",
+            "Arch": "noarch",
+            "Installed": ["1:1-2.noarch"],
+            "Available": "2-1",
+            "Repository": "r",
+            "Advisories": [
+                {"ID": "S-1", "Type": "security", "Severity": "Low", "Issued": "2026-01-01", "CVEs": ["CVE-1"]},
+                {"ID": "X-9"},
+            ],
+        }}]);
+        let got = Value::Array(results(&o));
+        assert_eq!(got, want);
+        assert_eq!(got.to_string(), want.to_string());
     }
 }
