@@ -628,11 +628,21 @@ fn text<R: BufRead, F: FnMut(PrimaryPkg)>(
         if let Some(i) = memchr::memchr(b'<', &s.buf[s.pos + from..s.end]) {
             break s.pos + from + i;
         }
-        if h.wants_text() {
-            from = s.end - s.pos;
-        } else {
-            s.pos = s.end;
-            from = 0;
+        // Kept from its first non-blank byte on (leading whitespace is trimmed anyway, and
+        // quick-xml does not buffer it either: a bomb of spaces stays out of memory).
+        let keep = match h.wants_text() {
+            true => s.buf[s.pos..s.end].iter().position(|&c| !is_ws(c)),
+            false => None,
+        };
+        match keep {
+            Some(i) => {
+                s.pos += i;
+                from = s.end - s.pos;
+            }
+            None => {
+                s.pos = s.end;
+                from = 0;
+            }
         }
         if !s.more().map_err(|e| xml_err(file, XmlError::from(e)))? {
             let t = trim(&s.buf[s.pos..s.end]);
@@ -992,6 +1002,41 @@ mod tests {
         for d in docs {
             check(&d).ok();
         }
+    }
+
+    /// Whitespace before the text of `<name>` (as in a compression bomb) is dropped as it is
+    /// read, not buffered: the scanner's buffer stays at its initial size.
+    #[test]
+    fn leading_whitespace_of_wanted_text_is_not_buffered() {
+        let spaces = std::io::repeat(b' ').take(8 << 20);
+        let input = std::io::BufReader::new(
+            (&b"<metadata><package><name>"[..])
+                .chain(spaces)
+                .chain(&b" n </name></package></metadata>"[..]),
+        );
+        let mut out = Vec::new();
+        let mut h = Handler {
+            file: "p.xml",
+            each: |p: PrimaryPkg| out.push(p.name),
+            cur: None,
+            text: Text::None,
+            in_obsoletes: false,
+            in_provides: false,
+            count: 0,
+            seen_root: false,
+        };
+        let mut s = Chunks {
+            input,
+            buf: vec![0; 4 * 1024],
+            pos: 0,
+            end: 0,
+            read_size: 1024,
+        };
+        scan(&mut s, &mut h, &mut Open::default()).unwrap();
+        assert_eq!(h.count, 1);
+        assert_eq!(s.buf.len(), 4 * 1024);
+        drop(h);
+        assert_eq!(out, ["n"]);
     }
 
     /// Random damage to a realistic document (bytes inserted, deleted, replaced by markup
