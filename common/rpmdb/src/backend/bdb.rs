@@ -32,8 +32,6 @@ const H_OFFPAGE: u8 = 3;
 const OFFPAGE_LEN: usize = 12;
 /// Files larger than this are refused: no real rpm database comes near it.
 pub const MAX_FILE_BYTES: u64 = 8 << 30;
-/// Hash pages read ahead with the one asked for (consecutive buckets are consecutive pages).
-const HASH_READ_AHEAD: u64 = 15;
 
 /// Reads every header blob of a Berkeley DB hash `Packages` file, sorted by instance number.
 /// `path` is only used in error messages.
@@ -184,8 +182,10 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
             *s = order.u32(&meta, 96 + 4 * i);
         }
         Ok(HashDb {
-            hash_pages: PageWindow::new(src, pagesize as usize, size),
-            chain_pages: PageWindow::new(src, pagesize as usize, size),
+            // Consecutive buckets are consecutive pages; a chain is read as far as its length
+            // asks (chains are visited in hash order, not file order).
+            hash_pages: PageWindow::new(src, pagesize as usize, size, PageWindow::<S>::SEQUENTIAL),
+            chain_pages: PageWindow::new(src, pagesize as usize, size, 0),
             path,
             order,
             pagesize: pagesize as usize,
@@ -234,7 +234,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
         }
         let (window, ahead) = match chain {
             Some(ahead) => (&mut self.chain_pages, ahead),
-            None => (&mut self.hash_pages, HASH_READ_AHEAD),
+            None => (&mut self.hash_pages, 0),
         };
         let path = self.path;
         window.page(u64::from(pgno), ahead).map_err(|e| {
@@ -462,8 +462,8 @@ mod tests {
     #[test]
     fn bucket_to_page_uses_significant_bits() {
         let meta = HashDb::<[u8]> {
-            hash_pages: PageWindow::new(&[][..], 4096, 0),
-            chain_pages: PageWindow::new(&[][..], 4096, 0),
+            hash_pages: PageWindow::new(&[][..], 4096, 0, 0),
+            chain_pages: PageWindow::new(&[][..], 4096, 0, 0),
             path: Path::new("x"),
             order: Order { big: false },
             pagesize: 4096,

@@ -58,6 +58,8 @@ impl ReadAt for Vec<u8> {
 pub struct PageWindow<'s, S: ?Sized> {
     src: &'s S,
     page_size: usize,
+    /// Pages read at least.
+    min_pages: u64,
     /// Pages wholly inside the file.
     file_pages: u64,
     buf: Vec<u8>,
@@ -71,12 +73,18 @@ pub struct PageWindow<'s, S: ?Sized> {
 impl<'s, S: ReadAt + ?Sized> PageWindow<'s, S> {
     /// Read-ahead stops at this many bytes per read.
     pub const MAX_READ: usize = 1 << 20;
+    /// A read-ahead for pages mostly visited in file order: a read costs several microseconds
+    /// whatever its size, and the pages after one are usually the next ones wanted.
+    pub const SEQUENTIAL: usize = 64 << 10;
 
-    /// A window over `src` (of `size` bytes) in pages of `page_size` bytes (0-based).
-    pub fn new(src: &'s S, page_size: usize, size: u64) -> Self {
+    /// A window over `src` (of `size` bytes) in pages of `page_size` bytes (0-based). Each read
+    /// takes at least `min_read` bytes (whole pages; [`PageWindow::SEQUENTIAL`] for pages
+    /// visited in file order, 0 for pages only read ahead as asked).
+    pub fn new(src: &'s S, page_size: usize, size: u64, min_read: usize) -> Self {
         PageWindow {
             src,
             page_size,
+            min_pages: (min_read / page_size).max(1) as u64,
             file_pages: size / page_size as u64,
             buf: Vec::new(),
             first: 0,
@@ -93,7 +101,8 @@ impl<'s, S: ReadAt + ?Sized> PageWindow<'s, S> {
                 return Err(io::ErrorKind::UnexpectedEof.into());
             }
             let max = (Self::MAX_READ / self.page_size).max(1) as u64;
-            let mut want = ahead.saturating_add(1).min(max).min(self.file_pages - n);
+            let want = ahead.saturating_add(1).max(self.min_pages);
+            let mut want = want.min(max).min(self.file_pages - n);
             let extra = (want - 1) * self.page_size as u64;
             if extra > self.budget {
                 want = 1;
@@ -145,7 +154,7 @@ mod tests {
             bytes: &file,
             read: Cell::new(0),
         };
-        let mut w = PageWindow::new(&src, page, file.len() as u64);
+        let mut w = PageWindow::new(&src, page, file.len() as u64, 0);
         // A sequential chain, a backward jump, then a hostile pattern that asks for the most
         // read-ahead possible at every page.
         let mut visits: Vec<(u64, u64)> = (0..40).map(|n| (n, 40 - n)).collect();
@@ -166,7 +175,7 @@ mod tests {
             bytes: &file,
             read: Cell::new(0),
         };
-        let mut w = PageWindow::new(&src, page, file.len() as u64);
+        let mut w = PageWindow::new(&src, page, file.len() as u64, 0);
         for n in 10..20 {
             w.page(n, 19 - n).unwrap();
         }

@@ -151,10 +151,12 @@ impl std::fmt::Display for Hnum {
     }
 }
 
-/// Capacity of a new blob buffer (headers are mostly far smaller; bigger ones grow it).
-const SPARE_BYTES: usize = 1 << 20;
-/// Blobs read but not yet taken by a worker, at most (bounds the memory in flight).
-const QUEUE: usize = 4;
+/// Headers are handed to the workers in batches of this many bytes or headers, whichever
+/// comes first (a hand-over costs a wake-up; a small header's work is less).
+const BATCH_BYTES: usize = 256 << 10;
+const BATCH_HEADERS: usize = 64;
+/// Batches read but not yet taken by a worker, at most (bounds the memory in flight).
+const QUEUE: usize = 2;
 
 /// One worker's share of the headers of one delivery generation (a restart of the source
 /// starts a new one): their lines, and (sequence number, warning) pairs.
@@ -180,8 +182,9 @@ where
 {
     use std::sync::{mpsc, Arc, Mutex};
     let n = workers(usize::MAX);
-    // (generation, sequence number, name, blob)
-    let (jobs, queue) = mpsc::sync_channel::<(usize, usize, N, Vec<u8>)>(QUEUE);
+    // Batches of (sequence number, name, blob) of one generation: handing headers over one by
+    // one costs a wake-up each, more than a small header's own work.
+    let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<(usize, N, Vec<u8>)>)>(QUEUE);
     // Only the workers hold the queue: should they all stop, sending fails instead of blocking.
     let queue = Arc::new(Mutex::new(queue));
     let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
@@ -195,7 +198,7 @@ where
                     let mut warn = Vec::new();
                     loop {
                         let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                        let Ok((generation, seq, name, blob)) = job else {
+                        let Ok((generation, batch)) = job else {
                             break;
                         };
                         if generation != share.generation {
@@ -205,14 +208,16 @@ where
                                 ..Share::default()
                             };
                         }
-                        match load_one(name.to_string(), blob) {
-                            Ok((name, h)) => {
-                                add_lines(&mut share.lines, &name, &h, mode, &mut warn);
-                                let _ = recycle.send(h.into_blob());
+                        for (seq, name, blob) in batch {
+                            match load_one(name.to_string(), blob) {
+                                Ok((name, h)) => {
+                                    add_lines(&mut share.lines, &name, &h, mode, &mut warn);
+                                    let _ = recycle.send(h.into_blob());
+                                }
+                                Err(skip) => warn.push(skip),
                             }
-                            Err(skip) => warn.push(skip),
+                            share.warnings.extend(warn.drain(..).map(|w| (seq, w)));
                         }
-                        share.warnings.extend(warn.drain(..).map(|w| (seq, w)));
                     }
                     share
                 })
@@ -222,20 +227,32 @@ where
         drop(queue);
         let mut seq = 0;
         let mut generation = 0;
+        let mut batch = Vec::new();
+        let mut batch_bytes = 0;
+        // Sending fails only when no worker is left (a panic, re-raised below).
+        let send = |generation, batch: &mut Vec<_>, bytes: &mut usize| {
+            if !batch.is_empty() {
+                let _ = jobs.send((generation, std::mem::take(batch)));
+            }
+            *bytes = 0;
+        };
         let read = source(&mut |d| match d {
             Delivery::Header(name, blob) => {
-                // New buffers start big enough for most headers: growing them one blob at a
-                // time would leave a trail of freed smaller buffers behind.
-                let spare = recycled
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(SPARE_BYTES));
+                let spare = recycled.try_recv().unwrap_or_default();
                 let blob = std::mem::replace(blob, spare);
-                // Sending fails only when no worker is left (a panic, re-raised below).
-                let _ = jobs.send((generation, seq, name, blob));
+                batch_bytes += blob.len();
+                batch.push((seq, name, blob));
                 seq += 1;
+                if batch_bytes >= BATCH_BYTES || batch.len() >= BATCH_HEADERS {
+                    send(generation, &mut batch, &mut batch_bytes);
+                }
             }
-            Delivery::Restart => generation += 1,
+            Delivery::Restart => {
+                send(generation, &mut batch, &mut batch_bytes);
+                generation += 1;
+            }
         });
+        send(generation, &mut batch, &mut batch_bytes);
         drop(jobs);
         let shares: Vec<Share> = handles
             .into_iter()

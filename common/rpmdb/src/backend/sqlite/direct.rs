@@ -40,9 +40,10 @@ type CellVisitor<'v, F> = dyn FnMut(&mut F, &[u8], usize) -> Result<(), Decline>
 
 /// One database file with its page geometry, read through windows.
 struct DbFile<'a, S: ?Sized> {
-    /// Table b-tree pages (ahead of nothing: leaves sit among the overflow pages).
+    /// Table b-tree pages (leaves follow one another in file order, among the overflow pages
+    /// of their rows in files rpm writes).
     tree: PageWindow<'a, S>,
-    /// Overflow chains, read ahead over the pages their payload needs.
+    /// Overflow chains, read ahead over the pages their payload needs (and the next rows').
     chains: PageWindow<'a, S>,
     page_size: usize,
     /// Usable bytes per page (page size minus the reserved tail).
@@ -130,8 +131,8 @@ impl<'a, S: ReadAt + ?Sized> DbFile<'a, S> {
             return decline("database size beyond the end of the file");
         }
         Ok(DbFile {
-            tree: PageWindow::new(src, page_size, size),
-            chains: PageWindow::new(src, page_size, size),
+            tree: PageWindow::new(src, page_size, size, PageWindow::<S>::SEQUENTIAL),
+            chains: PageWindow::new(src, page_size, size, PageWindow::<S>::SEQUENTIAL),
             page_size,
             usable,
             pages: pages as u32,
