@@ -69,7 +69,8 @@ pub fn install_registration(name: &str, bytes: &[u8]) -> Result<PathBuf, Error> 
     install_registration_in(Path::new(HOST_CONFD), name, bytes)
 }
 
-/// Writes `bytes` to `dir/<name>` atomically ([`crate::write_atomically`]), mode 0644.
+/// Writes `bytes` to `dir/<name>` atomically and durably ([`crate::write::write_durably`]),
+/// mode 0644.
 /// `dir` must exist: it is the bind mount of the host's `/etc/atomic.d`, and creating it inside
 /// the container would silently install nothing on the host.
 pub fn install_registration_in(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, Error> {
@@ -77,7 +78,7 @@ pub fn install_registration_in(dir: &Path, name: &str, bytes: &[u8]) -> Result<P
         return Err(Error::NoConfd(dir.display().to_string()));
     }
     let target = dir.join(name);
-    crate::write::write_atomically(dir, name, bytes).map_err(|source| Error::Io {
+    crate::write::write_durably(dir, name, bytes).map_err(|source| Error::Io {
         path: target.display().to_string(),
         source,
     })?;
