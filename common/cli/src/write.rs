@@ -1,12 +1,13 @@
 //! Atomic file writes shared by everything a scanner binary writes: a temporary file created
 //! exclusively in the target directory, then renamed over the name, so a reader sees the old
-//! file or the whole new one, never a part. A symlink planted at the name is replaced, never
-//! followed.
+//! file or the whole new one, never a part, while the system runs. A symlink planted at the
+//! name is replaced, never followed.
 //!
 //! Result files are only atomic ([`write_atomically`]): they are read by `atomic` or a pipeline
-//! once the scanner has exited, and a scan interrupted by a crash is run again, so flushing them
+//! once the scanner has exited, and a scan cut short by a crash is run again, so flushing them
 //! to disk one by one (ten fsyncs per target for the yum-update scanner, a fifth of its run
-//! time) buys nothing. Registrations installed into the host's `/etc/atomic.d` are
+//! time) buys nothing; after a power cut an unsynced result file may be empty or partial, as
+//! the scan itself is lost. Registrations installed into the host's `/etc/atomic.d` are
 //! configuration that must survive a power cut: [`write_durably`] also fsyncs the file before
 //! the rename and the directory after it.
 

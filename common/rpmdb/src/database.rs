@@ -164,8 +164,10 @@ impl Database {
 
     /// Hands every header blob to `each` as it is read, in the backend's storage order, without
     /// collecting them: a reader that processes blobs one by one (and recycles their buffers,
-    /// see [`HeaderSink`]) holds one blob at a time instead of the whole database. After an
-    /// error, the blobs already handed over are to be discarded, as [`Database::headers`] does.
+    /// see [`HeaderSink`]) holds a few blobs at a time instead of the whole database (except
+    /// where SQLite itself reads an sqlite database: it returns all rows before they are handed
+    /// on). After an error, the blobs already handed over are to be discarded, as
+    /// [`Database::headers`] does; after a [`Delivery::Restart`], so are those before it.
     pub fn for_each_header(&self, each: &mut HeaderSink<'_>) -> Result<(), Error> {
         let path = &self.file_path;
         match &self.files {

@@ -488,7 +488,7 @@ impl<'a> Numbers<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]

@@ -1088,10 +1088,57 @@ fn direct_sqlite_reader_declines_other_schemas() {
     }
 }
 
+/// Tallies of [`check_damaged`] over many variants of one database.
+#[derive(Default)]
+struct DamageCounts {
+    /// Variants the direct reader answered (its rows were then SQLite's).
+    answered: usize,
+    /// Variants where it declined after handing rows out.
+    restarts: usize,
+}
+
+/// One damaged variant `bytes` (written to `target`): whenever the direct reader answers,
+/// SQLite reads exactly the same rows; and the streaming path gives SQLite's answer (its rows,
+/// or an error where SQLite fails), also when the direct reader declines after handing out
+/// rows (it then restarts its receiver).
+fn check_damaged(target: &Path, bytes: &[u8], what: &str, counts: &mut DamageCounts) {
+    fs::write(target, bytes).unwrap();
+    let (direct, engine) = both_ways(target);
+    if let Ok(rows) = &direct {
+        counts.answered += 1;
+        match &engine {
+            Ok(e) => assert_eq!(rows, e, "{what}: the readers disagree"),
+            Err(e) => panic!("{what}: direct read rows, SQLite failed: {e}"),
+        }
+    }
+    let f = fs::File::open(target).unwrap();
+    let files = rpmdb::backend::sqlite::SqliteFiles {
+        db: &f,
+        wal: None,
+        journal: None,
+    };
+    let mut got = Vec::new();
+    let streamed = rpmdb::backend::sqlite::for_each_header(files, target, &mut |d| match d {
+        Delivery::Header(hnum, blob) => got.push(RawHeader {
+            hnum,
+            blob: std::mem::take(blob),
+        }),
+        Delivery::Restart => {
+            counts.restarts += 1;
+            got.clear();
+        }
+    });
+    match (&engine, streamed) {
+        (Ok(e), Ok(())) => assert_eq!(&got, e, "{what}: streamed rows differ"),
+        (Err(_), Err(_)) => {}
+        (Ok(_), Err(s)) => panic!("{what}: SQLite read rows, the streaming path failed: {s}"),
+        (Err(e), Ok(())) => panic!("{what}: SQLite failed ({e}), the streaming path read rows"),
+    }
+}
+
 /// Damage anywhere in a small database (every byte of its first three pages, which hold the
 /// file header, the schema and the table's interior page, flipped in three ways; every 5th
-/// byte after them; every truncation on a page boundary): whenever the direct reader answers, SQLite reads exactly the same rows; where
-/// SQLite fails or reads otherwise, the direct reader has declined.
+/// byte after them; every truncation on a page boundary): see [`check_damaged`].
 #[test]
 fn damaged_sqlite_files_never_make_the_two_readers_disagree() {
     let work = tempfile::tempdir().unwrap();
@@ -1103,62 +1150,78 @@ fn damaged_sqlite_files_never_make_the_two_readers_disagree() {
     let data = fs::read(&good).unwrap();
     assert!(data.len() > 8 * 512, "several pages: {}", data.len());
     let target = work.path().join("damaged.sqlite");
-    let mut answered = 0;
-    let mut restarts = 0;
-    let mut check = |bytes: &[u8], what: &str| {
-        fs::write(&target, bytes).unwrap();
-        let (direct, engine) = both_ways(&target);
-        if let Ok(rows) = &direct {
-            answered += 1;
-            match &engine {
-                Ok(e) => assert_eq!(rows, e, "{what}: the readers disagree"),
-                Err(e) => panic!("{what}: direct read rows, SQLite failed: {e}"),
-            }
-        }
-        // The streaming path gives SQLite's answer too, also when the direct reader declines
-        // after handing out rows (it then restarts its receiver).
-        let f = fs::File::open(&target).unwrap();
-        let files = rpmdb::backend::sqlite::SqliteFiles {
-            db: &f,
-            wal: None,
-            journal: None,
-        };
-        let mut got = Vec::new();
-        let streamed = rpmdb::backend::sqlite::for_each_header(files, &target, &mut |d| match d {
-            Delivery::Header(hnum, blob) => got.push(RawHeader {
-                hnum,
-                blob: std::mem::take(blob),
-            }),
-            Delivery::Restart => {
-                restarts += 1;
-                got.clear();
-            }
-        });
-        match (&engine, streamed) {
-            (Ok(e), Ok(())) => assert_eq!(&got, e, "{what}: streamed rows differ"),
-            (Err(_), Err(_)) => {}
-            (e, s) => panic!("{what}: SQLite gave {e:?}, the streaming path {s:?}"),
-        }
-    };
+    let mut counts = DamageCounts::default();
     for cut in (512..data.len()).step_by(512) {
-        check(&data[..cut], &format!("cut at {cut}"));
+        check_damaged(&target, &data[..cut], &format!("cut at {cut}"), &mut counts);
     }
     let mut copy = data.clone();
     let offsets = (0..3 * 512).chain((3 * 512..data.len()).step_by(5));
     for off in offsets {
         for x in [0x01, 0x80, 0xff] {
             copy[off] ^= x;
-            check(&copy, &format!("byte {off} ^ {x:#x}"));
+            check_damaged(&target, &copy, &format!("byte {off} ^ {x:#x}"), &mut counts);
             copy[off] = data[off];
         }
     }
     // Most single-byte damage lands in blob bytes, which both read alike.
     assert!(
-        answered > data.len() / 5,
-        "the direct reader answered only {answered} times"
+        counts.answered > data.len() / 5,
+        "the direct reader answered only {} times",
+        counts.answered
     );
     // Damage to later rows makes the direct reader give up after handing out earlier ones.
-    assert!(restarts > 0, "no variant made the direct reader restart");
+    assert!(
+        counts.restarts > 0,
+        "no variant made the direct reader restart"
+    );
+}
+
+/// The same on a database of about 1 MB in 512-byte pages, many times the readers' page
+/// windows (64 KiB reads, overflow chains read ahead): damage sampled every 1021st byte and
+/// truncations every 16 KiB, so windows move, jump back and re-read around damaged pages.
+#[test]
+fn damaged_large_sqlite_files_never_make_the_two_readers_disagree() {
+    let work = tempfile::tempdir().unwrap();
+    let good = work.path().join("good.sqlite");
+    let rows: Vec<(u32, usize)> = (1..=80u32)
+        .map(|h| (h, [400, 6000, 20000][h as usize % 3]))
+        .collect();
+    sqlite_with_rows(&good, 512, &rows, RPM_CREATE_PACKAGES);
+    let data = fs::read(&good).unwrap();
+    assert!(data.len() > 8 * 65536, "many windows: {}", data.len());
+    let target = work.path().join("damaged.sqlite");
+    let mut counts = DamageCounts::default();
+    check_damaged(&target, &data, "undamaged", &mut counts);
+    assert_eq!(
+        counts.answered, 1,
+        "the direct reader reads the undamaged file"
+    );
+    for cut in (16384..data.len()).step_by(16384) {
+        check_damaged(&target, &data[..cut], &format!("cut at {cut}"), &mut counts);
+    }
+    let mut copy = data.clone();
+    for off in (0..data.len()).step_by(1021) {
+        for x in [0x01, 0x80] {
+            copy[off] ^= x;
+            check_damaged(&target, &copy, &format!("byte {off} ^ {x:#x}"), &mut counts);
+            copy[off] = data[off];
+        }
+    }
+    // Most single-byte damage lands in blob bytes, which both read alike.
+    let variants = data.len() / 1021 * 2;
+    eprintln!(
+        "{variants} variants, answered {}, restarts {}",
+        counts.answered, counts.restarts
+    );
+    assert!(
+        counts.answered > variants / 2,
+        "answered only {}",
+        counts.answered
+    );
+    assert!(
+        counts.restarts > 0,
+        "no variant made the direct reader restart"
+    );
 }
 
 /// Hand-made trees SQLite refuses (found in review): an interior root page without cells

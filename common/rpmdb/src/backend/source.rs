@@ -77,10 +77,12 @@ impl<'s, S: ReadAt + ?Sized> PageWindow<'s, S> {
     /// whatever its size, and the pages after one are usually the next ones wanted.
     pub const SEQUENTIAL: usize = 64 << 10;
 
-    /// A window over `src` (of `size` bytes) in pages of `page_size` bytes (0-based). Each read
-    /// takes at least `min_read` bytes (whole pages; [`PageWindow::SEQUENTIAL`] for pages
-    /// visited in file order, 0 for pages only read ahead as asked).
+    /// A window over `src` (of `size` bytes) in pages of `page_size` bytes (0-based; the
+    /// backends pass their checked page size, 0 is taken as 1). Each read takes at least
+    /// `min_read` bytes (whole pages; [`PageWindow::SEQUENTIAL`] for pages visited in file
+    /// order, 0 for pages only read ahead as asked).
     pub fn new(src: &'s S, page_size: usize, size: u64, min_read: usize) -> Self {
+        let page_size = page_size.max(1);
         PageWindow {
             src,
             page_size,

@@ -169,7 +169,8 @@ fn header_lines(h: &Header, mode: Mode, out: &mut Vec<u8>) -> Result<Option<usiz
                 package_line(h, out);
             }
             out.push(b'\n');
-            (Some(out.len() - mark), 1)
+            // The line without its newline ([`sorted`] compares lines as `sort` does).
+            (Some(out.len() - mark - 1), 1)
         }
     };
     let newlines = memchr::memchr_iter(b'\n', &out[mark..]).count();

@@ -19,6 +19,8 @@ use crate::header::Header;
 
 /// Lines are kept in buffers of at least this size (one allocation each).
 const CHUNK_BYTES: usize = 1 << 20;
+/// Room reserved for one header's lines at most (more grows the buffer).
+const MAX_RESERVE: usize = 64 << 20;
 
 /// One header's lines, from byte `start` of a chunk as formatted, in the order given by
 /// `lines` (a range of [`Lines::order`]); `key`: the length of the prefix that places them
@@ -43,9 +45,13 @@ impl Lines {
     /// Formats the lines of `h` (whose blob is `blob_len` bytes), sorts them and keeps them.
     /// An inconsistent file list is an error and keeps nothing.
     pub(super) fn add(&mut self, h: &Header, mode: Mode) -> Result<(), Error> {
-        // A header's lines take about half its blob's size, rarely more than all of it: a
-        // chunk with that much room left is not regrown (if it still is, it just grows).
-        let need = h.blob().len().saturating_mul(2);
+        // A header's file lines take about half its blob's size, rarely more than all of it,
+        // its package or info line a few hundred bytes: a chunk with that much room left is
+        // not regrown (if it still is, it just grows). Capped: a huge header reserves no more.
+        let need = match mode {
+            Mode::Files => h.blob().len().saturating_mul(2).min(MAX_RESERVE),
+            Mode::Info | Mode::Packages => 1 << 12,
+        };
         let room = self.chunks.last().map_or(0, |c| c.capacity() - c.len());
         if room < need || self.chunks.is_empty() {
             self.chunks
@@ -73,8 +79,9 @@ impl Lines {
             _ => 0,
         };
         let bytes = &chunk[..];
-        self.order[first..]
-            .sort_unstable_by(|a, b| bytes[a.0 + skip..a.1].cmp(&bytes[b.0 + skip..b.1]));
+        self.order[first..].sort_unstable_by(|a, b| {
+            sort_key(&bytes[a.0 + skip..a.1]).cmp(sort_key(&bytes[b.0 + skip..b.1]))
+        });
         self.blocks.push(Block {
             chunk: chunk_index,
             start,
@@ -153,13 +160,19 @@ impl Formatted {
     }
 }
 
+/// What `sort` compares of a line: its bytes without the newline (so `a` comes before
+/// `a\x01`, whose first extra byte is below the newline's).
+fn sort_key(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\n").unwrap_or(line)
+}
+
 /// Writes the lines of `blocks`, all sorted together.
 fn write_sorted<'a>(
     blocks: impl Iterator<Item = HeaderLines<'a>>,
     w: &mut impl Write,
 ) -> std::io::Result<()> {
     let mut lines: Vec<&[u8]> = blocks.flat_map(HeaderLines::iter).collect();
-    lines.sort_unstable();
+    lines.sort_unstable_by(|a, b| sort_key(a).cmp(sort_key(b)));
     for l in lines {
         w.write_all(l)?;
     }
@@ -187,7 +200,8 @@ mod tests {
                 lines.order.push((at, at + l.len()));
                 at += l.len();
             }
-            lines.order[first..].sort_by(|a, b| chunk[a.0..a.1].cmp(&chunk[b.0..b.1]));
+            lines.order[first..]
+                .sort_by(|a, b| sort_key(&chunk[a.0..a.1]).cmp(sort_key(&chunk[b.0..b.1])));
             lines.blocks.push(Block {
                 chunk: lines.chunks.len(),
                 start: 0,
@@ -211,7 +225,7 @@ mod tests {
             .collect::<String>()
             .into_bytes();
         let mut lines: Vec<&[u8]> = all.split_inclusive(|&c| c == b'\n').collect();
-        lines.sort();
+        lines.sort_by(|a, b| sort_key(a).cmp(sort_key(b)));
         lines.concat()
     }
 

@@ -248,7 +248,9 @@ where
                 }
             }
             Delivery::Restart => {
-                send(generation, &mut batch, &mut batch_bytes);
+                // Nothing of the old generation counts any more.
+                batch.clear();
+                batch_bytes = 0;
                 generation += 1;
             }
         });
@@ -359,6 +361,117 @@ mod tests {
                 "skipping h# 158"
             ]
         );
+    }
+
+    /// A header of one package with `files` (whole paths; none: no file tags at all).
+    fn files_blob(name: &str, arch: &str, files: &[&str]) -> Vec<u8> {
+        use crate::tags::types::{INT32, STRING, STRING_ARRAY};
+        let z = |v: &str| [v.as_bytes(), &[0]].concat();
+        let mut entries = vec![
+            (tags::NAME, STRING, 1, z(name)),
+            (tags::VERSION, STRING, 1, z("1")),
+            (tags::RELEASE, STRING, 1, z("1")),
+            (tags::ARCH, STRING, 1, z(arch)),
+        ];
+        if !files.is_empty() {
+            let (mut dirs, mut indexes, mut bases) = (Vec::<&str>::new(), Vec::new(), Vec::new());
+            for f in files {
+                let (dir, base) = f.split_at(f.rfind('/').map_or(0, |i| i + 1));
+                let i = dirs.iter().position(|d| *d == dir).unwrap_or_else(|| {
+                    dirs.push(dir);
+                    dirs.len() - 1
+                });
+                indexes.extend_from_slice(&(i as u32).to_be_bytes());
+                bases.extend(z(base));
+            }
+            let n = files.len() as u32;
+            entries.push((tags::BASENAMES, STRING_ARRAY, n, bases));
+            let dir_bytes = dirs.iter().flat_map(|d| z(d)).collect();
+            entries.push((tags::DIRNAMES, STRING_ARRAY, dirs.len() as u32, dir_bytes));
+            entries.push((tags::DIRINDEXES, INT32, n, indexes));
+        }
+        crate::header::tests::build(&entries, entries.len())
+    }
+
+    /// What `LC_ALL=C sort` prints for the lines of `blobs` in `mode` (the real sort).
+    fn sorted_by_sort(blobs: &[Vec<u8>], mode: Mode) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut lines = Vec::new();
+        for b in blobs {
+            let h = Header::from_vec(b.clone()).unwrap();
+            super::super::header_lines(&h, mode, &mut lines).unwrap();
+        }
+        let mut sort = std::process::Command::new("sort")
+            .env("LC_ALL", "C")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("coreutils sort");
+        sort.stdin.take().unwrap().write_all(&lines).unwrap();
+        sort.wait_with_output().unwrap().stdout
+    }
+
+    /// Our output for `blobs` in `mode`, without the header line.
+    fn ours(blobs: &[Vec<u8>], mode: Mode) -> Vec<u8> {
+        let formatted = format_stream(mode, |each| {
+            for (i, b) in blobs.iter().enumerate() {
+                each(Delivery::Header(Hnum(i as u32), &mut b.clone()));
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        let mut out = Vec::new();
+        formatted.write(&mut out).unwrap();
+        match mode {
+            Mode::Packages => out,
+            _ => out[memchr::memchr(b'\n', &out).unwrap() + 1..].to_vec(),
+        }
+    }
+
+    /// Values that end where another goes on with a byte below the newline's, tabs and
+    /// newlines in values, packages listed twice: ordered exactly as the real `sort` orders
+    /// the same lines, through the per-header keys and through the fallback.
+    #[test]
+    fn lines_come_out_as_the_real_sort_orders_them() {
+        let packages = [
+            files_blob("p", "noarch", &[]),
+            files_blob("p", "noarch\u{1}", &[]),
+            files_blob("p", "noarch\t", &[]),
+            files_blob("p", "noarch", &[]),
+            files_blob("p\tq", "x", &[]),
+            files_blob("o", "", &[]),
+        ];
+        let mut with_newline = packages.to_vec();
+        with_newline.push(files_blob("p\nq", "x", &[]));
+        let files = [
+            files_blob("a", "x86_64", &["/b", "/a", "/a\u{1}", "/a\t", "/"]),
+            files_blob("a", "x86", &["/z", "/a/b"]),
+            files_blob("a", "x86_64", &["/0", "/a"]),
+            files_blob("a", "x86\u{1}", &["/q"]),
+            files_blob("b", "noarch", &[]),
+        ];
+        let mut tab_in_nevra = files.to_vec();
+        tab_in_nevra.push(files_blob("a\tb", "noarch", &["/c"]));
+        let mut newline_in_path = files.to_vec();
+        newline_in_path.push(files_blob("n", "noarch", &["/c\n/d", "/e"]));
+        for (what, blobs, mode) in [
+            ("packages", &packages[..], Mode::Packages),
+            ("info", &packages[..], Mode::Info),
+            ("packages, a newline", &with_newline[..], Mode::Packages),
+            ("files", &files[..], Mode::Files),
+            ("files, a tab in a NEVRA", &tab_in_nevra[..], Mode::Files),
+            (
+                "files, a newline in a path",
+                &newline_in_path[..],
+                Mode::Files,
+            ),
+        ] {
+            assert_eq!(
+                String::from_utf8_lossy(&ours(blobs, mode)),
+                String::from_utf8_lossy(&sorted_by_sort(blobs, mode)),
+                "{what}"
+            );
+        }
     }
 
     #[test]
