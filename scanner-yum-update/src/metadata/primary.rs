@@ -67,16 +67,7 @@ fn parse_with(
     read_size: usize,
     quick_xml_only: bool,
 ) -> Result<u64, MetadataError> {
-    let mut h = Handler {
-        file,
-        each,
-        cur: None,
-        text: Text::None,
-        in_obsoletes: false,
-        in_provides: false,
-        count: 0,
-        seen_root: false,
-    };
+    let mut h = Handler::new(file, each);
     let mut open = Open::default();
     if quick_xml_only {
         read_events(
@@ -262,7 +253,21 @@ fn plain_attrs<'a>(s: &'a str, out: &mut [(&'a [u8], &'a str)]) -> Option<usize>
     }
 }
 
-impl<F: FnMut(PrimaryPkg)> Handler<'_, F> {
+impl<'f, F: FnMut(PrimaryPkg)> Handler<'f, F> {
+    /// A handler at the start of a document, calling `each` per package.
+    fn new(file: &'f str, each: F) -> Self {
+        Handler {
+            file,
+            each,
+            cur: None,
+            text: Text::None,
+            in_obsoletes: false,
+            in_provides: false,
+            count: 0,
+            seen_root: false,
+        }
+    }
+
     /// The package count once the whole document was read.
     fn finish(self) -> Result<u64, MetadataError> {
         if !self.seen_root {
@@ -1015,16 +1020,7 @@ mod tests {
                 .chain(&b" n </name></package></metadata>"[..]),
         );
         let mut out = Vec::new();
-        let mut h = Handler {
-            file: "p.xml",
-            each: |p: PrimaryPkg| out.push(p.name),
-            cur: None,
-            text: Text::None,
-            in_obsoletes: false,
-            in_provides: false,
-            count: 0,
-            seen_root: false,
-        };
+        let mut h = Handler::new("p.xml", |p: PrimaryPkg| out.push(p.name));
         let mut s = Chunks {
             input,
             buf: vec![0; 4 * 1024],
