@@ -8,7 +8,9 @@ mod sorted;
 mod stream;
 
 pub use sorted::Formatted;
-pub use stream::{format_stream, load_headers, render_headers, write_blobs, write_headers, Hnum};
+pub use stream::{
+    format_blobs, format_stream, load_headers, render_headers, write_blobs, write_headers, Hnum,
+};
 
 use crate::error::Error;
 use crate::files::Columns;
@@ -150,17 +152,24 @@ fn nevra(h: &Header) -> Vec<u8> {
 
 /// Appends the lines of one header in `mode` to `out`. Returns the length of the prefix all of
 /// them start with that decides their place among other headers' lines (see [`sorted`]):
-/// `NEVRA\t` for file lines, the whole line for the other modes; `None` when a tab or newline
-/// in a value spoils that (a newline makes more lines, as `sort` sees them). A header whose
-/// file list is inconsistent is an error and appends nothing (rpm refuses to format it too).
-fn header_lines(h: &Header, mode: Mode, out: &mut Vec<u8>) -> Result<Option<usize>, Error> {
+/// `NEVRA\t` for file lines (`None` when the NEVRA holds a tab or newline), the whole line
+/// without its newline for the other modes; and how many lines the format writes (one per
+/// file, or one). A newline inside a value makes more lines, as `sort` sees them, and spoils
+/// the prefix too: the caller, which splits the lines anyway, compares the counts. A header
+/// whose file list is inconsistent is an error and appends nothing (rpm refuses to format it
+/// too).
+fn header_lines(
+    h: &Header,
+    mode: Mode,
+    out: &mut Vec<u8>,
+) -> Result<(Option<usize>, usize), Error> {
     let mark = out.len();
-    let (key, lines) = match mode {
+    match mode {
         Mode::Files => {
-            let files = file_lines(h, out).inspect_err(|_| out.truncate(mark))?;
             let nevra = nevra(h);
+            let files = file_lines(h, &nevra, out).inspect_err(|_| out.truncate(mark))?;
             let plain = !nevra.iter().any(|&b| b == b'\t' || b == b'\n');
-            (plain.then_some(nevra.len() + 1), files)
+            Ok((plain.then_some(nevra.len() + 1), files))
         }
         Mode::Info | Mode::Packages => {
             if mode == Mode::Info {
@@ -169,26 +178,23 @@ fn header_lines(h: &Header, mode: Mode, out: &mut Vec<u8>) -> Result<Option<usiz
                 package_line(h, out);
             }
             out.push(b'\n');
-            // The line without its newline ([`sorted`] compares lines as `sort` does).
-            (Some(out.len() - mark - 1), 1)
+            Ok((Some(out.len() - mark - 1), 1))
         }
-    };
-    let newlines = memchr::memchr_iter(b'\n', &out[mark..]).count();
-    Ok(key.filter(|_| newlines == lines))
+    }
 }
 
-/// Appends one line per file ([`FILES_HEADER`] columns, each ending in '\n') to `out`.
-/// A header whose file arrays disagree in length is an error (rpm refuses to format it too).
-pub fn file_lines(h: &Header, out: &mut Vec<u8>) -> Result<usize, Error> {
+/// Appends one line per file ([`FILES_HEADER`] columns, each ending in '\n') to `out`; `nevra`
+/// is the header's [`nevra`]. A header whose file arrays disagree in length is an error (rpm
+/// refuses to format it too).
+fn file_lines(h: &Header, nevra: &[u8], out: &mut Vec<u8>) -> Result<usize, Error> {
     let c = Columns::new(h)?;
     if c.len == 0 {
         return Ok(0);
     }
-    let nevra = nevra(h);
     let mut algo = Vec::new();
     push_num(&mut algo, h.u64(tags::FILEDIGESTALGO));
     for (i, f) in c.strings().enumerate() {
-        out.extend_from_slice(&nevra);
+        out.extend_from_slice(nevra);
         out.push(b'\t');
         out.extend_from_slice(f.dir);
         out.extend_from_slice(f.base);

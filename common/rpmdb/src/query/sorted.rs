@@ -6,8 +6,7 @@
 //! and all lines of one package stay together. So each header's lines are sorted once, right
 //! after formatting while they are in cache (the order kept as an index beside the lines);
 //! writing sorts the headers by prefix and merges only headers with the same prefix (a package
-//! installed twice). The
-//! package and info lines (one per header) are their own prefix. A tab or newline in a value
+//! installed twice). The package and info lines (one per header) are their own prefix. A tab or newline in a value
 //! spoils the argument (a newline splits a line in two, as `sort` sees it): then every line is
 //! sorted on its own, as before.
 
@@ -42,8 +41,8 @@ pub(super) struct Lines {
 }
 
 impl Lines {
-    /// Formats the lines of `h` (whose blob is `blob_len` bytes), sorts them and keeps them.
-    /// An inconsistent file list is an error and keeps nothing.
+    /// Formats the lines of `h`, sorts them and keeps them. An inconsistent file list is an
+    /// error and keeps nothing.
     pub(super) fn add(&mut self, h: &Header, mode: Mode) -> Result<(), Error> {
         // A header's file lines take about half its blob's size, rarely more than all of it,
         // its package or info line a few hundred bytes: a chunk with that much room left is
@@ -60,7 +59,7 @@ impl Lines {
         let chunk_index = self.chunks.len() - 1;
         let chunk = &mut self.chunks[chunk_index];
         let start = chunk.len();
-        let key = header_lines(h, mode, chunk)?;
+        let (key, lines) = header_lines(h, mode, chunk)?;
         if chunk.len() == start {
             return Ok(());
         }
@@ -73,6 +72,8 @@ impl Lines {
         if at < chunk.len() {
             self.order.push((at, chunk.len()));
         }
+        // A newline inside a value made more lines than the format writes: no prefix then.
+        let key = key.filter(|_| self.order.len() - first == lines);
         // File lines with a key all start with it: compare what follows.
         let skip = match (mode, key) {
             (Mode::Files, Some(k)) => k,
