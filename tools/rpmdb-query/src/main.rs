@@ -128,16 +128,7 @@ fn main() -> Result<()> {
         query::Mode::Packages
     };
     let formatted = match &args.blobs {
-        Some(p) => {
-            let blobs = load_blobs(p)?;
-            let Ok(formatted) = query::format_stream(mode, |each| {
-                for (name, mut blob) in blobs {
-                    each(Delivery::Header(name, &mut blob));
-                }
-                Ok::<(), std::convert::Infallible>(())
-            });
-            formatted
-        }
+        Some(p) => query::format_blobs(load_blobs(p)?, mode),
         None => {
             // Blobs are formatted as the database is read, each buffer reused once formatted.
             let db = open_database(&args)?;

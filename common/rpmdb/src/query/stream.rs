@@ -130,15 +130,20 @@ pub fn write_blobs(
     warnings: &mut Vec<String>,
     w: &mut impl Write,
 ) -> std::io::Result<()> {
-    let formatted = format_stream(mode, |each| {
+    let formatted = format_blobs(blobs, mode);
+    warnings.extend(formatted.warnings.iter().cloned());
+    formatted.write(w)
+}
+
+/// [`format_stream`] over named header blobs already in memory (rpmdb-query `--blobs`).
+pub fn format_blobs(blobs: Vec<(String, Vec<u8>)>, mode: Mode) -> Formatted {
+    let Ok(formatted) = format_stream(mode, |each| {
         for (name, mut blob) in blobs {
             each(Delivery::Header(name, &mut blob));
         }
         Ok::<(), std::convert::Infallible>(())
     });
-    let Ok(formatted) = formatted;
-    warnings.extend(formatted.warnings.iter().cloned());
-    formatted.write(w)
+    formatted
 }
 
 /// The name of a database header in messages: `h# N`, as rpm prints instance numbers.
@@ -296,27 +301,7 @@ mod tests {
 
     /// A header of one package without files: NAME, VERSION, RELEASE, ARCH strings.
     fn blob(name: &str) -> Vec<u8> {
-        let tags = [
-            (tags::NAME, name),
-            (tags::VERSION, "1"),
-            (tags::RELEASE, "1"),
-            (tags::ARCH, "noarch"),
-        ];
-        let mut data = Vec::new();
-        let mut index = Vec::new();
-        for (tag, value) in tags {
-            for v in [tag, crate::tags::types::STRING, data.len() as u32, 1] {
-                index.extend_from_slice(&v.to_be_bytes());
-            }
-            data.extend_from_slice(value.as_bytes());
-            data.push(0);
-        }
-        let mut out = Vec::new();
-        out.extend_from_slice(&(tags.len() as u32).to_be_bytes());
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        out.extend_from_slice(&index);
-        out.extend_from_slice(&data);
-        out
+        files_blob(name, "noarch", &[])
     }
 
     #[test]
