@@ -1136,36 +1136,54 @@ fn check_damaged(target: &Path, bytes: &[u8], what: &str, counts: &mut DamageCou
     }
 }
 
-/// Damage anywhere in a small database (every byte of its first three pages, which hold the
-/// file header, the schema and the table's interior page, flipped in three ways; every 5th
-/// byte after them; every truncation on a page boundary): see [`check_damaged`].
-#[test]
-fn damaged_sqlite_files_never_make_the_two_readers_disagree() {
+/// A database of `rows` (hnum, blob length) in 512-byte pages, read by [`check_damaged`]
+/// undamaged (the direct reader must answer), truncated every `cut_step` bytes, and with each
+/// byte at `offsets(len)` flipped by each of `xors`. Returns the file's length and the tallies.
+fn damage_sweep(
+    rows: &[(u32, usize)],
+    cut_step: usize,
+    offsets: impl Fn(usize) -> Vec<usize>,
+    xors: &[u8],
+) -> (usize, DamageCounts) {
     let work = tempfile::tempdir().unwrap();
     let good = work.path().join("good.sqlite");
-    let rows: Vec<(u32, usize)> = (1..=12u32)
-        .map(|h| (h, [30, 300, 1500][h as usize % 3]))
-        .collect();
-    sqlite_with_rows(&good, 512, &rows, RPM_CREATE_PACKAGES);
+    sqlite_with_rows(&good, 512, rows, RPM_CREATE_PACKAGES);
     let data = fs::read(&good).unwrap();
-    assert!(data.len() > 8 * 512, "several pages: {}", data.len());
     let target = work.path().join("damaged.sqlite");
     let mut counts = DamageCounts::default();
-    for cut in (512..data.len()).step_by(512) {
+    check_damaged(&target, &data, "undamaged", &mut counts);
+    assert_eq!(
+        counts.answered, 1,
+        "the direct reader reads the undamaged file"
+    );
+    for cut in (cut_step..data.len()).step_by(cut_step) {
         check_damaged(&target, &data[..cut], &format!("cut at {cut}"), &mut counts);
     }
     let mut copy = data.clone();
-    let offsets = (0..3 * 512).chain((3 * 512..data.len()).step_by(5));
-    for off in offsets {
-        for x in [0x01, 0x80, 0xff] {
+    for off in offsets(data.len()) {
+        for &x in xors {
             copy[off] ^= x;
             check_damaged(&target, &copy, &format!("byte {off} ^ {x:#x}"), &mut counts);
             copy[off] = data[off];
         }
     }
+    (data.len(), counts)
+}
+
+/// Damage anywhere in a small database (every byte of its first three pages, which hold the
+/// file header, the schema and the table's interior page, flipped in three ways; every 5th
+/// byte after them; every truncation on a page boundary): see [`check_damaged`].
+#[test]
+fn damaged_sqlite_files_never_make_the_two_readers_disagree() {
+    let rows: Vec<(u32, usize)> = (1..=12u32)
+        .map(|h| (h, [30, 300, 1500][h as usize % 3]))
+        .collect();
+    let offsets = |len: usize| (0..3 * 512).chain((3 * 512..len).step_by(5)).collect();
+    let (len, counts) = damage_sweep(&rows, 512, offsets, &[0x01, 0x80, 0xff]);
+    assert!(len > 8 * 512, "several pages: {len}");
     // Most single-byte damage lands in blob bytes, which both read alike.
     assert!(
-        counts.answered > data.len() / 5,
+        counts.answered > len / 5,
         "the direct reader answered only {} times",
         counts.answered
     );
@@ -1176,39 +1194,19 @@ fn damaged_sqlite_files_never_make_the_two_readers_disagree() {
     );
 }
 
-/// The same on a database of about 1 MB in 512-byte pages, many times the readers' page
+/// The same on a database of about 730 KB in 512-byte pages, many times the readers' page
 /// windows (64 KiB reads, overflow chains read ahead): damage sampled every 1021st byte and
 /// truncations every 16 KiB, so windows move, jump back and re-read around damaged pages.
 #[test]
 fn damaged_large_sqlite_files_never_make_the_two_readers_disagree() {
-    let work = tempfile::tempdir().unwrap();
-    let good = work.path().join("good.sqlite");
     let rows: Vec<(u32, usize)> = (1..=80u32)
         .map(|h| (h, [400, 6000, 20000][h as usize % 3]))
         .collect();
-    sqlite_with_rows(&good, 512, &rows, RPM_CREATE_PACKAGES);
-    let data = fs::read(&good).unwrap();
-    assert!(data.len() > 8 * 65536, "many windows: {}", data.len());
-    let target = work.path().join("damaged.sqlite");
-    let mut counts = DamageCounts::default();
-    check_damaged(&target, &data, "undamaged", &mut counts);
-    assert_eq!(
-        counts.answered, 1,
-        "the direct reader reads the undamaged file"
-    );
-    for cut in (16384..data.len()).step_by(16384) {
-        check_damaged(&target, &data[..cut], &format!("cut at {cut}"), &mut counts);
-    }
-    let mut copy = data.clone();
-    for off in (0..data.len()).step_by(1021) {
-        for x in [0x01, 0x80] {
-            copy[off] ^= x;
-            check_damaged(&target, &copy, &format!("byte {off} ^ {x:#x}"), &mut counts);
-            copy[off] = data[off];
-        }
-    }
+    let offsets = |len: usize| (0..len).step_by(1021).collect();
+    let (len, counts) = damage_sweep(&rows, 16384, offsets, &[0x01, 0x80]);
+    assert!(len > 8 * 65536, "many windows: {len}");
     // Most single-byte damage lands in blob bytes, which both read alike.
-    let variants = data.len() / 1021 * 2;
+    let variants = len / 1021 * 2;
     eprintln!(
         "{variants} variants, answered {}, restarts {}",
         counts.answered, counts.restarts
