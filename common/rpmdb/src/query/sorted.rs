@@ -4,11 +4,11 @@
 //! Every file line of a package starts with `NEVRA<TAB>`. When no NEVRA holds a tab, these
 //! prefixes are prefix-free, so two lines of different packages compare as their prefixes do
 //! and all lines of one package stay together. So each header's lines are sorted once, right
-//! after formatting while they are in cache (the order kept as an index beside the lines);
-//! writing sorts the headers by prefix and merges only headers with the same prefix (a package
-//! installed twice). The package and info lines (one per header) are their own prefix. A tab or newline in a value
-//! spoils the argument (a newline splits a line in two, as `sort` sees it): then every line is
-//! sorted on its own, as before.
+//! after formatting while they are in cache, and kept packed in that order; writing sorts the
+//! headers by prefix, writes each header's lines as one piece and merges only headers with the
+//! same prefix (a package installed twice). The package and info lines (one per header) are
+//! their own prefix. A tab or newline in a value spoils the argument (a newline splits a line
+//! in two, as `sort` sees it): then every line is sorted on its own.
 
 use std::io::Write;
 
@@ -18,16 +18,12 @@ use crate::header::Header;
 
 /// Lines are kept in buffers of at least this size (one allocation each).
 const CHUNK_BYTES: usize = 1 << 20;
-/// Room reserved for one header's lines at most (more grows the buffer).
-const MAX_RESERVE: usize = 64 << 20;
 
-/// One header's lines, from byte `start` of a chunk as formatted, in the order given by
-/// `lines` (a range of [`Lines::order`]); `key`: the length of the prefix that places them
-/// among other headers' lines, if they have one.
+/// One header's lines, sorted, at `range` of a chunk; `key`: the length of the prefix that
+/// places them among other headers' lines, if they have one.
 struct Block {
     chunk: usize,
-    start: usize,
-    lines: std::ops::Range<usize>,
+    range: std::ops::Range<usize>,
     key: Option<usize>,
 }
 
@@ -36,7 +32,9 @@ struct Block {
 pub(super) struct Lines {
     chunks: Vec<Vec<u8>>,
     blocks: Vec<Block>,
-    /// (start, end) of every line in its chunk, each header's sorted.
+    /// One header's lines as formatted and the (start, end) of each, reused from header to
+    /// header (so they stay in cache; the chunks get the sorted lines, packed).
+    scratch: Vec<u8>,
     order: Vec<(usize, usize)>,
 }
 
@@ -44,80 +42,68 @@ impl Lines {
     /// Formats the lines of `h`, sorts them and keeps them. An inconsistent file list is an
     /// error and keeps nothing.
     pub(super) fn add(&mut self, h: &Header, mode: Mode) -> Result<(), Error> {
-        // A header's file lines take about half its blob's size, rarely more than all of it,
-        // its package or info line a few hundred bytes: a chunk with that much room left is
-        // not regrown (if it still is, it just grows). Capped: a huge header reserves no more.
-        let need = match mode {
-            Mode::Files => h.blob().len().saturating_mul(2).min(MAX_RESERVE),
-            Mode::Info | Mode::Packages => 1 << 12,
-        };
-        let room = self.chunks.last().map_or(0, |c| c.capacity() - c.len());
-        if room < need || self.chunks.is_empty() {
-            self.chunks
-                .push(Vec::with_capacity(CHUNK_BYTES.max(need.saturating_mul(2))));
-        }
-        let chunk_index = self.chunks.len() - 1;
-        let chunk = &mut self.chunks[chunk_index];
-        let start = chunk.len();
-        let (key, lines) = header_lines(h, mode, chunk)?;
-        if chunk.len() == start {
-            return Ok(());
-        }
-        let first = self.order.len();
-        let mut at = start;
-        for end in memchr::memchr_iter(b'\n', &chunk[start..]) {
-            self.order.push((at, start + end + 1));
-            at = start + end + 1;
-        }
-        if at < chunk.len() {
-            self.order.push((at, chunk.len()));
-        }
-        // A newline inside a value made more lines than the format writes: no prefix then.
-        let key = key.filter(|_| self.order.len() - first == lines);
+        self.scratch.clear();
+        let (key, lines) = header_lines(h, mode, &mut self.scratch)?;
         // File lines with a key all start with it: compare what follows.
         let skip = match (mode, key) {
             (Mode::Files, Some(k)) => k,
             _ => 0,
         };
-        let bytes = &chunk[..];
-        self.order[first..].sort_unstable_by(|a, b| {
-            sort_key(&bytes[a.0 + skip..a.1]).cmp(sort_key(&bytes[b.0 + skip..b.1]))
-        });
-        self.blocks.push(Block {
-            chunk: chunk_index,
-            start,
-            lines: first..self.order.len(),
-            key,
-        });
+        self.keep(key, lines, skip);
         Ok(())
     }
 
-    /// Each header's key (its prefix, if it has one) and its lines in order.
-    fn blocks(&self) -> impl Iterator<Item = (Option<&[u8]>, HeaderLines<'_>)> {
-        self.blocks.iter().map(|b| {
-            let chunk = &self.chunks[b.chunk];
-            let key = b.key.map(|k| &chunk[b.start..b.start + k]);
-            (
-                key,
-                HeaderLines {
-                    chunk,
-                    order: &self.order[b.lines.clone()],
-                },
-            )
-        })
+    /// Sorts the lines in `scratch` (`lines` of them as formatted, all starting with a `key`
+    /// bytes long prefix if they have one, the first `skip` bytes the same in all) and packs
+    /// them into the last chunk, or a new one if they do not fit: chunks are filled, never
+    /// regrown.
+    fn keep(&mut self, key: Option<usize>, lines: usize, skip: usize) {
+        if self.scratch.is_empty() {
+            return;
+        }
+        let bytes = &self.scratch[..];
+        self.order.clear();
+        let mut at = 0;
+        for end in memchr::memchr_iter(b'\n', bytes) {
+            self.order.push((at, end + 1));
+            at = end + 1;
+        }
+        if at < bytes.len() {
+            self.order.push((at, bytes.len()));
+        }
+        // A newline inside a value made more lines than the format writes: no prefix then.
+        let key = key.filter(|_| self.order.len() == lines);
+        let skip = if key.is_some() { skip } else { 0 };
+        self.order.sort_unstable_by(|a, b| {
+            sort_key(&bytes[a.0 + skip..a.1]).cmp(sort_key(&bytes[b.0 + skip..b.1]))
+        });
+        let len = bytes.len();
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= len);
+        if !fits {
+            self.chunks.push(Vec::with_capacity(CHUNK_BYTES.max(len)));
+        }
+        let chunk_index = self.chunks.len() - 1;
+        let chunk = &mut self.chunks[chunk_index];
+        let start = chunk.len();
+        for &(a, b) in &self.order {
+            chunk.extend_from_slice(&bytes[a..b]);
+        }
+        self.blocks.push(Block {
+            chunk: chunk_index,
+            range: start..chunk.len(),
+            key,
+        });
     }
-}
 
-/// One header's lines, in order.
-#[derive(Clone, Copy)]
-struct HeaderLines<'a> {
-    chunk: &'a [u8],
-    order: &'a [(usize, usize)],
-}
-
-impl<'a> HeaderLines<'a> {
-    fn iter(self) -> impl Iterator<Item = &'a [u8]> {
-        self.order.iter().map(move |&(a, b)| &self.chunk[a..b])
+    /// Each header's key (its prefix, if it has one) and its lines, sorted.
+    fn blocks(&self) -> impl Iterator<Item = (Option<&[u8]>, &[u8])> {
+        self.blocks.iter().map(|b| {
+            let lines = &self.chunks[b.chunk][b.range.clone()];
+            (b.key.map(|k| &lines[..k]), lines)
+        })
     }
 }
 
@@ -141,15 +127,13 @@ impl Formatted {
         }
         let blocks = || self.parts.iter().flat_map(Lines::blocks);
         if blocks().all(|(key, _)| key.is_some()) {
-            let mut keyed: Vec<(&[u8], HeaderLines<'_>)> = blocks()
+            let mut keyed: Vec<(&[u8], &[u8])> = blocks()
                 .map(|(key, lines)| (key.unwrap_or_default(), lines))
                 .collect();
             keyed.sort_unstable_by(|a, b| a.0.cmp(b.0));
             for group in keyed.chunk_by(|a, b| a.0 == b.0) {
                 if let [(_, lines)] = group {
-                    for l in lines.iter() {
-                        w.write_all(l)?;
-                    }
+                    w.write_all(lines)?;
                 } else {
                     write_sorted(group.iter().map(|(_, lines)| *lines), w)?;
                 }
@@ -169,10 +153,12 @@ fn sort_key(line: &[u8]) -> &[u8] {
 
 /// Writes the lines of `blocks`, all sorted together.
 fn write_sorted<'a>(
-    blocks: impl Iterator<Item = HeaderLines<'a>>,
+    blocks: impl Iterator<Item = &'a [u8]>,
     w: &mut impl Write,
 ) -> std::io::Result<()> {
-    let mut lines: Vec<&[u8]> = blocks.flat_map(HeaderLines::iter).collect();
+    let mut lines: Vec<&[u8]> = blocks
+        .flat_map(|b| b.split_inclusive(|&c| c == b'\n'))
+        .collect();
     lines.sort_unstable_by(|a, b| sort_key(a).cmp(sort_key(b)));
     for l in lines {
         w.write_all(l)?;
@@ -189,27 +175,14 @@ mod tests {
     fn formatted(packages: &[(&str, &[&str])]) -> Formatted {
         let mut lines = Lines::default();
         for (nevra, files) in packages {
-            let chunk: Vec<u8> = files
+            lines.scratch = files
                 .iter()
                 .map(|f| format!("{nevra}\t{f}\n"))
                 .collect::<String>()
                 .into_bytes();
-            let plain = !nevra.contains(['\t', '\n']) && !files.iter().any(|f| f.contains('\n'));
-            let first = lines.order.len();
-            let mut at = 0;
-            for l in chunk.split_inclusive(|&c| c == b'\n') {
-                lines.order.push((at, at + l.len()));
-                at += l.len();
-            }
-            lines.order[first..]
-                .sort_by(|a, b| sort_key(&chunk[a.0..a.1]).cmp(sort_key(&chunk[b.0..b.1])));
-            lines.blocks.push(Block {
-                chunk: lines.chunks.len(),
-                start: 0,
-                lines: first..lines.order.len(),
-                key: plain.then_some(nevra.len() + 1),
-            });
-            lines.chunks.push(chunk);
+            let plain = !nevra.contains(['\t', '\n']);
+            let key = plain.then_some(nevra.len() + 1);
+            lines.keep(key, files.len(), key.unwrap_or(0));
         }
         Formatted {
             mode: Mode::Packages,
