@@ -16,16 +16,13 @@ pub struct Vulnerability {
 }
 
 impl Vulnerability {
-    fn to_value(&self) -> Value {
+    fn into_value(self) -> Value {
         // oscapd's key order: Title, Description, Severity, Custom.
         let mut m = Map::new();
-        m.insert("Title".into(), Value::String(self.title.clone()));
-        m.insert(
-            "Description".into(),
-            Value::String(self.description.clone()),
-        );
-        m.insert("Severity".into(), Value::String(self.severity.clone()));
-        m.insert("Custom".into(), self.custom.clone());
+        m.insert("Title".into(), Value::String(self.title));
+        m.insert("Description".into(), Value::String(self.description));
+        m.insert("Severity".into(), Value::String(self.severity));
+        m.insert("Custom".into(), self.custom);
         Value::Object(m)
     }
 }
@@ -96,6 +93,12 @@ pub struct RunInfo {
 /// [CVE Feed Last Updated], [Vulnerabilities], [Results], [Custom], Successful, [extra keys],
 /// Scan Type.
 pub fn document(run: &RunInfo, result: &ScanResult) -> Value {
+    into_document(run, result.clone())
+}
+
+/// [`document`], taking the result (its findings move into the document instead of being
+/// copied: thousands of values for a large scan).
+pub fn into_document(run: &RunInfo, result: ScanResult) -> Value {
     let mut m = Map::new();
     m.insert("UUID".into(), Value::String(run.uuid.clone()));
     m.insert("Scanner".into(), Value::String(run.scanner.clone()));
@@ -104,30 +107,30 @@ pub fn document(run: &RunInfo, result: &ScanResult) -> Value {
         "Finished Time".into(),
         Value::String(run.finished_time.clone()),
     );
-    if let Some(feed) = &result.cve_feed_last_updated {
-        m.insert("CVE Feed Last Updated".into(), Value::String(feed.clone()));
+    if let Some(feed) = result.cve_feed_last_updated {
+        m.insert("CVE Feed Last Updated".into(), Value::String(feed));
     }
-    if let Some(v) = &result.vulnerabilities {
+    if let Some(v) = result.vulnerabilities {
         m.insert(
             "Vulnerabilities".into(),
-            Value::Array(v.iter().map(Vulnerability::to_value).collect()),
+            Value::Array(v.into_iter().map(Vulnerability::into_value).collect()),
         );
     }
-    if let Some(r) = &result.results {
-        m.insert("Results".into(), Value::Array(r.clone()));
+    if let Some(r) = result.results {
+        m.insert("Results".into(), Value::Array(r));
     }
-    if let Some(c) = &result.custom {
-        m.insert("Custom".into(), c.clone());
+    if let Some(c) = result.custom {
+        m.insert("Custom".into(), c);
     }
     m.insert(
         "Successful".into(),
         Value::String(if result.successful { "true" } else { "false" }.into()),
     );
-    for (k, v) in &result.extra_keys {
-        m.insert(k.clone(), v.clone());
+    for (k, v) in result.extra_keys {
+        m.insert(k, v);
     }
-    let scan_type = result.scan_type.as_ref().unwrap_or(&run.scan_type);
-    m.insert("Scan Type".into(), Value::String(scan_type.clone()));
+    let scan_type = result.scan_type.unwrap_or_else(|| run.scan_type.clone());
+    m.insert("Scan Type".into(), Value::String(scan_type));
     Value::Object(m)
 }
 

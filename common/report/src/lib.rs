@@ -12,7 +12,9 @@ pub mod time;
 pub mod write;
 
 pub use args::normalize_scanner_args;
-pub use document::{document, is_successful, to_bytes, RunInfo, ScanResult, Vulnerability};
+pub use document::{
+    document, into_document, is_successful, to_bytes, RunInfo, ScanResult, Vulnerability,
+};
 pub use summary::{
     load_results, render_atomic_summary, render_atomic_summary_entries, SummaryEntry,
 };

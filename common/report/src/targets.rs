@@ -189,7 +189,7 @@ where
         time: started,
         finished_time: finished,
     };
-    (document::document(&run, &result), extra)
+    (document::into_document(&run, result), extra)
 }
 
 /// Writes extra files then `json` (last, so a reader that sees `json` sees everything) into `dir`.
