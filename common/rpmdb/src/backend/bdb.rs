@@ -412,7 +412,8 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 format!("entry {idx}: implausible overflow item length {total}"),
             ));
         }
-        out.reserve(total.min(1 << 20));
+        // Bounded: a crafted length makes the chain fail before the buffer grows that far.
+        super::reserve_blob(out, total.min(1 << 20));
         // Bytes an overflow page holds in a file rpm writes: the whole chain is read ahead.
         let per_page = (self.pagesize - PAGE_HEADER) as u64;
         let (order, path) = (self.order, self.path);

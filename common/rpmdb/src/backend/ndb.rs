@@ -177,7 +177,7 @@ pub fn for_each_header<S: ReadAt + ?Sized>(
                 slot.slotno, slot.blkcnt
             )));
         }
-        blob.clear();
+        super::reserve_blob(&mut blob, bytes as usize);
         blob.resize(bytes as usize, 0);
         read(&mut blob, u64::from(slot.blkoff) * BLK_SIZE)?;
         let what = |reason: &str| {

@@ -480,8 +480,7 @@ pub fn for_each_row<S: ReadAt + ?Sized>(src: &S, each: &mut HeaderSink<'_>) -> R
         if len > MAX_HEADER_BYTES || total > MAX_FILE_BYTES {
             return decline("rows over the size limits");
         }
-        blob.clear();
-        blob.reserve(len as usize);
+        super::super::reserve_blob(&mut blob, len as usize);
         f.copy_payload(&p, off, len, &mut blob)?;
         each(Delivery::Header(hnum, &mut blob));
         Ok(())
