@@ -16,9 +16,13 @@ pub fn to_string_indent(value: &Value, indent: usize) -> String {
 }
 
 fn newline(out: &mut String, indent: usize, level: usize) {
+    const SPACES: &str = "                                                                ";
     out.push('\n');
-    for _ in 0..indent * level {
-        out.push(' ');
+    let mut n = indent * level;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 
@@ -72,25 +76,38 @@ fn write_value(out: &mut String, value: &Value, indent: usize, level: usize) {
 /// characters, DEL and everything above it as `\uxxxx` (lowercase hex, UTF-16 surrogate pairs).
 fn write_str(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-            c => out.push(c),
-        }
+    // Printable ASCII other than `"` and `\\` goes out as it is, a run at a time.
+    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
+    let mut rest = s;
+    while !rest.is_empty() {
+        let run = rest.bytes().position(|b| !plain(b)).unwrap_or(rest.len());
+        out.push_str(&rest[..run]);
+        let Some(c) = rest[run..].chars().next() else {
+            break;
+        };
+        write_escaped(out, c);
+        rest = &rest[run + c.len_utf8()..];
     }
     out.push('"');
+}
+
+/// One character that is not printable ASCII (or is `"` or `\\`), escaped.
+fn write_escaped(out: &mut String, c: char) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\u{8}' => out.push_str("\\b"),
+        '\u{c}' => out.push_str("\\f"),
+        c => {
+            let mut buf = [0u16; 2];
+            for unit in c.encode_utf16(&mut buf) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        }
+    }
 }
 
 /// A legacy result file's bytes, as the historical CentOS scanners wrote them with Python's
@@ -105,6 +122,65 @@ pub fn legacy_file_bytes(value: &Value) -> Vec<u8> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Python's escaping, one character at a time (the rule as json.dumps states it).
+    fn reference(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                    let mut buf = [0u16; 2];
+                    for unit in c.encode_utf16(&mut buf) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn strings_escape_as_python_does_character_by_character() {
+        let alphabet = [
+            'a',
+            ' ',
+            '~',
+            '"',
+            '\\',
+            '\n',
+            '\t',
+            '\u{1}',
+            '\u{7f}',
+            '\u{e9}',
+            '\u{1f600}',
+        ];
+        // Every string of up to three characters from the alphabet, and some longer ones.
+        let mut cases = vec![String::new(), "plain text, long enough to be a run".into()];
+        for a in alphabet {
+            for b in alphabet {
+                for c in alphabet {
+                    cases.push([a, b, c].iter().collect());
+                }
+                cases.push([a, b].iter().collect());
+            }
+            cases.push(a.to_string());
+        }
+        cases.push("RHSA-2024:1234 \"quoted\" \\ path\n\u{e9}t\u{e9}".into());
+        for s in &cases {
+            let mut out = String::new();
+            write_str(&mut out, s);
+            assert_eq!(out, reference(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn shapes() {
