@@ -82,7 +82,10 @@ PY
 
 [ -f "$BENCH_DIR/.done-$N" ] || { echo "building input in $BENCH_DIR (N=$N)..." >&2; build_input; }
 
-now() { date +%s.%N; }
+# The clock, read without starting a process: `$(date ...)` would add the start of `date`
+# (about a millisecond) to every time measured. Bash >= 5; a locale's decimal comma made a point.
+[ -n "${EPOCHREALTIME:-}" ] || { echo "needs bash >= 5 (EPOCHREALTIME)" >&2; exit 2; }
+now() { NOW=${EPOCHREALTIME/,/.}; }
 TIMEFORMAT='%U %S'
 cpu() { # command...: runs it, appends its user+sys CPU seconds to $CPU_FILE
     local t
@@ -96,9 +99,9 @@ rm -f "$BENCH_DIR/cpu-ours" "$BENCH_DIR/cpu-dnf"
 ours=()
 for ((r = 0; r < RUNS; r++)); do
     rm -rf "$OUT" && mkdir -p "$OUT"
-    t0=$(now)
+    now; t0=$NOW
     "$BIN" --rootfs "$ROOT" --output "$OUT" >/dev/null
-    t1=$(now)
+    now; t1=$NOW
     rm -rf "$OUT.cpu" && mkdir -p "$OUT.cpu"
     CPU_FILE=$BENCH_DIR/cpu-ours cpu "$BIN" --rootfs "$ROOT" --output "$OUT.cpu"
     ours+=("$(python3 -c "print($t1 - $t0)")")
@@ -115,10 +118,10 @@ dnf_run() { # cachedir
 cold=()
 for ((r = 0; r < RUNS; r++)); do
     rm -rf "$BENCH_DIR/cache-cold"
-    t0=$(now)
+    now; t0=$NOW
     rc=0
     dnf_run "$BENCH_DIR/cache-cold" > "$BENCH_DIR/dnf.out" || rc=$?
-    t1=$(now)
+    now; t1=$NOW
     [ "$rc" = 100 ] || [ "$rc" = 0 ] || { echo "dnf failed (rc $rc)" >&2; exit 1; }
     cold+=("$(python3 -c "print($t1 - $t0)")")
     rm -rf "$BENCH_DIR/cache-cpu"
@@ -126,9 +129,9 @@ for ((r = 0; r < RUNS; r++)); do
 done
 warm=()
 for ((r = 0; r < RUNS; r++)); do
-    t0=$(now)
+    now; t0=$NOW
     dnf_run "$BENCH_DIR/cache-warm" > /dev/null || true
-    t1=$(now)
+    now; t1=$NOW
     warm+=("$(python3 -c "print($t1 - $t0)")")
 done
 
