@@ -126,6 +126,7 @@ impl Formatted {
             Mode::Files => writeln!(w, "{FILES_HEADER}")?,
         }
         let blocks = || self.parts.iter().flat_map(Lines::blocks);
+        let mut pieces: Vec<&[u8]> = Vec::new();
         if blocks().all(|(key, _)| key.is_some()) {
             let mut keyed: Vec<(&[u8], &[u8])> = blocks()
                 .map(|(key, lines)| (key.unwrap_or_default(), lines))
@@ -133,16 +134,38 @@ impl Formatted {
             keyed.sort_unstable_by(|a, b| a.0.cmp(b.0));
             for group in keyed.chunk_by(|a, b| a.0 == b.0) {
                 if let [(_, lines)] = group {
-                    w.write_all(lines)?;
+                    pieces.push(lines);
                 } else {
-                    write_sorted(group.iter().map(|(_, lines)| *lines), w)?;
+                    pieces.extend(sorted_lines(group.iter().map(|(_, lines)| *lines)));
                 }
             }
-            Ok(())
         } else {
-            write_sorted(blocks().map(|(_, lines)| lines), w)
+            pieces = sorted_lines(blocks().map(|(_, lines)| lines));
+        }
+        write_pieces(w, &pieces)
+    }
+}
+
+/// Writes `pieces` in order, many per call (gathered, not copied into a buffer first).
+fn write_pieces(w: &mut impl Write, pieces: &[&[u8]]) -> std::io::Result<()> {
+    use std::io::IoSlice;
+    for batch in pieces.chunks(1024) {
+        let mut slices: Vec<IoSlice<'_>> = batch
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| IoSlice::new(p))
+            .collect();
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            match w.write_vectored(rest) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut rest, n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
     }
+    Ok(())
 }
 
 /// What `sort` compares of a line: its bytes without the newline (so `a` comes before
@@ -151,19 +174,13 @@ fn sort_key(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\n").unwrap_or(line)
 }
 
-/// Writes the lines of `blocks`, all sorted together.
-fn write_sorted<'a>(
-    blocks: impl Iterator<Item = &'a [u8]>,
-    w: &mut impl Write,
-) -> std::io::Result<()> {
+/// The lines of `blocks`, all sorted together.
+fn sorted_lines<'a>(blocks: impl Iterator<Item = &'a [u8]>) -> Vec<&'a [u8]> {
     let mut lines: Vec<&[u8]> = blocks
         .flat_map(|b| b.split_inclusive(|&c| c == b'\n'))
         .collect();
     lines.sort_unstable_by(|a, b| sort_key(a).cmp(sort_key(b)));
-    for l in lines {
-        w.write_all(l)?;
-    }
-    Ok(())
+    lines
 }
 
 #[cfg(test)]
@@ -207,6 +224,50 @@ mod tests {
         let mut out = Vec::new();
         f.write(&mut out).unwrap();
         out
+    }
+
+    /// A writer that takes at most 7 bytes per call, from one slice or several.
+    struct Dribble(Vec<u8>);
+
+    impl Write for Dribble {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(7);
+            self.0.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+            let mut n = 0;
+            for b in bufs {
+                let k = b.len().min(7 - n);
+                self.0.extend_from_slice(&b[..k]);
+                n += k;
+                if n == 7 {
+                    break;
+                }
+            }
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn pieces_are_written_whole_through_short_writes() {
+        let pieces: Vec<Vec<u8>> = (0..3000)
+            .map(|i| format!("{i}:{}\n", "x".repeat(i % 13)).into_bytes())
+            .collect();
+        // Empty pieces too, first and last (none is written by a call of its own).
+        let empty: &[u8] = b"";
+        let refs: Vec<&[u8]> = std::iter::once(empty)
+            .chain(pieces.iter().map(|p| &p[..]))
+            .chain([empty])
+            .collect();
+        let mut w = Dribble(Vec::new());
+        write_pieces(&mut w, &refs).unwrap();
+        assert_eq!(w.0, pieces.concat());
     }
 
     #[test]
