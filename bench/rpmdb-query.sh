@@ -6,7 +6,7 @@
 #   bdb-centos8      the same 518 headers in a Berkeley DB hash Packages (db5.3_load; skipped
 #                    when db5.3_load is not installed)
 #   bdb-ubi8-s390x   183 packages / 30799 files, big-endian BDB shipped in shared/fixtures
-# Each tool runs RUNS times per input (default 5), best wall-clock time kept; rpm's output is
+# Each tool runs RUNS times per input (default 10), best wall-clock time kept; rpm's output is
 # sorted outside the timing (ours sorts inside). Outputs must be identical.
 # Needs: cargo, rpm + rpmdb (4.18), zstd, tar; ../shared/fixtures beside the checkout
 # (or SHARED_FIXTURES=...). Last line: "speedup N.N x, same output: yes|no".
@@ -14,7 +14,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=${SHARED_FIXTURES:-$HERE/../shared/fixtures}
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-10}
 TARGET=${CARGO_TARGET_DIR:-$HERE/target}
 FIX=$SHARED/rpmdb
 [ -d "$FIX" ] || { echo "no rpmdb fixtures at $FIX (set SHARED_FIXTURES)" >&2; exit 2; }

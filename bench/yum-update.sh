@@ -6,7 +6,7 @@
 # spec, many subpackages, versions 1.0, 1.1 and 1.2; a tenth of them x86_64, the rest noarch),
 # an image root with the 1.0 set installed by `rpm --root`, and a createrepo_c repository with
 # all three versions (3*N packages) plus an updateinfo with one advisory per 10 packages. Runs
-# each tool ${RUNS:-5} times (best wall time kept): dnf on a copy of the root (it writes into its
+# each tool ${RUNS:-10} times (best wall time kept): dnf on a copy of the root (it writes into its
 # installroot) with a fresh cache directory per run, as our scanner keeps no state between runs;
 # dnf's warm-cache time is printed too, and the CPU time (user+sys) of one extra run of each,
 # which a loaded machine distorts less than wall time. Checks that both answers are the same (updates.tsv and
@@ -21,7 +21,7 @@ BIN=${BIN:-$WS/target/release/scanner-yum-update}
 [ -x "$BIN" ] || { echo "build first: cargo build --release -p scanner-yum-update" >&2; exit 1; }
 BENCH_DIR=${BENCH_DIR:-/tmp/yum-update-bench}
 N=${N:-2000}
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-10}
 ROOT=$BENCH_DIR/root
 REPO=$BENCH_DIR/repo
 export LC_ALL=C TZ=UTC HOME=$BENCH_DIR/home
