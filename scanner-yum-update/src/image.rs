@@ -75,7 +75,7 @@ pub fn installed_packages(root: &Rootfs) -> Result<Vec<Installed>, ImageError> {
     let db = rpmdb::Database::open(root)?;
     let mut out = Vec::new();
     for raw in db.headers()? {
-        let Ok(p) = rpmdb::parse_package_checked(raw.blob)? else {
+        let Ok(p) = rpmdb::parse_package_id_checked(raw.blob)? else {
             continue;
         };
         let Some(arch) = p.arch.clone() else { continue };

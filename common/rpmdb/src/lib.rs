@@ -19,5 +19,8 @@ pub use error::Error;
 pub use evr::{compare_evr, rpmvercmp, Evr};
 pub use files::{DigestAlgo, FileEntry};
 pub use header::Header;
-pub use package::{parse_package, parse_package_checked, Dependency, Package, Skipped};
+pub use package::{
+    parse_package, parse_package_checked, parse_package_id_checked, Dependency, Package, PackageId,
+    Skipped,
+};
 pub use signature::Signature;

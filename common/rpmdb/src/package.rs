@@ -75,13 +75,21 @@ fn required(h: &Header, tag: u32, name: &'static str) -> Result<String, Error> {
 impl Package {
     /// Builds the typed package from a parsed header (NAME, VERSION, RELEASE are required).
     pub fn from_header(h: Header) -> Result<Package, Error> {
+        let PackageId {
+            name,
+            epoch,
+            version,
+            release,
+            arch,
+            provides,
+        } = PackageId::from_header(&h)?;
         let opt = |tag| h.string_lossy(tag).map(|s| s.into_owned());
         Ok(Package {
-            name: required(&h, tags::NAME, "NAME")?,
-            epoch: h.u32(tags::EPOCH),
-            version: required(&h, tags::VERSION, "VERSION")?,
-            release: required(&h, tags::RELEASE, "RELEASE")?,
-            arch: opt(tags::ARCH),
+            name,
+            epoch,
+            version,
+            release,
+            arch,
             sourcerpm: opt(tags::SOURCERPM),
             vendor: opt(tags::VENDOR),
             packager: opt(tags::PACKAGER),
@@ -95,12 +103,7 @@ impl Package {
                 .or_else(|| h.u64(tags::SIZE))
                 .unwrap_or(0),
             signature: Signature::from_header(&h),
-            provides: deps(
-                &h,
-                tags::PROVIDENAME,
-                tags::PROVIDEFLAGS,
-                tags::PROVIDEVERSION,
-            ),
+            provides,
             requires: deps(
                 &h,
                 tags::REQUIRENAME,
@@ -166,11 +169,60 @@ pub struct Skipped {
 /// skips (a BAD SHA256HEADER/SHA1HEADER), `Err` for a structurally corrupt header or one
 /// without NAME/VERSION/RELEASE (rpm skips those as well; the caller decides how to report).
 pub fn parse_package_checked(blob: Vec<u8>) -> Result<Result<Package, Skipped>, Error> {
-    let h = Header::from_vec(blob)?;
-    if let Some(reason) = digest::skip_reason(&h) {
-        return Ok(Err(Skipped { reason }));
+    match checked_header(blob)? {
+        Ok(h) => Package::from_header(h).map(Ok),
+        Err(skipped) => Ok(Err(skipped)),
     }
-    Package::from_header(h).map(Ok)
+}
+
+/// A parsed header whose digests rpm accepts, or why rpm skips it.
+fn checked_header(blob: Vec<u8>) -> Result<Result<Header, Skipped>, Error> {
+    let h = Header::from_vec(blob)?;
+    Ok(match digest::skip_reason(&h) {
+        Some(reason) => Err(Skipped { reason }),
+        None => Ok(h),
+    })
+}
+
+/// NAME, EPOCH, VERSION, RELEASE, ARCH and the provides of an installed package: what
+/// identifies it and what it offers, without the rest of [`Package`] (its requires alone are
+/// most of a full parse's allocations).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackageId {
+    pub name: String,
+    pub epoch: Option<u32>,
+    pub version: String,
+    pub release: String,
+    pub arch: Option<String>,
+    pub provides: Vec<Dependency>,
+}
+
+impl PackageId {
+    /// Reads the fields from a parsed header (NAME, VERSION, RELEASE are required, as for
+    /// [`Package::from_header`]).
+    pub fn from_header(h: &Header) -> Result<PackageId, Error> {
+        Ok(PackageId {
+            name: required(h, tags::NAME, "NAME")?,
+            epoch: h.u32(tags::EPOCH),
+            version: required(h, tags::VERSION, "VERSION")?,
+            release: required(h, tags::RELEASE, "RELEASE")?,
+            arch: h.string_lossy(tags::ARCH).map(|s| s.into_owned()),
+            provides: deps(
+                h,
+                tags::PROVIDENAME,
+                tags::PROVIDEFLAGS,
+                tags::PROVIDEVERSION,
+            ),
+        })
+    }
+}
+
+/// [`parse_package_checked`] for [`PackageId`]: the same checks and skips, less reading.
+pub fn parse_package_id_checked(blob: Vec<u8>) -> Result<Result<PackageId, Skipped>, Error> {
+    match checked_header(blob)? {
+        Ok(h) => PackageId::from_header(&h).map(Ok),
+        Err(skipped) => Ok(Err(skipped)),
+    }
 }
 
 /// Parses a database blob into a package; `None` when rpm would skip it (bad header digest).

@@ -111,3 +111,34 @@ fn typed_fields_of_a_real_header() {
         }
     }
 }
+
+/// A package's identity read alone (what scanner-yum-update reads of every installed package)
+/// is the full parse's, and is skipped exactly when the full parse is.
+#[test]
+fn package_id_is_the_full_packages_identity() {
+    let root = local_fixtures().join("header-blobs");
+    let mut seen = (0, 0);
+    let sets = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path());
+    for set in sets.filter(|p| p.is_dir()) {
+        for (name, blob) in load_blob_dir(&set) {
+            let full = rpmdb::parse_package_checked(blob.clone()).unwrap();
+            let id = rpmdb::parse_package_id_checked(blob).unwrap();
+            match (full, id) {
+                (Ok(p), Ok(i)) => {
+                    seen.0 += 1;
+                    assert_eq!(
+                        (p.name, p.epoch, p.version, p.release, p.arch, p.provides),
+                        (i.name, i.epoch, i.version, i.release, i.arch, i.provides),
+                        "{name}"
+                    );
+                }
+                (Err(a), Err(b)) => {
+                    seen.1 += 1;
+                    assert_eq!(a, b, "{name}");
+                }
+                (a, b) => panic!("{name}: full {:?} vs identity {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
+    }
+    assert!(seen.0 > 0 && seen.1 > 0, "{seen:?}");
+}
