@@ -43,12 +43,17 @@ pub enum Delivery<'a, N = u32> {
 pub type HeaderSink<'s> = dyn FnMut(Delivery<'_>) + 's;
 
 /// Empties `blob` (a buffer handed back and forth with the sink) and makes room in it for
-/// `len` bytes, rounded up to a power of two of at least 64 KiB: a buffer the sink recycles
-/// then fits most later blobs as it is, and the allocator sees a few sizes instead of one per
-/// header (with transparent huge pages, each new size costs fresh, zeroed memory).
+/// `len` bytes, rounded up to a power of two up to 1 MiB (a larger blob gets its size exactly,
+/// so the bounds on header sizes hold for reservations too): a buffer the sink recycles then
+/// fits most later blobs as it is, and the allocator sees a few sizes instead of one per header
+/// (with transparent huge pages, each new size costs fresh, zeroed memory).
 pub(crate) fn reserve_blob(blob: &mut Vec<u8>, len: usize) {
     blob.clear();
-    blob.reserve(len.next_power_of_two());
+    blob.reserve(if len <= 1 << 20 {
+        len.next_power_of_two()
+    } else {
+        len
+    });
 }
 
 /// Runs a streaming backend reader and collects its blobs, sorted by hnum.

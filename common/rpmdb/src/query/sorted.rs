@@ -68,6 +68,9 @@ impl Lines {
             self.order.push((at, end + 1));
             at = end + 1;
         }
+        // Every format ends its lines with a newline; a last line without one would be glued to
+        // the next block's first line once packed.
+        debug_assert_eq!(at, bytes.len(), "formatted lines end with a newline");
         if at < bytes.len() {
             self.order.push((at, bytes.len()));
         }
@@ -187,8 +190,9 @@ fn sorted_lines<'a>(blocks: impl Iterator<Item = &'a [u8]>) -> Vec<&'a [u8]> {
 mod tests {
     use super::*;
 
-    /// Lines of one block per (NEVRA, file suffixes), as `Lines::add` keeps them: each block's
-    /// lines sorted, keyed by `NEVRA\t` unless the NEVRA holds a tab or a suffix a newline.
+    /// Lines of one block per (NEVRA, file suffixes), kept by `Lines::keep` as `Lines::add`
+    /// hands them over: keyed by `NEVRA\t` unless the NEVRA holds a tab (`keep` itself drops
+    /// the key of a block whose suffix holds a newline).
     fn formatted(packages: &[(&str, &[&str])]) -> Formatted {
         let mut lines = Lines::default();
         for (nevra, files) in packages {
