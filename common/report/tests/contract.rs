@@ -92,7 +92,8 @@ fn same_bytes_as_python_json_dump() {
         "Unicode": "caf\u{e9} \u{2013} \u{1f600} \u{7f} \u{0} \u{1f} tab\t nl\n cr\r bs\u{8} ff\u{c} q\" bs\\ sl/",
         "Empty list": [], "Empty dict": {},
         "Nested": [[], [{}], [1, -2, 0, true, false, null, "x"], {"a": {"b": ["c"]}}],
-        "Big": 18446744073709551615u64, "Neg": -9223372036854775808i64
+        "Big": 18446744073709551615u64, "Neg": -9223372036854775808i64,
+        "Strings": escaping_cases(),
     });
     let input = serde_json::to_string(&doc).unwrap();
     let mut child = Command::new("python3")
@@ -119,6 +120,39 @@ fn same_bytes_as_python_json_dump() {
         pyjson::to_string_indent(&doc, 2),
         String::from_utf8(out.stdout).unwrap()
     );
+}
+
+/// Every string of up to three characters from an alphabet of plain, quoted, control, DEL,
+/// non-ASCII and astral characters (the escaper copies runs of plain ones at once), and a
+/// longer one.
+fn escaping_cases() -> Vec<String> {
+    let alphabet = [
+        'a',
+        ' ',
+        '~',
+        '"',
+        '\\',
+        '\n',
+        '\t',
+        '\u{1}',
+        '\u{7f}',
+        '\u{e9}',
+        '\u{1f600}',
+    ];
+    let mut cases = vec![
+        String::new(),
+        "RHSA-2024:1234 \"quoted\" \\ path\n\u{e9}t\u{e9}".into(),
+    ];
+    for a in alphabet {
+        cases.push(a.to_string());
+        for b in alphabet {
+            cases.push([a, b].iter().collect());
+            for c in alphabet {
+                cases.push([a, b, c].iter().collect());
+            }
+        }
+    }
+    cases
 }
 
 fn fixed_run(scan_type: &str) -> RunInfo {
