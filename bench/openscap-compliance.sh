@@ -50,16 +50,17 @@ pkg crypto-policies 20211116 1.el8 "/etc/crypto-policies/config|644|LEGACY\n"
 HOME="$W/home" rpm --root "$W/root" --dbpath /var/lib/rpm -i --nodeps --noscripts "$W"/rpms/*.rpm 2>/dev/null
 touch "$W/root/run/.containerenv"
 
+. bench/clock.sh
 best() { sort -n | head -1; }
 for i in $(seq "$N"); do
-  s=$(date +%s.%N); "$OURS" "$W/root" "$DS" "$PROFILE" "$W/ours" native 2>/dev/null; e=$(date +%s.%N)
+  now; s=$NOW; "$OURS" "$W/root" "$DS" "$PROFILE" "$W/ours" native 2>/dev/null; now; e=$NOW
   echo "$e - $s" | bc
 done | best > "$W/t_ours"
 for i in $(seq "$N"); do
-  s=$(date +%s.%N)
+  now; s=$NOW
   HOME="$W/home" OSCAP_PROBE_ROOT="$W/root" oscap xccdf eval --profile "$PROFILE" \
     --results-arf "$W/oscap-arf.xml" --report "$W/oscap-report.html" "$DS" >/dev/null 2>&1 || true
-  e=$(date +%s.%N); echo "$e - $s" | bc
+  now; e=$NOW; echo "$e - $s" | bc
 done | best > "$W/t_oscap"
 # oscap's verdicts from its ARF through our engine-independent translator.
 "$OURS" "$W/root" "$DS" "$PROFILE" "$W/theirs" oscap 2>/dev/null

@@ -78,10 +78,7 @@ files=$(find "$ROOT/usr/share" -type f | wc -l)
 mb=$(du -sm "$ROOT/usr/share" | cut -f1)
 echo "input: $ROOT ($files files, ${mb} MB, $(ls "$BENCH_DIR"/rpms | wc -l) packages)"
 
-# The clock, read without starting a process: `$(date ...)` would add the start of `date`
-# (about a millisecond) to every time measured. Bash >= 5; a locale's decimal comma made a point.
-[ -n "${EPOCHREALTIME:-}" ] || { echo "needs bash >= 5 (EPOCHREALTIME)" >&2; exit 2; }
-now() { NOW=${EPOCHREALTIME/,/.}; }
+. "$WS/bench/clock.sh"
 best_rpm=999999; best_ours=999999
 for i in $(seq 1 "$RUNS"); do
     now; t0=$NOW

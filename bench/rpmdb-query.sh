@@ -33,11 +33,7 @@ trap 'rm -rf "$W"' EXIT
 
 QF='[%{=NAME}-%{=VERSION}-%{=RELEASE}.%{=ARCH}\t%{FILENAMES}\t%{FILEMODES:octal}\t%{FILESIZES}\t%{FILEDIGESTS}\t%{=FILEDIGESTALGO}\t%{FILEMTIMES}\t%{FILEUSERNAME}\t%{FILEGROUPNAME}\t%{FILEFLAGS:fflags}\t%{FILESTATES:fstate}\t%{FILELINKTOS}\t%{FILEDEVICES}\t%{FILERDEVS}\t%{FILEINODES}\t%{FILEVERIFYFLAGS}\t%{FILECAPS}\n]'
 
-# The clock, read without starting a process: `$(date ...)` would add the start of `date`
-# (about a millisecond) to every time measured. Bash >= 5; a locale's decimal comma made a point.
-[ -n "${EPOCHREALTIME:-}" ] || { echo "needs bash >= 5 (EPOCHREALTIME)" >&2; exit 2; }
-# In nanoseconds.
-now() { NOW=${EPOCHREALTIME/[.,]/}000; }
+. "$HERE/bench/clock.sh"
 
 # --- inputs -----------------------------------------------------------------------------
 BLOBS=$W/blobs
@@ -92,9 +88,9 @@ best() {
     BEST_WALL=0
     BEST_CPU=0
     for ((i = 0; i < RUNS; i++)); do
-        now; t0=$NOW
+        now_ns; t0=$NOW
         { time "$@" > "$OUT" 2>> "$W/err"; } 2> "$W/time"
-        now; t1=$NOW
+        now_ns; t1=$NOW
         read -r u s < "$W/time"
         cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%d", (u + s) * 1000 }')
         if ((BEST_WALL == 0 || t1 - t0 < BEST_WALL)); then BEST_WALL=$((t1 - t0)); fi

@@ -82,10 +82,7 @@ PY
 
 [ -f "$BENCH_DIR/.done-$N" ] || { echo "building input in $BENCH_DIR (N=$N)..." >&2; build_input; }
 
-# The clock, read without starting a process: `$(date ...)` would add the start of `date`
-# (about a millisecond) to every time measured. Bash >= 5; a locale's decimal comma made a point.
-[ -n "${EPOCHREALTIME:-}" ] || { echo "needs bash >= 5 (EPOCHREALTIME)" >&2; exit 2; }
-now() { NOW=${EPOCHREALTIME/,/.}; }
+. "$WS/bench/clock.sh"
 TIMEFORMAT='%U %S'
 cpu() { # command...: runs it, appends its user+sys CPU seconds to $CPU_FILE
     local t
