@@ -282,7 +282,7 @@ fn load_primary(
 ) -> Result<Vec<primary::PrimaryPkg>, RepoError> {
     let (mut r, check, url) = open_verified(t, cache, base, entry)?;
     let mut pkgs = Vec::new();
-    primary::parse(&mut r, &url, |p| pkgs.push(p)).map_err(|e| match e {
+    primary::parse_into(&mut r, &url, &mut pkgs).map_err(|e| match e {
         MetadataError::Xml { .. } => {
             // A checksum failure explains broken XML better than the parser does: hash the
             // raw file again (error path only).

@@ -49,13 +49,67 @@ enum Text {
 /// a failing read happens at the same place of the document).
 const READ: usize = 64 * 1024;
 
+/// Where a parse puts the packages it reads.
+pub trait Sink {
+    /// The package count the document declares (`<metadata packages="N">`): a hint, which a
+    /// damaged or hostile document can get wrong.
+    fn declared(&mut self, _count: u64) {}
+    /// The next package.
+    fn package(&mut self, p: PrimaryPkg);
+}
+
+/// At most this many packages are reserved for on a document's word (a full Fedora or RHEL
+/// repository has tens of thousands; beyond, the vector grows as usual).
+const MAX_RESERVE: u64 = 1 << 17;
+
+impl Sink for Vec<PrimaryPkg> {
+    fn declared(&mut self, count: u64) {
+        // Reserved once, before the packages arrive: no regrowth copying them over and over.
+        if self.is_empty() {
+            self.reserve(count.min(MAX_RESERVE) as usize);
+        }
+    }
+
+    fn package(&mut self, p: PrimaryPkg) {
+        self.push(p);
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn declared(&mut self, count: u64) {
+        (**self).declared(count)
+    }
+
+    fn package(&mut self, p: PrimaryPkg) {
+        (**self).package(p)
+    }
+}
+
+/// A closure as a [`Sink`].
+struct Each<F>(F);
+
+impl<F: FnMut(PrimaryPkg)> Sink for Each<F> {
+    fn package(&mut self, p: PrimaryPkg) {
+        (self.0)(p)
+    }
+}
+
 /// Parses primary.xml from `input`, calling `each` per package.
 pub fn parse(
     input: impl BufRead,
     file: &str,
     each: impl FnMut(PrimaryPkg),
 ) -> Result<u64, MetadataError> {
-    parse_with(input, file, each, READ, false)
+    parse_with(input, file, Each(each), READ, false)
+}
+
+/// Parses primary.xml from `input` into `sink`.
+pub fn parse_into(
+    input: impl BufRead,
+    file: &str,
+    sink: &mut impl Sink,
+) -> Result<u64, MetadataError> {
+    parse_with(input, file, sink, READ, false)
 }
 
 /// [`parse`] with an explicit read size; `quick_xml_only` hands the whole document to
@@ -63,11 +117,11 @@ pub fn parse(
 fn parse_with(
     input: impl BufRead,
     file: &str,
-    each: impl FnMut(PrimaryPkg),
+    sink: impl Sink,
     read_size: usize,
     quick_xml_only: bool,
 ) -> Result<u64, MetadataError> {
-    let mut h = Handler::new(file, each);
+    let mut h = Handler::new(file, sink);
     let mut open = Open::default();
     if quick_xml_only {
         read_events(
@@ -91,9 +145,9 @@ fn parse_with(
 }
 
 /// What the parse keeps of the elements it has seen.
-struct Handler<'f, F> {
+struct Handler<'f, S> {
     file: &'f str,
-    each: F,
+    sink: S,
     cur: Option<PrimaryPkg>,
     text: Text,
     in_obsoletes: bool,
@@ -253,12 +307,12 @@ fn plain_attrs<'a>(s: &'a str, out: &mut [(&'a [u8], &'a str)]) -> Option<usize>
     }
 }
 
-impl<'f, F: FnMut(PrimaryPkg)> Handler<'f, F> {
-    /// A handler at the start of a document, calling `each` per package.
-    fn new(file: &'f str, each: F) -> Self {
+impl<'f, S: Sink> Handler<'f, S> {
+    /// A handler at the start of a document, handing each package to `sink`.
+    fn new(file: &'f str, sink: S) -> Self {
         Handler {
             file,
-            each,
+            sink,
             cur: None,
             text: Text::None,
             in_obsoletes: false,
@@ -286,7 +340,21 @@ impl<'f, F: FnMut(PrimaryPkg)> Handler<'f, F> {
     fn start(&mut self, qname: &[u8], empty: bool, tag: Tag) -> Result<(), MetadataError> {
         let file = self.file;
         match local(qname) {
-            b"metadata" => self.seen_root = true,
+            b"metadata" => {
+                if !self.seen_root {
+                    // A hint only: an unreadable count is no error.
+                    let mut declared = None;
+                    let _ = tag.with(file, |a| {
+                        a.each_named(file, b"packages", |v| {
+                            declared = declared.or(v.trim().parse::<u64>().ok())
+                        })
+                    });
+                    if let Some(n) = declared {
+                        self.sink.declared(n);
+                    }
+                }
+                self.seen_root = true
+            }
             b"package" => {
                 self.cur = Some(PrimaryPkg {
                     name: String::new(),
@@ -368,7 +436,7 @@ impl<'f, F: FnMut(PrimaryPkg)> Handler<'f, F> {
                             message: "package without a name".into(),
                         });
                     }
-                    (self.each)(p);
+                    self.sink.package(p);
                 }
             }
             _ => {}
@@ -556,9 +624,9 @@ fn unescape_text(raw: &[u8]) -> Result<Cow<'_, str>, XmlError> {
 
 /// The scanner: text, start, empty and end tags, and processing instructions; hands over to
 /// quick-xml at `<!` and wherever quick-xml has to report an error.
-fn scan<R: BufRead, F: FnMut(PrimaryPkg)>(
+fn scan<R: BufRead, S: Sink>(
     s: &mut Chunks<R>,
-    h: &mut Handler<F>,
+    h: &mut Handler<S>,
     open: &mut Open,
 ) -> Result<(), MetadataError> {
     let file = h.file;
@@ -623,10 +691,7 @@ fn scan<R: BufRead, F: FnMut(PrimaryPkg)>(
 
 /// Text up to the next `<` (kept only while the handler wants it), leaving `s.pos` at that
 /// `<`; false at the end of the input.
-fn text<R: BufRead, F: FnMut(PrimaryPkg)>(
-    s: &mut Chunks<R>,
-    h: &mut Handler<F>,
-) -> Result<bool, MetadataError> {
+fn text<R: BufRead, S: Sink>(s: &mut Chunks<R>, h: &mut Handler<S>) -> Result<bool, MetadataError> {
     let file = h.file;
     let mut from = 0;
     let lt = loop {
@@ -668,9 +733,9 @@ fn text<R: BufRead, F: FnMut(PrimaryPkg)>(
 }
 
 /// Hands the rest of the input, from `s.pos`, to quick-xml's reader.
-fn handover_at<R: BufRead, F: FnMut(PrimaryPkg)>(
+fn handover_at<R: BufRead, S: Sink>(
     s: &mut Chunks<R>,
-    h: &mut Handler<F>,
+    h: &mut Handler<S>,
     open: &mut Open,
 ) -> Result<(), MetadataError> {
     let rest = std::io::Cursor::new(s.buf[s.pos..s.end].to_vec());
@@ -679,9 +744,9 @@ fn handover_at<R: BufRead, F: FnMut(PrimaryPkg)>(
 }
 
 /// The events of quick-xml's reader (positioned at a `<`, or at the start of the document).
-fn read_events<R: BufRead, F: FnMut(PrimaryPkg)>(
+fn read_events<R: BufRead, S: Sink>(
     reader: &mut quick_xml::Reader<R>,
-    h: &mut Handler<F>,
+    h: &mut Handler<S>,
     open: &mut Open,
 ) -> Result<(), MetadataError> {
     let file = h.file;
@@ -837,7 +902,7 @@ mod tests {
         quick_xml_only: bool,
     ) -> Result<(Vec<PrimaryPkg>, u64), String> {
         let mut out = Vec::new();
-        parse_with(input, "p.xml", |p| out.push(p), read_size, quick_xml_only)
+        parse_with(input, "p.xml", &mut out, read_size, quick_xml_only)
             .map(|n| (out, n))
             .map_err(|e| e.to_string())
     }
@@ -915,6 +980,38 @@ mod tests {
         assert_eq!(foo.obsoletes[0].name, "foo-old");
         assert_eq!(foo.obsoletes[0].flags, crate::model::SENSE_LESS);
         assert_eq!(pkgs[1].name, "bar");
+    }
+
+    /// The count `<metadata>` declares sizes a vector sink up front, within a bound; a
+    /// count that does not read as a number is no error (it is only a hint).
+    #[test]
+    fn vec_sink_reserves_the_declared_count_within_a_bound() {
+        let parse_vec = |d: &[u8]| {
+            let mut v = Vec::new();
+            let n = parse_into(d, "p.xml", &mut v).unwrap();
+            (n, v)
+        };
+        let (n, v) = parse_vec(&doc(PKG));
+        assert_eq!((n, v.len()), (2, 2));
+        assert!(v.capacity() >= 2);
+        let with = |attr: &str| {
+            String::from_utf8(doc(PKG))
+                .unwrap()
+                .replace("packages=\"2\"", attr)
+        };
+        let (n, v) = parse_vec(with("packages=\"99999999999\"").as_bytes());
+        assert_eq!(n, 2);
+        assert!(v.capacity() >= MAX_RESERVE as usize && v.capacity() < 2 * MAX_RESERVE as usize);
+        for odd in [
+            "packages=\"x\"",
+            "packages=\"&bad;\"",
+            "packages=\"-1\"",
+            "",
+        ] {
+            let (n, v) = parse_vec(with(odd).as_bytes());
+            assert_eq!((n, v.len()), (2, 2), "{odd}");
+            assert_eq!(v, parse_vec(&doc(PKG)).1);
+        }
     }
 
     /// Documents where the scanner's shortcuts could go wrong: each must give what quick-xml
@@ -1020,7 +1117,7 @@ mod tests {
                 .chain(&b" n </name></package></metadata>"[..]),
         );
         let mut out = Vec::new();
-        let mut h = Handler::new("p.xml", |p: PrimaryPkg| out.push(p.name));
+        let mut h = Handler::new("p.xml", Each(|p: PrimaryPkg| out.push(p.name)));
         let mut s = Chunks {
             input,
             buf: vec![0; 4 * 1024],
