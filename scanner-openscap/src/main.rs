@@ -96,11 +96,17 @@ fn list_profiles(datastream: Option<&PathBuf>) -> ExitCode {
     };
     match openscap_xccdf::list_profiles(ds) {
         Ok(profiles) => {
-            println!("PROFILE\tRULES\tTITLE");
+            let mut text = String::from("PROFILE\tRULES\tTITLE\n");
             for p in profiles {
-                println!("{}\t{}\t{}", p.id, p.selected_rules, p.title);
+                text += &format!("{}\t{}\t{}\n", p.id, p.selected_rules, p.title);
             }
-            ExitCode::SUCCESS
+            match cli::stdout::print(text.as_bytes()) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("scanner-openscap: writing the profile list: {e}");
+                    ExitCode::from(2)
+                }
+            }
         }
         Err(e) => {
             eprintln!("scanner-openscap: {}: {e}", ds.display());

@@ -1,5 +1,5 @@
-//! Plumbing shared by the three scanner binaries: install-time modes, option spelling and
-//! atomic file writes ([`write_atomically`]).
+//! Plumbing shared by the scanner binaries and the tools: install-time modes, option spelling,
+//! standard output and atomic file writes ([`write_atomically`]).
 //!
 //! Each scanner's `main` calls [`handle_install_flags`] first thing:
 //!
@@ -18,6 +18,8 @@
 //! - `--uninstall-registration`: remove it again (the `UNINSTALL` label);
 //! - `--generate-man DIR`: write `DIR/<binary>.1` from the binary's clap definition.
 //!
+//! [`stdout`] ends a tool's output quietly when the reader of its pipe goes away.
+//!
 //! [`normalize_args`] turns the underscore spellings that `atomic scan --scanner_args k=v`
 //! produces (`--scan_type`) into clap's hyphenated long options (`--scan-type`).
 
@@ -25,6 +27,7 @@ pub mod args;
 pub mod flags;
 pub mod man;
 pub mod registration;
+pub mod stdout;
 pub mod write;
 
 pub use args::normalize_args;

@@ -27,16 +27,16 @@ fn main() -> Result<()> {
     let args = Args::parse();
     let results = report::load_results(&args.results_dir)
         .with_context(|| format!("reading results in {}", args.results_dir.display()))?;
-    if args.json {
-        for (_, doc) in &results {
-            println!("{}", report::pyjson::to_string_indent(doc, 4));
-        }
+    let text = if args.json {
+        results
+            .iter()
+            .map(|(_, doc)| report::pyjson::to_string_indent(doc, 4) + "\n")
+            .collect::<String>()
     } else {
-        print!(
-            "{}",
-            report::render_atomic_summary(&results, &args.results_dir)
-        );
-    }
+        report::render_atomic_summary(&results, &args.results_dir)
+    };
+    // A reader that went away (`| head`) is no error; the exit code still tells the outcome.
+    cli::stdout::print(text.as_bytes()).context("writing to stdout")?;
     let all_ok = results.iter().all(|(_, doc)| report::is_successful(doc));
     std::process::exit(if all_ok { 0 } else { 1 });
 }

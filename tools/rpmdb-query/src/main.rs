@@ -119,7 +119,14 @@ fn open_database(args: &Args) -> Result<rpmdb::Database> {
 }
 
 fn main() -> Result<()> {
-    let args = Args::parse();
+    match run(Args::parse()) {
+        // `rpmdb-query | head`: the reader has what it wanted.
+        Err(e) if cli::stdout::is_broken_pipe(&*e) => Ok(()),
+        r => r,
+    }
+}
+
+fn run(args: Args) -> Result<()> {
     let mode = if args.files {
         query::Mode::Files
     } else if args.info {

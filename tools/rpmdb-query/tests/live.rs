@@ -205,3 +205,34 @@ fn blobs_mode_matches_rpm_expectations() {
         assert_same("blobs files", &want, &ours(&["--blobs", &arg, "--files"]));
     }
 }
+
+/// A reader that stops reading (`rpmdb-query | head`) ends the listing quietly, as it ends
+/// rpm: no "Broken pipe" error, exit status 0. The listing (three copies of a header with
+/// many files) is larger than a pipe holds, so a write fails even if the first one wins the
+/// race against the reader closing its end.
+#[test]
+fn closed_pipe_ends_the_listing_quietly() {
+    let blob = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../../common/rpmdb/tests/fixtures/header-blobs/claircore-package-header/package.header",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["a", "b", "c"] {
+        std::fs::copy(&blob, tmp.path().join(format!("{name}.header"))).unwrap();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rpmdb-query"))
+        .arg("--blobs")
+        .arg(tmp.path())
+        .arg("--files")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
