@@ -5,48 +5,33 @@
 
 use std::io::{self, Write};
 
-/// Whether `e`, or an error it was caused by, is a write into a pipe nobody reads any more.
-pub fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        if err
-            .downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-        {
-            return true;
-        }
-        cur = err.source();
-    }
-    false
-}
-
-/// Writes `bytes` to standard output and flushes it. Ok(false) when the reader has gone away
-/// (nothing more is worth writing); other write errors are returned.
-pub fn print(bytes: &[u8]) -> io::Result<bool> {
-    let mut out = io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
+/// The outcome of a write to standard output: Ok(true) when written, Ok(false) when the
+/// reader has gone away (nothing more is worth writing), other errors as they are.
+pub fn unless_closed(written: io::Result<()>) -> io::Result<bool> {
+    match written {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
         Err(e) => Err(e),
     }
 }
 
+/// Writes `bytes` to standard output and flushes it. Ok(false) when the reader has gone away
+/// (nothing more is worth writing); other write errors are returned.
+pub fn print(bytes: &[u8]) -> io::Result<bool> {
+    let mut out = io::stdout().lock();
+    unless_closed(out.write_all(bytes).and_then(|_| out.flush()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[derive(Debug, thiserror::Error)]
-    #[error("writing the list")]
-    struct Outer(#[source] io::Error);
-
     #[test]
-    fn broken_pipe_is_found_through_the_causes() {
-        let pipe = || io::Error::from(io::ErrorKind::BrokenPipe);
-        assert!(is_broken_pipe(&pipe()));
-        assert!(is_broken_pipe(&Outer(pipe())));
-        assert!(!is_broken_pipe(&Outer(io::Error::from(
-            io::ErrorKind::PermissionDenied
-        ))));
-        assert!(!is_broken_pipe(&io::Error::other("Broken pipe")));
+    fn only_a_broken_pipe_counts_as_a_closed_reader() {
+        assert!(unless_closed(Ok(())).unwrap());
+        assert!(!unless_closed(Err(io::ErrorKind::BrokenPipe.into())).unwrap());
+        for other in [io::ErrorKind::PermissionDenied, io::ErrorKind::StorageFull] {
+            assert_eq!(unless_closed(Err(other.into())).unwrap_err().kind(), other);
+        }
     }
 }

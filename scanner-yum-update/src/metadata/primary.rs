@@ -52,7 +52,7 @@ const READ: usize = 64 * 1024;
 /// Where a parse puts the packages it reads.
 pub trait Sink {
     /// The package count the document declares (`<metadata packages="N">`): a hint, which a
-    /// damaged or hostile document can get wrong.
+    /// damaged or hostile document can get wrong. Given at most once, before any package.
     fn declared(&mut self, _count: u64) {}
     /// The next package.
     fn package(&mut self, p: PrimaryPkg);
@@ -341,7 +341,7 @@ impl<'f, S: Sink> Handler<'f, S> {
         let file = self.file;
         match local(qname) {
             b"metadata" => {
-                if !self.seen_root {
+                if !self.seen_root && self.count == 0 {
                     // A hint only: an unreadable count is no error.
                     let mut declared = None;
                     let _ = tag.with(file, |a| {
@@ -1012,6 +1012,40 @@ mod tests {
             assert_eq!((n, v.len()), (2, 2), "{odd}");
             assert_eq!(v, parse_vec(&doc(PKG)).1);
         }
+    }
+
+    /// The count comes at most once, and never after a package: the first `<metadata>` of a
+    /// document that starts with a package, or holds a second one, says nothing.
+    #[test]
+    fn declared_count_comes_once_and_before_the_packages() {
+        #[derive(Default)]
+        struct Log(Vec<String>);
+        impl Sink for Log {
+            fn declared(&mut self, count: u64) {
+                self.0.push(format!("declared {count}"));
+            }
+            fn package(&mut self, p: PrimaryPkg) {
+                self.0.push(p.name);
+            }
+        }
+        let log = |d: &str| {
+            let mut l = Log::default();
+            parse_into(d.as_bytes(), "p.xml", &mut l).unwrap();
+            l.0
+        };
+        let pkg = |n: &str| format!("<package><name>{n}</name></package>");
+        assert_eq!(
+            log(&format!(
+                "<metadata packages=\"3\"><metadata packages=\"9\">{}</metadata>{}</metadata>",
+                pkg("a"),
+                pkg("b")
+            )),
+            ["declared 3", "a", "b"]
+        );
+        assert_eq!(
+            log(&format!("{}<metadata packages=\"5\"/>", pkg("a"))),
+            ["a"]
+        );
     }
 
     /// Documents where the scanner's shortcuts could go wrong: each must give what quick-xml

@@ -119,14 +119,7 @@ fn open_database(args: &Args) -> Result<rpmdb::Database> {
 }
 
 fn main() -> Result<()> {
-    match run(Args::parse()) {
-        // `rpmdb-query | head`: the reader has what it wanted.
-        Err(e) if cli::stdout::is_broken_pipe(&*e) => Ok(()),
-        r => r,
-    }
-}
-
-fn run(args: Args) -> Result<()> {
+    let args = Args::parse();
     let mode = if args.files {
         query::Mode::Files
     } else if args.info {
@@ -150,10 +143,12 @@ fn run(args: Args) -> Result<()> {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-    formatted
-        .write(&mut out)
-        .and_then(|_| out.flush())
+    let written = cli::stdout::unless_closed(formatted.write(&mut out).and_then(|_| out.flush()))
         .context("writing to stdout")?;
+    if !written {
+        // `rpmdb-query | head`: the reader has what it wanted.
+        return Ok(());
+    }
     for w in &formatted.warnings {
         eprintln!("warning: {w}");
     }

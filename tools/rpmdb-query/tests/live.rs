@@ -207,17 +207,17 @@ fn blobs_mode_matches_rpm_expectations() {
 }
 
 /// A reader that stops reading (`rpmdb-query | head`) ends the listing quietly, as it ends
-/// rpm: no "Broken pipe" error, exit status 0. The listing (three copies of a header with
-/// many files) is larger than a pipe holds, so a write fails even if the first one wins the
-/// race against the reader closing its end.
+/// rpm: no "Broken pipe" error, exit status 0. The listing (40 copies of a header with many
+/// files, 1.3 MB) is larger than a pipe holds even with 64 KiB pages (1 MiB), so a write fails
+/// even if the first one wins the race against the reader closing its end.
 #[test]
 fn closed_pipe_ends_the_listing_quietly() {
     let blob = Path::new(env!("CARGO_MANIFEST_DIR")).join(
         "../../common/rpmdb/tests/fixtures/header-blobs/claircore-package-header/package.header",
     );
     let tmp = tempfile::tempdir().unwrap();
-    for name in ["a", "b", "c"] {
-        std::fs::copy(&blob, tmp.path().join(format!("{name}.header"))).unwrap();
+    for i in 0..40 {
+        std::fs::copy(&blob, tmp.path().join(format!("{i}.header"))).unwrap();
     }
     let mut child = Command::new(env!("CARGO_BIN_EXE_rpmdb-query"))
         .arg("--blobs")
