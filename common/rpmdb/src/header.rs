@@ -38,10 +38,11 @@ pub struct Region {
     pub rdl: u32,
 }
 
-/// A parsed rpm header. Owns its blob; accessors borrow from it.
+/// A parsed rpm header, over a blob it owns ([`Header::from_vec`]) or borrows
+/// ([`Header::parse`]); accessors borrow from it.
 #[derive(Clone, Debug)]
-pub struct Header {
-    blob: Vec<u8>,
+pub struct Header<'a> {
+    blob: Cow<'a, [u8]>,
     /// One entry per tag, sorted by tag; a dribble replaces a region entry of the same tag.
     entries: Vec<Entry>,
     il: usize,
@@ -96,14 +97,21 @@ fn strings_len(data: &[u8], count: u32) -> Option<usize> {
     Some(pos)
 }
 
-impl Header {
-    /// Parses a header blob (no 8-byte magic, as stored in rpm databases), copying it.
-    pub fn parse(blob: &[u8]) -> Result<Header, Error> {
-        Header::from_vec(blob.to_vec())
+impl Header<'static> {
+    /// Parses a header blob (no 8-byte magic, as stored in rpm databases), taking ownership of
+    /// it (no copy).
+    pub fn from_vec(blob: Vec<u8>) -> Result<Header<'static>, Error> {
+        Header::new(Cow::Owned(blob))
+    }
+}
+
+impl<'a> Header<'a> {
+    /// Parses a header blob (no 8-byte magic, as stored in rpm databases), borrowing it.
+    pub fn parse(blob: &'a [u8]) -> Result<Header<'a>, Error> {
+        Header::new(Cow::Borrowed(blob))
     }
 
-    /// Parses a header blob, taking ownership of it (no copy).
-    pub fn from_vec(blob: Vec<u8>) -> Result<Header, Error> {
+    fn new(blob: Cow<'a, [u8]>) -> Result<Header<'a>, Error> {
         if blob.len() < 8 {
             return Err(Error::bad_header(format!(
                 "blob of {} bytes is shorter than the 8-byte preamble",
@@ -294,9 +302,9 @@ impl Header {
         &self.blob
     }
 
-    /// Gives the blob back (to reuse its buffer).
+    /// Gives the blob back (to reuse its buffer; a borrowed blob is copied).
     pub fn into_blob(self) -> Vec<u8> {
-        self.blob
+        self.blob.into_owned()
     }
 
     /// The immutable region, if the header has one (all rpm ≥ 4 headers do).

@@ -44,7 +44,7 @@ pub struct Package {
     pub obsoletes: Vec<Dependency>,
     pub conflicts: Vec<Dependency>,
     pub modularitylabel: Option<String>,
-    pub header: Header,
+    pub header: Header<'static>,
 }
 
 fn deps(h: &Header, names: u32, flags: u32, versions: u32) -> Vec<Dependency> {
@@ -74,7 +74,7 @@ fn required(h: &Header, tag: u32, name: &'static str) -> Result<String, Error> {
 
 impl Package {
     /// Builds the typed package from a parsed header (NAME, VERSION, RELEASE are required).
-    pub fn from_header(h: Header) -> Result<Package, Error> {
+    pub fn from_header(h: Header<'static>) -> Result<Package, Error> {
         let PackageId {
             name,
             epoch,
@@ -176,7 +176,7 @@ pub fn parse_package_checked(blob: Vec<u8>) -> Result<Result<Package, Skipped>, 
 }
 
 /// A parsed header whose digests rpm accepts, or why rpm skips it.
-fn checked_header(blob: Vec<u8>) -> Result<Result<Header, Skipped>, Error> {
+fn checked_header(blob: Vec<u8>) -> Result<Result<Header<'static>, Skipped>, Error> {
     let h = Header::from_vec(blob)?;
     Ok(match digest::skip_reason(&h) {
         Some(reason) => Err(Skipped { reason }),

@@ -183,6 +183,25 @@ fn header_lines(
     }
 }
 
+/// About the bytes [`header_lines`] appends for `h` in `mode`, to make room for them: file lines
+/// take their NEVRA and 90 to 210 bytes more in real databases (a path, a digest, numbers);
+/// 256 covers most. Lines that outgrow it still come out whole.
+fn lines_room(h: &Header, mode: Mode) -> usize {
+    const LINE: usize = 4096;
+    if mode != Mode::Files {
+        return LINE;
+    }
+    let files = [tags::BASENAMES, tags::OLDFILENAMES]
+        .into_iter()
+        .find_map(|tag| h.type_count(tag))
+        .map_or(0, |(_, count)| count as usize);
+    let nevra: usize = [tags::NAME, tags::VERSION, tags::RELEASE, tags::ARCH]
+        .into_iter()
+        .map(|tag| h.string_bytes(tag).map_or(NONE.len(), <[u8]>::len) + 1)
+        .sum();
+    files.saturating_mul(nevra + 256).saturating_add(LINE)
+}
+
 /// Appends one line per file ([`FILES_HEADER`] columns, each ending in '\n') to `out`; `nevra`
 /// is the header's [`nevra`]. A header whose file arrays disagree in length is an error (rpm
 /// refuses to format it too).

@@ -3,8 +3,9 @@
 //!
 //! Every file line of a package starts with `NEVRA<TAB>`. When no NEVRA holds a tab, these
 //! prefixes are prefix-free, so two lines of different packages compare as their prefixes do
-//! and all lines of one package stay together. So each header's lines are sorted once, right
-//! after formatting while they are in cache, and kept packed in that order; writing sorts the
+//! and all lines of one package stay together. So each header's lines are formatted where they
+//! are kept and sorted there right away if they are not in order already (rpm stores a
+//! package's files sorted by path, so they mostly are); writing sorts the
 //! headers by prefix, writes each header's lines as one piece and merges only headers with the
 //! same prefix (a package installed twice). The package and info lines (one per header) are
 //! their own prefix. A tab or newline in a value spoils the argument (a newline splits a line
@@ -12,7 +13,7 @@
 
 use std::io::Write;
 
-use super::{header_lines, Mode, FILES_HEADER, INFO_HEADER};
+use super::{header_lines, lines_room, Mode, FILES_HEADER, INFO_HEADER};
 use crate::error::Error;
 use crate::header::Header;
 
@@ -32,35 +33,100 @@ struct Block {
 pub(super) struct Lines {
     chunks: Vec<Vec<u8>>,
     blocks: Vec<Block>,
-    /// One header's lines as formatted and the (start, end) of each, reused from header to
-    /// header (so they stay in cache; the chunks get the sorted lines, packed).
+    /// A copy of one header's lines and the (start, end) of each, for the headers whose lines
+    /// do not come out of the formatter in order (rpm stores a package's files sorted by path,
+    /// so their lines usually do).
     scratch: Vec<u8>,
     order: Vec<(usize, usize)>,
 }
 
 impl Lines {
-    /// Formats the lines of `h`, sorts them and keeps them. An inconsistent file list is an
-    /// error and keeps nothing.
+    /// Formats the lines of `h` at the end of a chunk, sorts them there if they are not in
+    /// order already and keeps them. An inconsistent file list is an error and keeps nothing.
     pub(super) fn add(&mut self, h: &Header, mode: Mode) -> Result<(), Error> {
-        self.scratch.clear();
-        let (key, lines) = header_lines(h, mode, &mut self.scratch)?;
+        let chunk = self.chunk_with_room(lines_room(h, mode));
+        let start = self.chunks[chunk].len();
+        let (key, lines) = header_lines(h, mode, &mut self.chunks[chunk])?;
         // File lines with a key all start with it: compare what follows.
         let skip = match (mode, key) {
             (Mode::Files, Some(k)) => k,
             _ => 0,
         };
-        self.keep(key, lines, skip);
+        self.settle(chunk, start, key, lines, skip);
         Ok(())
     }
 
-    /// Sorts the lines in `scratch` (`lines` of them as formatted, all starting with a `key`
-    /// bytes long prefix if they have one, the first `skip` bytes the same in all) and packs
-    /// them into the last chunk, or a new one if they do not fit: chunks are filled, never
-    /// regrown.
-    fn keep(&mut self, key: Option<usize>, lines: usize, skip: usize) {
-        if self.scratch.is_empty() {
+    /// The index of the last chunk if it has `room` bytes to spare, else of a new one with at
+    /// least that much: chunks are filled, not regrown, so that blocks never move.
+    fn chunk_with_room(&mut self, room: usize) -> usize {
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= room);
+        if !fits {
+            self.chunks.push(Vec::with_capacity(CHUNK_BYTES.max(room)));
+        }
+        self.chunks.len() - 1
+    }
+
+    /// Keeps the lines formatted at `chunk[start..]` as one block, sorted: `lines` of them as
+    /// the format writes them, all starting with a `key` bytes long prefix if they have one,
+    /// the first `skip` bytes the same in all.
+    fn settle(
+        &mut self,
+        chunk: usize,
+        start: usize,
+        key: Option<usize>,
+        lines: usize,
+        skip: usize,
+    ) {
+        let bytes = &self.chunks[chunk][start..];
+        if bytes.is_empty() {
             return;
         }
+        // Every format ends its lines with a newline; a last line without one would be glued to
+        // the next block's first line.
+        debug_assert_eq!(
+            bytes.last(),
+            Some(&b'\n'),
+            "formatted lines end with a newline"
+        );
+        let mut count = 0;
+        let mut in_order = true;
+        let mut prev: &[u8] = &[];
+        let mut at = 0;
+        for end in memchr::memchr_iter(b'\n', bytes) {
+            // Without its newline (see `sort_key`).
+            let rest = &bytes[(at + skip).min(end)..end];
+            in_order &= count == 0 || prev <= rest;
+            prev = rest;
+            count += 1;
+            at = end + 1;
+        }
+        if at < bytes.len() {
+            in_order &= count == 0 || prev <= &bytes[(at + skip).min(bytes.len())..];
+            count += 1;
+        }
+        // A newline inside a value made more lines than the format writes: no prefix then, and
+        // the lines are sorted with everyone else's when written (their order here is moot).
+        let key = key.filter(|_| count == lines);
+        if key.is_some() && !in_order {
+            self.sort_block(chunk, start, skip);
+        }
+        let end = self.chunks[chunk].len();
+        self.blocks.push(Block {
+            chunk,
+            range: start..end,
+            key,
+        });
+    }
+
+    /// Sorts the lines at `chunk[start..]` in place (through a copy), comparing them from byte
+    /// `skip` on.
+    fn sort_block(&mut self, chunk: usize, start: usize, skip: usize) {
+        let chunk = &mut self.chunks[chunk];
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&chunk[start..]);
         let bytes = &self.scratch[..];
         self.order.clear();
         let mut at = 0;
@@ -68,37 +134,16 @@ impl Lines {
             self.order.push((at, end + 1));
             at = end + 1;
         }
-        // Every format ends its lines with a newline; a last line without one would be glued to
-        // the next block's first line once packed.
-        debug_assert_eq!(at, bytes.len(), "formatted lines end with a newline");
         if at < bytes.len() {
             self.order.push((at, bytes.len()));
         }
-        // A newline inside a value made more lines than the format writes: no prefix then.
-        let key = key.filter(|_| self.order.len() == lines);
-        let skip = if key.is_some() { skip } else { 0 };
         self.order.sort_unstable_by(|a, b| {
             sort_key(&bytes[a.0 + skip..a.1]).cmp(sort_key(&bytes[b.0 + skip..b.1]))
         });
-        let len = bytes.len();
-        let fits = self
-            .chunks
-            .last()
-            .is_some_and(|c| c.capacity() - c.len() >= len);
-        if !fits {
-            self.chunks.push(Vec::with_capacity(CHUNK_BYTES.max(len)));
-        }
-        let chunk_index = self.chunks.len() - 1;
-        let chunk = &mut self.chunks[chunk_index];
-        let start = chunk.len();
+        chunk.truncate(start);
         for &(a, b) in &self.order {
             chunk.extend_from_slice(&bytes[a..b]);
         }
-        self.blocks.push(Block {
-            chunk: chunk_index,
-            range: start..chunk.len(),
-            key,
-        });
     }
 
     /// Each header's key (its prefix, if it has one) and its lines, sorted.
@@ -190,20 +235,19 @@ fn sorted_lines<'a>(blocks: impl Iterator<Item = &'a [u8]>) -> Vec<&'a [u8]> {
 mod tests {
     use super::*;
 
-    /// Lines of one block per (NEVRA, file suffixes), kept by `Lines::keep` as `Lines::add`
-    /// hands them over: keyed by `NEVRA\t` unless the NEVRA holds a tab (`keep` itself drops
+    /// Lines of one block per (NEVRA, file suffixes), kept by `Lines::settle` as `Lines::add`
+    /// hands them over: keyed by `NEVRA\t` unless the NEVRA holds a tab (`settle` itself drops
     /// the key of a block whose suffix holds a newline).
     fn formatted(packages: &[(&str, &[&str])]) -> Formatted {
         let mut lines = Lines::default();
         for (nevra, files) in packages {
-            lines.scratch = files
-                .iter()
-                .map(|f| format!("{nevra}\t{f}\n"))
-                .collect::<String>()
-                .into_bytes();
+            let text: String = files.iter().map(|f| format!("{nevra}\t{f}\n")).collect();
+            let chunk = lines.chunk_with_room(text.len());
+            let start = lines.chunks[chunk].len();
+            lines.chunks[chunk].extend_from_slice(text.as_bytes());
             let plain = !nevra.contains(['\t', '\n']);
             let key = plain.then_some(nevra.len() + 1);
-            lines.keep(key, files.len(), key.unwrap_or(0));
+            lines.settle(chunk, start, key, files.len(), key.unwrap_or(0));
         }
         Formatted {
             mode: Mode::Packages,

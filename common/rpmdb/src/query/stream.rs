@@ -51,7 +51,7 @@ fn chunked<T: Send, R: Send>(items: Vec<T>, n: usize, f: impl Fn(Vec<T>) -> R + 
 }
 
 /// Parses one named blob; `Err(warning)` when rpm would skip it (corrupt, BAD digest).
-fn load_one(name: String, blob: Vec<u8>) -> Result<(String, Header), String> {
+fn load_one(name: String, blob: Vec<u8>) -> Result<(String, Header<'static>), String> {
     let h = Header::from_vec(blob).map_err(|e| format!("skipping {name}: {e}"))?;
     if let Some(reason) = crate::digest::skip_reason(&h) {
         return Err(format!("skipping {name}: {reason}"));
@@ -64,7 +64,7 @@ fn load_one(name: String, blob: Vec<u8>) -> Result<(String, Header), String> {
 pub fn load_headers(
     blobs: impl IntoIterator<Item = (String, Vec<u8>)>,
     warnings: &mut Vec<String>,
-) -> Vec<(String, Header)> {
+) -> Vec<(String, Header<'static>)> {
     let blobs: Vec<_> = blobs.into_iter().collect();
     let n = workers(blobs.len());
     let results = chunked(blobs, n, |chunk| {
@@ -163,8 +163,38 @@ const BATCH_HEADERS: usize = 64;
 /// Batches read but not yet taken by a worker, at most (bounds the memory in flight).
 const QUEUE: usize = 2;
 
-/// One worker's share of the headers of one delivery generation (a restart of the source
-/// starts a new one): their lines, and (sequence number, warning) pairs.
+/// Headers of one delivery generation (a restart of the source starts a new one), their blobs
+/// packed one after the other in one buffer: a few buffers of one size go round between the
+/// reader and the workers, instead of a buffer per header, each sized to the largest header
+/// it ever carried.
+struct Batch<N> {
+    generation: usize,
+    blobs: Vec<u8>,
+    /// (sequence number, name, the blob's bytes in `blobs`)
+    headers: Vec<(usize, N, std::ops::Range<usize>)>,
+}
+
+impl<N> Batch<N> {
+    fn new(generation: usize, blobs: Vec<u8>) -> Self {
+        Batch {
+            generation,
+            blobs,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Whether `len` more bytes fit without growing the buffer.
+    fn fits(&self, len: usize) -> bool {
+        self.blobs.capacity() - self.blobs.len() >= len
+    }
+
+    fn full(&self) -> bool {
+        self.blobs.len() >= BATCH_BYTES || self.headers.len() >= BATCH_HEADERS
+    }
+}
+
+/// One worker's share of the headers of one delivery generation: their lines, and (sequence
+/// number, warning) pairs.
 #[derive(Default)]
 struct Share {
     generation: usize,
@@ -172,12 +202,35 @@ struct Share {
     warnings: Vec<(usize, String)>,
 }
 
+/// Parses and checks one named blob and formats its lines into `share` (a warning instead
+/// when rpm would skip it, or its file list is inconsistent).
+fn format_one(
+    share: &mut Share,
+    seq: usize,
+    name: &dyn std::fmt::Display,
+    blob: &[u8],
+    mode: Mode,
+) {
+    let mut warn = |w: String| share.warnings.push((seq, w));
+    match Header::parse(blob) {
+        Err(e) => warn(format!("skipping {name}: {e}")),
+        Ok(h) => match crate::digest::skip_reason(&h) {
+            Some(reason) => warn(format!("skipping {name}: {reason}")),
+            None => {
+                if let Err(e) = share.lines.add(&h, mode) {
+                    warn(format!("{name}: cannot list files: {e}"));
+                }
+            }
+        },
+    }
+}
+
 /// Reads header blobs from `source` on this thread while worker threads parse, check and
-/// format them (one pass per header, while its bytes are in cache). Blob buffers go back to
-/// the source once formatted, so memory holds the lines and a few blobs, not the database.
-/// `source` hands its sink each blob (see [`Delivery`] for the buffer contract); after a
-/// [`Delivery::Restart`] only the headers delivered since count. Its error is returned as is,
-/// and nothing formatted is kept then.
+/// format them (one pass per header, while its bytes are in cache). The blobs are copied into
+/// batch buffers that go back to the reader once formatted, so memory holds the lines and a
+/// few batches, not the database. `source` hands its sink each blob (see [`Delivery`]; the
+/// sink leaves the buffer to the source); after a [`Delivery::Restart`] only the headers
+/// delivered since count. Its error is returned as is, and nothing formatted is kept then.
 pub fn format_stream<N, E>(
     mode: Mode,
     source: impl FnOnce(&mut dyn FnMut(Delivery<'_, N>)) -> Result<(), E>,
@@ -187,9 +240,9 @@ where
 {
     use std::sync::{mpsc, Arc, Mutex};
     let n = workers(usize::MAX);
-    // Batches of (sequence number, name, blob) of one generation: handing headers over one by
-    // one costs a wake-up each, more than a small header's own work.
-    let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<(usize, N, Vec<u8>)>)>(QUEUE);
+    // Handing headers over one by one would cost a wake-up each, more than a small header's
+    // own work.
+    let (jobs, queue) = mpsc::sync_channel::<Batch<N>>(QUEUE);
     // Only the workers hold the queue: should they all stop, sending fails instead of blocking.
     let queue = Arc::new(Mutex::new(queue));
     let (recycle, recycled) = mpsc::channel::<Vec<u8>>();
@@ -200,28 +253,24 @@ where
                 let queue = Arc::clone(&queue);
                 s.spawn(move || {
                     let mut share = Share::default();
-                    let mut warn = Vec::new();
                     loop {
                         let job = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                        let Ok((generation, batch)) = job else {
+                        let Ok(batch) = job else {
                             break;
                         };
-                        if generation != share.generation {
+                        if batch.generation != share.generation {
                             // Jobs come in queue order: no job of an older generation follows.
                             share = Share {
-                                generation,
+                                generation: batch.generation,
                                 ..Share::default()
                             };
                         }
-                        for (seq, name, blob) in batch {
-                            match load_one(name.to_string(), blob) {
-                                Ok((name, h)) => {
-                                    add_lines(&mut share.lines, &name, &h, mode, &mut warn);
-                                    let _ = recycle.send(h.into_blob());
-                                }
-                                Err(skip) => warn.push(skip),
-                            }
-                            share.warnings.extend(warn.drain(..).map(|w| (seq, w)));
+                        for (seq, name, range) in &batch.headers {
+                            format_one(&mut share, *seq, name, &batch.blobs[range.clone()], mode);
+                        }
+                        // A buffer a huge header made huge is not kept.
+                        if batch.blobs.capacity() <= 4 * BATCH_BYTES {
+                            let _ = recycle.send(batch.blobs);
                         }
                     }
                     share
@@ -232,34 +281,45 @@ where
         drop(queue);
         let mut seq = 0;
         let mut generation = 0;
-        let mut batch = Vec::new();
-        let mut batch_bytes = 0;
+        // The next buffer: a recycled one, emptied, or a new one (twice a batch, so that a
+        // batch just short of full still takes most headers whole).
+        let buffer = || {
+            let mut b = recycled
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(2 * BATCH_BYTES));
+            b.clear();
+            b
+        };
+        let mut batch = Batch::new(generation, buffer());
         // Sending fails only when no worker is left (a panic, re-raised below).
-        let send = |generation, batch: &mut Vec<_>, bytes: &mut usize| {
-            if !batch.is_empty() {
-                let _ = jobs.send((generation, std::mem::take(batch)));
+        let send = |batch: &mut Batch<N>| {
+            if !batch.headers.is_empty() {
+                let next = Batch::new(batch.generation, buffer());
+                let _ = jobs.send(std::mem::replace(batch, next));
             }
-            *bytes = 0;
         };
         let read = source(&mut |d| match d {
             Delivery::Header(name, blob) => {
-                let spare = recycled.try_recv().unwrap_or_default();
-                let blob = std::mem::replace(blob, spare);
-                batch_bytes += blob.len();
-                batch.push((seq, name, blob));
+                if !batch.fits(blob.len()) {
+                    send(&mut batch);
+                }
+                let start = batch.blobs.len();
+                batch.blobs.extend_from_slice(blob);
+                batch.headers.push((seq, name, start..batch.blobs.len()));
                 seq += 1;
-                if batch_bytes >= BATCH_BYTES || batch.len() >= BATCH_HEADERS {
-                    send(generation, &mut batch, &mut batch_bytes);
+                if batch.full() {
+                    send(&mut batch);
                 }
             }
             Delivery::Restart => {
                 // Nothing of the old generation counts any more.
-                batch.clear();
-                batch_bytes = 0;
                 generation += 1;
+                batch.blobs.clear();
+                batch.headers.clear();
+                batch.generation = generation;
             }
         });
-        send(generation, &mut batch, &mut batch_bytes);
+        send(&mut batch);
         drop(jobs);
         let shares: Vec<Share> = handles
             .into_iter()
@@ -457,6 +517,30 @@ mod tests {
                 "{what}"
             );
         }
+    }
+
+    /// Headers larger than a batch buffer between small ones, and lines far longer than the
+    /// room made for them: every line comes out, in `sort`'s order.
+    #[test]
+    fn big_headers_and_long_lines_come_out_whole() {
+        let long = format!("/{}", "x".repeat(1_200_000));
+        let many: Vec<String> = (0..50_000)
+            .map(|i| format!("/usr/share/doc/package/f{i:05}"))
+            .collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let mut blobs = Vec::new();
+        for i in 0..40 {
+            blobs.push(files_blob(&format!("p{i}"), "x86_64", &["/a", "/b"]));
+            if i % 13 == 5 {
+                blobs.push(files_blob(&format!("big{i}"), "noarch", &many));
+                blobs.push(files_blob(&format!("long{i}"), "noarch", &["/c", &long]));
+            }
+        }
+        assert!(blobs.iter().any(|b| b.len() > 4 * BATCH_BYTES));
+        assert_eq!(
+            ours(&blobs, Mode::Files),
+            sorted_by_sort(&blobs, Mode::Files)
+        );
     }
 
     #[test]
