@@ -412,8 +412,9 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                 format!("entry {idx}: implausible overflow item length {total}"),
             ));
         }
-        // Bounded: a crafted length makes the chain fail before the buffer grows that far.
-        super::reserve_blob(out, total.min(1 << 20));
+        // The length is bounded by the pages the file has (checked above): room for all of it
+        // at once, not grown page by page (a 3 MB header made 1, 2 and 4 MB buffers).
+        super::reserve_blob(out, total);
         // Bytes an overflow page holds in a file rpm writes: the whole chain is read ahead.
         let per_page = (self.pagesize - PAGE_HEADER) as u64;
         let (order, path) = (self.order, self.path);
