@@ -159,20 +159,25 @@ impl Database {
     /// hash order, sqlite in hnum order and ndb in blob-offset order; `rpm -qa` output is only
     /// comparable sorted). Instance 0 (bdb's counter record) is never returned.
     pub fn headers(&self) -> Result<Vec<RawHeader>, Error> {
-        crate::backend::collect(|each| self.for_each_header(each))
+        crate::backend::collect(|blobs, each| self.for_each_header(blobs, each))
     }
 
-    /// Hands every header blob to `each` as it is read, in the backend's storage order, without
-    /// collecting them: a reader that processes blobs one by one (and recycles their buffers,
-    /// see [`HeaderSink`]) holds a few blobs at a time instead of the whole database (except
+    /// Hands every header blob to `each` as it is read, assembled at the end of `blobs` (see
+    /// [`Delivery`]), in the backend's storage order, without collecting them: a reader that
+    /// processes blobs a few at a time (and empties or swaps the buffer, see [`Delivery`])
+    /// holds those instead of the whole database (except
     /// where SQLite itself reads an sqlite database: it returns all rows before they are handed
     /// on). After an error, the blobs already handed over are to be discarded, as
     /// [`Database::headers`] does; after a [`Delivery::Restart`], so are those before it.
-    pub fn for_each_header(&self, each: &mut HeaderSink<'_>) -> Result<(), Error> {
+    pub fn for_each_header(
+        &self,
+        blobs: &mut Vec<u8>,
+        each: &mut HeaderSink<'_>,
+    ) -> Result<(), Error> {
         let path = &self.file_path;
         match &self.files {
-            DbFiles::Bdb(f) => bdb::for_each_header(f, path, each)?,
-            DbFiles::Ndb(f) => ndb::for_each_header(f, path, each)?,
+            DbFiles::Bdb(f) => bdb::for_each_header(f, path, blobs, each)?,
+            DbFiles::Ndb(f) => ndb::for_each_header(f, path, blobs, each)?,
             DbFiles::Sqlite { db, wal, journal } => sqlite::for_each_header(
                 sqlite::SqliteFiles {
                     db,
@@ -180,6 +185,7 @@ impl Database {
                     journal: journal.as_ref(),
                 },
                 path,
+                blobs,
                 each,
             )?,
         }

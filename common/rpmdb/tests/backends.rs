@@ -1118,16 +1118,18 @@ fn check_damaged(target: &Path, bytes: &[u8], what: &str, counts: &mut DamageCou
         journal: None,
     };
     let mut got = Vec::new();
-    let streamed = rpmdb::backend::sqlite::for_each_header(files, target, &mut |d| match d {
-        Delivery::Header(hnum, blob) => got.push(RawHeader {
-            hnum,
-            blob: std::mem::take(blob),
-        }),
-        Delivery::Restart => {
-            counts.restarts += 1;
-            got.clear();
-        }
-    });
+    let mut blobs = Vec::new();
+    let streamed =
+        rpmdb::backend::sqlite::for_each_header(files, target, &mut blobs, &mut |d| match d {
+            Delivery::Header { name, blobs, start } => got.push(RawHeader {
+                hnum: name,
+                blob: rpmdb::backend::take_blob(blobs, start),
+            }),
+            Delivery::Restart => {
+                counts.restarts += 1;
+                got.clear();
+            }
+        });
     match (&engine, streamed) {
         (Ok(e), Ok(())) => assert_eq!(&got, e, "{what}: streamed rows differ"),
         (Err(_), Err(_)) => {}

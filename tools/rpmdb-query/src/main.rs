@@ -130,11 +130,15 @@ fn main() -> Result<()> {
     let formatted = match &args.blobs {
         Some(p) => query::format_blobs(load_blobs(p)?, mode),
         None => {
-            // Blobs are formatted as the database is read, each buffer reused once formatted.
+            // Blobs are formatted as the database is read, their buffers reused once formatted.
             let db = open_database(&args)?;
-            query::format_stream(mode, |each| {
-                db.for_each_header(&mut |d| match d {
-                    Delivery::Header(hnum, blob) => each(Delivery::Header(query::Hnum(hnum), blob)),
+            query::format_stream(mode, |blobs, each| {
+                db.for_each_header(blobs, &mut |d| match d {
+                    Delivery::Header { name, blobs, start } => each(Delivery::Header {
+                        name: query::Hnum(name),
+                        blobs,
+                        start,
+                    }),
                     Delivery::Restart => each(Delivery::Restart),
                 })
             })

@@ -39,17 +39,18 @@ pub fn read_headers<S: ReadAt + ?Sized>(
     src: &S,
     path: &Path,
 ) -> Result<Vec<RawHeader>, BackendError> {
-    super::collect(|each| for_each_header(src, path, each))
+    super::collect(|blobs, each| for_each_header(src, path, blobs, each))
 }
 
-/// Hands every header blob of a Berkeley DB hash `Packages` file to `each`, in hash order.
-/// `path` is only used in error messages.
+/// Hands every header blob of a Berkeley DB hash `Packages` file to `each`, in hash order,
+/// assembled at the end of `blobs` (see [`Delivery`]). `path` is only used in error messages.
 pub fn for_each_header<S: ReadAt + ?Sized>(
     src: &S,
     path: &Path,
+    blobs: &mut Vec<u8>,
     each: &mut HeaderSink<'_>,
 ) -> Result<(), BackendError> {
-    HashDb::open(src, path)?.walk(each)
+    HashDb::open(src, path)?.walk(blobs, each)
 }
 
 /// Byte-order aware field access.
@@ -92,9 +93,8 @@ struct HashDb<'a, S: ?Sized> {
     spares: [u32; 32],
     /// Pages visited so far, by page number.
     seen: Vec<bool>,
-    /// The current key and data item (reused from item to item).
+    /// The current key (reused from item to item).
     key: Vec<u8>,
-    value: Vec<u8>,
 }
 
 impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
@@ -196,7 +196,6 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
             // lastpage is bounded by the file size (checked above).
             seen: vec![false; lastpage as usize + 1],
             key: Vec::new(),
-            value: Vec::new(),
         })
     }
 
@@ -250,7 +249,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
         })
     }
 
-    fn walk(&mut self, each: &mut HeaderSink<'_>) -> Result<(), BackendError> {
+    fn walk(&mut self, blobs: &mut Vec<u8>, each: &mut HeaderSink<'_>) -> Result<(), BackendError> {
         let mut records = 0u64;
         // The current hash page, copied out of its window: reading its items' overflow chains
         // moves the windows on.
@@ -283,7 +282,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
                         format!("page type {ptype} in the chain of hash bucket {bucket}"),
                     ));
                 }
-                records += self.items(&page, pgno, each)?;
+                records += self.items(&page, pgno, blobs, each)?;
                 let next = self.order.u32(&page, 16);
                 if next == 0 {
                     break;
@@ -304,11 +303,13 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
         Ok(())
     }
 
-    /// Hands the key/data pairs of one hash page to `each`; returns how many pairs it held.
+    /// Hands the key/data pairs of one hash page to `each` (the data appended to `blobs`);
+    /// returns how many pairs it held.
     fn items(
         &mut self,
         page: &[u8],
         pgno: u32,
+        blobs: &mut Vec<u8>,
         each: &mut HeaderSink<'_>,
     ) -> Result<u64, BackendError> {
         let order = self.order;
@@ -341,23 +342,30 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
             }
             pairs += 1;
             let mut key = std::mem::take(&mut self.key);
+            key.clear();
             self.item(&page[koff..kend], pgno, i, &mut key)?;
             let hnum = match key.len() {
                 4 => order.u32(&key, 0),
                 _ => 0,
             };
             self.key = key;
-            let mut value = std::mem::take(&mut self.value);
-            self.item(&page[voff..koff], pgno, i + 1, &mut value)?;
+            let start = blobs.len();
+            self.item(&page[voff..koff], pgno, i + 1, blobs)?;
             if hnum != 0 {
-                each(Delivery::Header(hnum, &mut value));
+                each(Delivery::Header {
+                    name: hnum,
+                    blobs,
+                    start,
+                });
+            } else {
+                // The record counter, not a header.
+                blobs.truncate(start);
             }
-            self.value = value;
         }
         Ok(pairs)
     }
 
-    /// The bytes of one item (inline or on overflow pages), into `out` (cleared first).
+    /// Appends the bytes of one item (inline or on overflow pages) to `out`.
     fn item(
         &mut self,
         item: &[u8],
@@ -365,7 +373,6 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
         idx: usize,
         out: &mut Vec<u8>,
     ) -> Result<(), BackendError> {
-        out.clear();
         match item[0] {
             H_KEYDATA => {
                 out.extend_from_slice(&item[1..]);
@@ -395,7 +402,7 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
         }
     }
 
-    /// Appends an overflow chain of declared length `total` to `out` (empty).
+    /// Appends an overflow chain of declared length `total` to `out`.
     fn overflow(
         &mut self,
         first: u32,
@@ -414,14 +421,15 @@ impl<'a, S: ReadAt + ?Sized> HashDb<'a, S> {
         }
         // The length is bounded by the pages the file has (checked above): room for all of it
         // at once, not grown page by page (a 3 MB header made 1, 2 and 4 MB buffers).
-        super::reserve_blob(out, total);
+        out.reserve(total);
         // Bytes an overflow page holds in a file rpm writes: the whole chain is read ahead.
         let per_page = (self.pagesize - PAGE_HEADER) as u64;
         let (order, path) = (self.order, self.path);
         let mut pgno = first;
         let mut prev = from;
-        while out.len() < total {
-            let remaining = total - out.len();
+        let end = out.len() + total;
+        while out.len() < end {
+            let remaining = end - out.len();
             let ahead = (remaining as u64).div_ceil(per_page).saturating_sub(1);
             let page = self.page(pgno, prev, Some(ahead))?;
             let corrupt =
@@ -482,7 +490,6 @@ mod tests {
             },
             seen: Vec::new(),
             key: Vec::new(),
-            value: Vec::new(),
         };
         assert_eq!(meta.bucket_page(0).unwrap(), 1);
         assert_eq!(meta.bucket_page(1).unwrap(), 2);

@@ -29,10 +29,18 @@ pub struct RawHeader {
 /// What a backend hands its [`HeaderSink`] as it reads.
 #[derive(Debug)]
 pub enum Delivery<'a, N = u32> {
-    /// One header: its name (the instance number, for backends) and its blob, in a buffer of
-    /// the sender's. The receiver may take the buffer (`std::mem::take`, or swap in a recycled
-    /// one) or leave it to be overwritten by the next blob.
-    Header(N, &'a mut Vec<u8>),
+    /// One header: its name (the instance number, for backends) and its blob, the bytes of
+    /// `blobs` from `start` on.
+    ///
+    /// `blobs` is the buffer the reader was given to assemble blobs in: it appends each blob at
+    /// the end of what the buffer holds and never looks at what comes before. The receiver
+    /// decides what stays: it takes the blob out ([`take_blob`]), or leaves it there to gather
+    /// several blobs in one allocation and swaps the buffer for another when it has enough.
+    Header {
+        name: N,
+        blobs: &'a mut Vec<u8>,
+        start: usize,
+    },
     /// Every header handed over so far is to be forgotten: the backend starts again another
     /// way (the direct sqlite reader met something half-way that it leaves to SQLite).
     Restart,
@@ -42,29 +50,25 @@ pub enum Delivery<'a, N = u32> {
 /// order, not sorted; after an error, the blobs already handed over are not to be used.
 pub type HeaderSink<'s> = dyn FnMut(Delivery<'_>) + 's;
 
-/// Empties `blob` (a buffer handed back and forth with the sink) and makes room in it for
-/// `len` bytes, rounded up to a power of two up to 1 MiB (a larger blob gets its size exactly,
-/// so the bounds on header sizes hold for reservations too): a buffer the sink recycles then
-/// fits most later blobs as it is, and the allocator sees a few sizes instead of one per header
-/// (with transparent huge pages, each new size costs fresh, zeroed memory).
-pub(crate) fn reserve_blob(blob: &mut Vec<u8>, len: usize) {
-    blob.clear();
-    blob.reserve(if len <= 1 << 20 {
-        len.next_power_of_two()
+/// Takes the blob at `blobs[start..]` out of the buffer: the whole buffer (no copy) when it
+/// holds nothing else.
+pub fn take_blob(blobs: &mut Vec<u8>, start: usize) -> Vec<u8> {
+    if start == 0 {
+        std::mem::take(blobs)
     } else {
-        len
-    });
+        blobs.split_off(start)
+    }
 }
 
 /// Runs a streaming backend reader and collects its blobs, sorted by hnum.
 pub(crate) fn collect<E>(
-    read: impl FnOnce(&mut HeaderSink<'_>) -> Result<(), E>,
+    read: impl FnOnce(&mut Vec<u8>, &mut HeaderSink<'_>) -> Result<(), E>,
 ) -> Result<Vec<RawHeader>, E> {
     let mut out = Vec::new();
-    read(&mut |d| match d {
-        Delivery::Header(hnum, blob) => out.push(RawHeader {
-            hnum,
-            blob: std::mem::take(blob),
+    read(&mut Vec::new(), &mut |d| match d {
+        Delivery::Header { name, blobs, start } => out.push(RawHeader {
+            hnum: name,
+            blob: take_blob(blobs, start),
         }),
         Delivery::Restart => out.clear(),
     })?;

@@ -60,14 +60,15 @@ pub fn read_headers<S: ReadAt + ?Sized>(
     src: &S,
     path: &Path,
 ) -> Result<Vec<RawHeader>, BackendError> {
-    super::collect(|each| for_each_header(src, path, each))
+    super::collect(|blobs, each| for_each_header(src, path, blobs, each))
 }
 
-/// Hands every header blob of an ndb `Packages.db` to `each`, in package index order.
-/// `path` is only used in error messages.
+/// Hands every header blob of an ndb `Packages.db` to `each`, in package index order, copied
+/// to the end of `blobs` (see [`Delivery`]). `path` is only used in error messages.
 pub fn for_each_header<S: ReadAt + ?Sized>(
     src: &S,
     path: &Path,
+    blobs: &mut Vec<u8>,
     each: &mut HeaderSink<'_>,
 ) -> Result<(), BackendError> {
     let corrupt = |reason: String| BackendError::corrupt(path, None, reason);
@@ -177,7 +178,7 @@ pub fn for_each_header<S: ReadAt + ?Sized>(
                 slot.slotno, slot.blkcnt
             )));
         }
-        super::reserve_blob(&mut blob, bytes as usize);
+        blob.clear();
         blob.resize(bytes as usize, 0);
         read(&mut blob, u64::from(slot.blkoff) * BLK_SIZE)?;
         let what = |reason: &str| {
@@ -215,9 +216,13 @@ pub fn for_each_header<S: ReadAt + ?Sized>(
                 "adler32 checksum mismatch (stored {stored:08x}, computed {computed:08x})"
             )));
         }
-        blob.truncate(BLOB_HEAD + bloblen);
-        blob.drain(..BLOB_HEAD);
-        each(Delivery::Header(slot.pkgidx, &mut blob));
+        let start = blobs.len();
+        blobs.extend_from_slice(&blob[BLOB_HEAD..BLOB_HEAD + bloblen]);
+        each(Delivery::Header {
+            name: slot.pkgidx,
+            blobs,
+            start,
+        });
     }
     Ok(())
 }

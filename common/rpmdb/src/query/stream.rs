@@ -137,9 +137,15 @@ pub fn write_blobs(
 
 /// [`format_stream`] over named header blobs already in memory (rpmdb-query `--blobs`).
 pub fn format_blobs(blobs: Vec<(String, Vec<u8>)>, mode: Mode) -> Formatted {
-    let Ok(formatted) = format_stream(mode, |each| {
-        for (name, mut blob) in blobs {
-            each(Delivery::Header(name, &mut blob));
+    let Ok(formatted) = format_stream(mode, |buf, each| {
+        for (name, blob) in blobs {
+            let start = buf.len();
+            buf.extend_from_slice(&blob);
+            each(Delivery::Header {
+                name,
+                blobs: buf,
+                start,
+            });
         }
         Ok::<(), std::convert::Infallible>(())
     });
@@ -164,33 +170,14 @@ const BATCH_HEADERS: usize = 64;
 const QUEUE: usize = 2;
 
 /// Headers of one delivery generation (a restart of the source starts a new one), their blobs
-/// packed one after the other in one buffer: a few buffers of one size go round between the
-/// reader and the workers, instead of a buffer per header, each sized to the largest header
-/// it ever carried.
+/// packed one after the other in the buffer the source assembled them in: a few buffers of
+/// one size go round between the reader and the workers, instead of a buffer per header, each
+/// sized to the largest header it ever carried.
 struct Batch<N> {
     generation: usize,
     blobs: Vec<u8>,
     /// (sequence number, name, the blob's bytes in `blobs`)
     headers: Vec<(usize, N, std::ops::Range<usize>)>,
-}
-
-impl<N> Batch<N> {
-    fn new(generation: usize, blobs: Vec<u8>) -> Self {
-        Batch {
-            generation,
-            blobs,
-            headers: Vec::new(),
-        }
-    }
-
-    /// Whether `len` more bytes fit without growing the buffer.
-    fn fits(&self, len: usize) -> bool {
-        self.blobs.capacity() - self.blobs.len() >= len
-    }
-
-    fn full(&self) -> bool {
-        self.blobs.len() >= BATCH_BYTES || self.headers.len() >= BATCH_HEADERS
-    }
 }
 
 /// One worker's share of the headers of one delivery generation: their lines, and (sequence
@@ -226,14 +213,15 @@ fn format_one(
 }
 
 /// Reads header blobs from `source` on this thread while worker threads parse, check and
-/// format them (one pass per header, while its bytes are in cache). The blobs are copied into
-/// batch buffers that go back to the reader once formatted, so memory holds the lines and a
-/// few batches, not the database. `source` hands its sink each blob (see [`Delivery`]; the
-/// sink leaves the buffer to the source); after a [`Delivery::Restart`] only the headers
-/// delivered since count. Its error is returned as is, and nothing formatted is kept then.
+/// format them (one pass per header, while its bytes are in cache). `source` assembles the
+/// blobs at the end of the buffer it is given and hands its sink each one (see [`Delivery`]);
+/// a few blobs make a batch, whose buffer goes to a worker while the source gets another, and
+/// comes back once formatted: memory holds the lines and a few batches, not the database.
+/// After a [`Delivery::Restart`] only the headers delivered since count. The source's error
+/// is returned as is, and nothing formatted is kept then.
 pub fn format_stream<N, E>(
     mode: Mode,
-    source: impl FnOnce(&mut dyn FnMut(Delivery<'_, N>)) -> Result<(), E>,
+    source: impl FnOnce(&mut Vec<u8>, &mut dyn FnMut(Delivery<'_, N>)) -> Result<(), E>,
 ) -> Result<Formatted, E>
 where
     N: std::fmt::Display + Send,
@@ -290,36 +278,36 @@ where
             b.clear();
             b
         };
-        let mut batch = Batch::new(generation, buffer());
+        // The current batch: its blobs are in the buffer the source assembles them in.
+        let mut blobs = buffer();
+        let mut headers = Vec::new();
         // Sending fails only when no worker is left (a panic, re-raised below).
-        let send = |batch: &mut Batch<N>| {
-            if !batch.headers.is_empty() {
-                let next = Batch::new(batch.generation, buffer());
-                let _ = jobs.send(std::mem::replace(batch, next));
-            }
-        };
-        let read = source(&mut |d| match d {
-            Delivery::Header(name, blob) => {
-                if !batch.fits(blob.len()) {
-                    send(&mut batch);
-                }
-                let start = batch.blobs.len();
-                batch.blobs.extend_from_slice(blob);
-                batch.headers.push((seq, name, start..batch.blobs.len()));
+        let read = source(&mut blobs, &mut |d| match d {
+            Delivery::Header { name, blobs, start } => {
+                headers.push((seq, name, start..blobs.len()));
                 seq += 1;
-                if batch.full() {
-                    send(&mut batch);
+                if blobs.len() >= BATCH_BYTES || headers.len() >= BATCH_HEADERS {
+                    let _ = jobs.send(Batch {
+                        generation,
+                        blobs: std::mem::replace(blobs, buffer()),
+                        headers: std::mem::take(&mut headers),
+                    });
                 }
             }
             Delivery::Restart => {
-                // Nothing of the old generation counts any more.
+                // Nothing of the old generation counts any more (its bytes still in the
+                // buffer are not referred to).
                 generation += 1;
-                batch.blobs.clear();
-                batch.headers.clear();
-                batch.generation = generation;
+                headers.clear();
             }
         });
-        send(&mut batch);
+        if !headers.is_empty() {
+            let _ = jobs.send(Batch {
+                generation,
+                blobs,
+                headers,
+            });
+        }
         drop(jobs);
         let shares: Vec<Share> = handles
             .into_iter()
@@ -359,6 +347,22 @@ mod tests {
     use super::*;
     use crate::tags;
 
+    /// Hands `blob` to `each` as a backend does: assembled at the end of `buf`.
+    fn deliver(
+        each: &mut dyn FnMut(Delivery<'_, Hnum>),
+        buf: &mut Vec<u8>,
+        name: Hnum,
+        blob: &[u8],
+    ) {
+        let start = buf.len();
+        buf.extend_from_slice(blob);
+        each(Delivery::Header {
+            name,
+            blobs: buf,
+            start,
+        });
+    }
+
     /// A header of one package without files: NAME, VERSION, RELEASE, ARCH strings.
     fn blob(name: &str) -> Vec<u8> {
         files_blob(name, "noarch", &[])
@@ -370,14 +374,14 @@ mod tests {
             .map(|i| format!("pkg{:03}", (i * 37) % 200))
             .collect();
         names.push("zz-last".into());
-        let formatted = format_stream(Mode::Packages, |each| {
+        let formatted = format_stream(Mode::Packages, |buf, each| {
             for (i, n) in names.iter().enumerate() {
-                let mut b = if i % 50 == 7 {
+                let b = if i % 50 == 7 {
                     b"junk".to_vec()
                 } else {
                     blob(n)
                 };
-                each(Delivery::Header(Hnum(i as u32 + 1), &mut b));
+                deliver(each, buf, Hnum(i as u32 + 1), &b);
             }
             Ok::<(), ()>(())
         })
@@ -458,9 +462,9 @@ mod tests {
 
     /// Our output for `blobs` in `mode`, without the header line.
     fn ours(blobs: &[Vec<u8>], mode: Mode) -> Vec<u8> {
-        let formatted = format_stream(mode, |each| {
+        let formatted = format_stream(mode, |buf, each| {
             for (i, b) in blobs.iter().enumerate() {
-                each(Delivery::Header(Hnum(i as u32), &mut b.clone()));
+                deliver(each, buf, Hnum(i as u32), b);
             }
             Ok::<(), ()>(())
         })
@@ -545,13 +549,13 @@ mod tests {
 
     #[test]
     fn after_a_restart_only_the_headers_delivered_since_count() {
-        let formatted = format_stream(Mode::Packages, |each| {
+        let formatted = format_stream(Mode::Packages, |buf, each| {
             for i in 0..300 {
-                each(Delivery::Header(Hnum(i), &mut blob(&format!("old{i}"))));
+                deliver(each, buf, Hnum(i), &blob(&format!("old{i}")));
             }
-            each(Delivery::Header(Hnum(300), &mut b"junk".to_vec()));
+            deliver(each, buf, Hnum(300), b"junk");
             each(Delivery::Restart);
-            each(Delivery::Header(Hnum(1), &mut blob("new")));
+            deliver(each, buf, Hnum(1), &blob("new"));
             Ok::<(), ()>(())
         })
         .unwrap();
@@ -563,9 +567,9 @@ mod tests {
 
     #[test]
     fn a_source_error_is_returned() {
-        let r = format_stream(Mode::Files, |each| {
+        let r = format_stream(Mode::Files, |buf, each| {
             for i in 0..100 {
-                each(Delivery::Header(Hnum(i), &mut blob("p")));
+                deliver(each, buf, Hnum(i), &blob("p"));
             }
             Err("disk on fire")
         });

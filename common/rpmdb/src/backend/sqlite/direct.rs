@@ -452,14 +452,17 @@ fn packages_root<S: ReadAt + ?Sized>(
 /// Hands every row of rpm's `Packages` table to `each`, in hnum order, read straight from the
 /// file, or declines. A decline can come after rows were handed out: the caller then restarts
 /// its receiver (see [`Delivery::Restart`]).
-pub fn for_each_row<S: ReadAt + ?Sized>(src: &S, each: &mut HeaderSink<'_>) -> Result<(), Decline> {
+pub fn for_each_row<S: ReadAt + ?Sized>(
+    src: &S,
+    blobs: &mut Vec<u8>,
+    each: &mut HeaderSink<'_>,
+) -> Result<(), Decline> {
     let mut f = DbFile::open(src)?;
     let mut seen = vec![false; f.pages as usize + 1];
     let root = packages_root(&mut f, &mut seen)?;
     // sqlite_master's pages may not be part of the Packages tree either.
     let mut last: Option<u32> = None;
     let mut total: u64 = 0;
-    let mut blob = Vec::new();
     f.walk_table(root, &mut seen, &mut |f, page, at| {
         let (rowid, p) = f.leaf_cell(page, at)?;
         let hnum = u32::try_from(rowid)
@@ -481,16 +484,21 @@ pub fn for_each_row<S: ReadAt + ?Sized>(src: &S, each: &mut HeaderSink<'_>) -> R
         if len > MAX_HEADER_BYTES || total > MAX_FILE_BYTES {
             return decline("rows over the size limits");
         }
-        super::super::reserve_blob(&mut blob, len as usize);
-        f.copy_payload(&p, off, len, &mut blob)?;
-        each(Delivery::Header(hnum, &mut blob));
+        let start = blobs.len();
+        blobs.reserve(len as usize);
+        f.copy_payload(&p, off, len, blobs)?;
+        each(Delivery::Header {
+            name: hnum,
+            blobs,
+            start,
+        });
         Ok(())
     })
 }
 
 /// Every row of rpm's `Packages` table, in hnum order, read straight from the file.
 pub fn read_packages<S: ReadAt + ?Sized>(src: &S) -> Result<Vec<RawHeader>, Decline> {
-    super::super::collect(|each| for_each_row(src, each))
+    super::super::collect(|blobs, each| for_each_row(src, blobs, each))
 }
 
 #[cfg(test)]

@@ -37,14 +37,16 @@ pub struct SqliteFiles<'a> {
 /// Reads every header blob of `rpmdb.sqlite` (with its `-wal` or `-journal` file if the image
 /// has one), sorted by hnum. `path` (the database's path, for messages) names errors.
 pub fn read_headers(files: SqliteFiles<'_>, path: &Path) -> Result<Vec<RawHeader>, BackendError> {
-    super::collect(|each| for_each_header(files, path, each))
+    super::collect(|blobs, each| for_each_header(files, path, blobs, each))
 }
 
 /// Hands every header blob of `rpmdb.sqlite` (with its `-wal` or `-journal` file if the image
-/// has one) to `each`, in hnum order. `path` (the database's path, for messages) names errors.
+/// has one) to `each`, in hnum order, at the end of `blobs` (see [`Delivery`]). `path` (the
+/// database's path, for messages) names errors.
 pub fn for_each_header(
     files: SqliteFiles<'_>,
     path: &Path,
+    blobs: &mut Vec<u8>,
     each: &mut HeaderSink<'_>,
 ) -> Result<(), BackendError> {
     let len = |f: Option<&File>| match f {
@@ -72,7 +74,7 @@ pub fn for_each_header(
     }
     if wal_size == 0 && journal_size == 0 {
         let mut delivered = false;
-        let direct = direct::for_each_row(files.db, &mut |d| {
+        let direct = direct::for_each_row(files.db, blobs, &mut |d| {
             delivered = true;
             each(d)
         });
@@ -84,8 +86,13 @@ pub fn for_each_header(
         }
     }
     for h in engine::read_headers(files, (size, wal_size, journal_size), path)? {
-        let mut blob = h.blob;
-        each(Delivery::Header(h.hnum, &mut blob));
+        let start = blobs.len();
+        blobs.extend_from_slice(&h.blob);
+        each(Delivery::Header {
+            name: h.hnum,
+            blobs,
+            start,
+        });
     }
     Ok(())
 }
