@@ -261,13 +261,8 @@ mod tests {
     /// priorities and obsoletes all collide): the same answer as the reference.
     #[test]
     fn agrees_with_the_map_based_solver() {
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut rnd = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = testkit::Rng::new(0x2545_F491_4F6C_DD1D);
+        let mut rnd = move |n: usize| rng.below(n);
         let names = ["a", "b", "c", "d"];
         let arches = ["noarch", "x86_64", "i686", "aarch64", "src"];
         let flags = [

@@ -526,19 +526,13 @@ pub(crate) mod tests {
             }
             Some(pos)
         };
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = testkit::Rng::new(0x2545_f491_4f6c_dd1d);
         for round in 0..3000 {
-            let len = (next() % 1400) as usize;
+            let len = rng.below(1400);
             // One NUL in 2 .. one in 300 bytes.
-            let every = 2 + (round % 300) as u64;
+            let every = 2 + round % 300;
             let data: Vec<u8> = (0..len)
-                .map(|_| if next() % every == 0 { 0 } else { b'a' })
+                .map(|_| if rng.below(every) == 0 { 0 } else { b'a' })
                 .collect();
             let nuls = data.iter().filter(|&&b| b == 0).count() as u32;
             for count in [

@@ -9,6 +9,8 @@
 //! - rpmbuild's post-install scripts (strip, build-id links, debuginfo) are disabled so that a
 //!   package holds exactly the bytes the test wrote.
 //! - With `CI=true`, a missing tool or fixture directory is a test failure, never a skip.
+//!
+//! And [`Rng`], the deterministic random numbers of the randomized tests.
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
@@ -495,5 +497,41 @@ mod tests {
         assert_eq!(link, Path::new("tk-demo"));
         let fp = tree_fingerprint(&root);
         assert!(fp.iter().any(|l| l.starts_with("usr/bin/tk-demo 100755 ")));
+    }
+}
+
+/// Deterministic pseudo-random numbers for randomized tests (xorshift64): the same seed gives
+/// the same sequence everywhere, so a failure can be replayed; no dependency.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// The generator for `seed` (0, a fixed point of xorshift, is replaced by another seed).
+    pub fn new(seed: u64) -> Rng {
+        Rng(if seed == 0 {
+            0x9e37_79b9_7f4a_7c15
+        } else {
+            seed
+        })
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// `n` random bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next_u64() as u8).collect()
     }
 }

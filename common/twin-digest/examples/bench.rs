@@ -11,21 +11,7 @@ use std::time::Instant;
 
 use sha1::{Digest as _, Sha1};
 use sha2::Sha256;
-
-/// splitmix64
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e3779b97f4a7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use testkit::Rng;
 
 fn scheme_a(pieces: &[&[u8]]) -> ([u8; 20], [u8; 32]) {
     let mut s1 = Sha1::new();
@@ -59,9 +45,9 @@ fn main() {
     let runs: usize = std::env::args()
         .nth(1)
         .map_or(15, |s| s.parse().expect("runs"));
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let total = 25 << 20;
-    let data: Vec<u8> = (0..total).map(|_| rng.next() as u8).collect();
+    let data: Vec<u8> = rng.bytes(total);
     // Header sizes: mostly 5-100 KB, some 100 KB-1 MB, a few up to 3 MB.
     let mut streams: Vec<[&[u8]; 3]> = Vec::new();
     let mut at = 0;
@@ -70,7 +56,7 @@ fn main() {
             0..=84 => 5_000 + rng.below(95_000),
             85..=97 => 100_000 + rng.below(900_000),
             _ => 1_000_000 + rng.below(2_000_000),
-        } as usize;
+        };
         let h = &data[at..(at + size).min(total)];
         at += h.len();
         let intro = &h[..16.min(h.len())];

@@ -164,27 +164,7 @@ mod tests {
     use super::*;
     use sha1::{Digest as _, Sha1};
     use sha2::Sha256;
-
-    /// splitmix64: deterministic test data without a dependency.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e3779b97f4a7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
-            z ^ (z >> 31)
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-
-        fn bytes(&mut self, n: usize) -> Vec<u8> {
-            (0..n).map(|_| self.next() as u8).collect()
-        }
-    }
+    use testkit::Rng;
 
     /// Every backend this CPU can run, the portable one first.
     fn backends() -> Vec<Backend> {
@@ -244,7 +224,7 @@ mod tests {
     /// The forced portable path, on its own: it is what other CPUs run.
     #[test]
     fn portable_backend_matches_the_sha_crates() {
-        let mut rng = Rng(1);
+        let mut rng = Rng::new(1);
         let data = rng.bytes(70_000);
         for len in (0..=300).chain([4095, 4096, 4097, 65_536, 70_000]) {
             let want = expected(&data[..len]);
@@ -260,7 +240,7 @@ mod tests {
 
     #[test]
     fn every_backend_matches_the_sha_crates_for_every_length_to_1100() {
-        let data = Rng(2).bytes(1100);
+        let data = Rng::new(2).bytes(1100);
         for backend in backends() {
             for len in 0..=data.len() {
                 let want = expected(&data[..len]);
@@ -275,7 +255,7 @@ mod tests {
 
     #[test]
     fn every_backend_matches_on_random_cuts_of_megabytes() {
-        let mut rng = Rng(3);
+        let mut rng = Rng::new(3);
         let data = rng.bytes(3 << 20);
         for backend in backends() {
             for len in [data.len(), data.len() - 1, (1 << 20) + 55, (2 << 20) + 119] {

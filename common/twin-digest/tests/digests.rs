@@ -2,6 +2,7 @@
 
 use sha1::{Digest as _, Sha1};
 use sha2::Sha256;
+use testkit::Rng;
 use twin_digest::{sha1_and_sha256, TwinHasher};
 
 fn hex(bytes: &[u8]) -> String {
@@ -14,27 +15,6 @@ fn hexes((sha1, sha256): ([u8; 20], [u8; 32])) -> (String, String) {
 
 fn expected(data: &[u8]) -> ([u8; 20], [u8; 32]) {
     (Sha1::digest(data).into(), Sha256::digest(data).into())
-}
-
-/// splitmix64
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e3779b97f4a7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
 }
 
 /// The FIPS 180-2 examples (appendices A and B): one block, two blocks, one million 'a'.
@@ -80,7 +60,7 @@ fn fips_180_examples() {
 /// cut in two at every 7th point.
 #[test]
 fn every_length_to_1100_matches_the_sha_crates() {
-    let data = Rng(10).bytes(1100);
+    let data = Rng::new(10).bytes(1100);
     for len in 0..=data.len() {
         let msg = &data[..len];
         let want = expected(msg);
@@ -95,7 +75,7 @@ fn every_length_to_1100_matches_the_sha_crates() {
 /// Random data cut at random points into many pieces, empty ones included.
 #[test]
 fn random_cuts_match_the_sha_crates() {
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     for round in 0..300 {
         let len = match round % 3 {
             0 => rng.below(300),
@@ -128,7 +108,7 @@ fn random_cuts_match_the_sha_crates() {
 /// data).
 #[test]
 fn megabytes_match_the_sha_crates() {
-    let mut rng = Rng(12);
+    let mut rng = Rng::new(12);
     let data = rng.bytes(9 << 20);
     for len in [data.len(), (3 << 20) + 1, (5 << 20) + 63] {
         let msg = &data[..len];
@@ -140,7 +120,7 @@ fn megabytes_match_the_sha_crates() {
 
 #[test]
 fn hasher_streams_and_clones() {
-    let data = Rng(13).bytes(5000);
+    let data = Rng::new(13).bytes(5000);
     let mut h = TwinHasher::default();
     h.update(&data[..1234]);
     let fork = h.clone();

@@ -1175,13 +1175,8 @@ mod tests {
         ));
         let base_plain = doc(PKG);
         let alphabet = b"<>/?!\"'&;= \n-[]x:\xFF";
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut rnd = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = testkit::Rng::new(0x9E37_79B9_7F4A_7C15);
+        let mut rnd = |n: usize| rng.below(n);
         let mut oks = 0;
         for round in 0..3000 {
             let mut d = if round % 2 == 0 {

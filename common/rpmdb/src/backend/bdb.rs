@@ -535,13 +535,8 @@ mod tests {
     fn random_multi_byte_damage_never_panics() {
         let data = fixture("libuuid-bdb").expect("libuuid-bdb fixture");
         let p = Path::new("Packages");
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = testkit::Rng::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = move || rng.next_u64();
         let mut errors = 0;
         for _ in 0..3000 {
             let mut copy = data.clone();

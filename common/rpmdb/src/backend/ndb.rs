@@ -292,13 +292,8 @@ mod tests {
         let good = read_headers(&file[..], p).unwrap();
         assert_eq!(good.iter().map(|h| h.hnum).collect::<Vec<_>>(), [3, 7]);
         assert_eq!(good[1].blob.len(), 100);
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = testkit::Rng::new(0x2545_f491_4f6c_dd1d);
+        let mut next = move || rng.next_u64();
         for _ in 0..3000 {
             let mut copy = file.clone();
             let off = (next() % copy.len() as u64) as usize;
