@@ -178,9 +178,16 @@ pub fn for_each_header<S: ReadAt + ?Sized>(
                 slot.slotno, slot.blkcnt
             )));
         }
+        let offset = u64::from(slot.blkoff) * BLK_SIZE;
+        if offset + bytes > size {
+            // What the read would say, before a buffer that large is filled with zeros.
+            return Err(corrupt(format!(
+                "truncated: nothing at byte offset {offset}"
+            )));
+        }
         blob.clear();
         blob.resize(bytes as usize, 0);
-        read(&mut blob, u64::from(slot.blkoff) * BLK_SIZE)?;
+        read(&mut blob, offset)?;
         let what = |reason: &str| {
             corrupt(format!(
                 "package {} (slot {}, block {}): {reason}",

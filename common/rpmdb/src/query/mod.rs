@@ -185,7 +185,9 @@ fn header_lines(
 
 /// About the bytes [`header_lines`] appends for `h` in `mode`, to make room for them: file lines
 /// take their NEVRA and 90 to 210 bytes more in real databases (a path, a digest, numbers);
-/// 256 covers most. Lines that outgrow it still come out whole.
+/// 256 covers most. At most [`MAX_ROOM`]: the file count is the header's word (its other
+/// columns are only checked when the lines are made). Lines that outgrow the room still come
+/// out whole.
 fn lines_room(h: &Header, mode: Mode) -> usize {
     const LINE: usize = 4096;
     if mode != Mode::Files {
@@ -199,8 +201,15 @@ fn lines_room(h: &Header, mode: Mode) -> usize {
         .into_iter()
         .map(|tag| h.string_bytes(tag).map_or(NONE.len(), <[u8]>::len) + 1)
         .sum();
-    files.saturating_mul(nevra + 256).saturating_add(LINE)
+    files
+        .saturating_mul(nevra + 256)
+        .saturating_add(LINE)
+        .min(MAX_ROOM)
 }
+
+/// The most room [`lines_room`] asks for (the lines of the largest real packages, some 100k
+/// files, take about twice this; their chunk grows).
+const MAX_ROOM: usize = 16 << 20;
 
 /// Appends one line per file ([`FILES_HEADER`] columns, each ending in '\n') to `out`; `nevra`
 /// is the header's [`nevra`]. A header whose file arrays disagree in length is an error (rpm

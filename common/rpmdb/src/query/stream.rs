@@ -547,6 +547,42 @@ mod tests {
         );
     }
 
+    /// A header that claims 20 million files (all its names empty) and has no other file
+    /// column: the room made for its lines stays bounded, and it gets a warning, not lines.
+    #[test]
+    fn a_huge_file_count_gets_bounded_room() {
+        use crate::tags::types::{STRING, STRING_ARRAY};
+        let z = |v: &str| [v.as_bytes(), &[0]].concat();
+        let files = 20_000_000;
+        let entries = vec![
+            (tags::NAME, STRING, 1, z("p")),
+            (tags::VERSION, STRING, 1, z("1")),
+            (tags::RELEASE, STRING, 1, z("1")),
+            (tags::ARCH, STRING, 1, z("x86_64")),
+            (
+                tags::BASENAMES,
+                STRING_ARRAY,
+                files,
+                vec![0; files as usize],
+            ),
+        ];
+        let b = crate::header::tests::build(&entries, entries.len());
+        let h = Header::parse(&b).unwrap();
+        assert_eq!(
+            super::super::lines_room(&h, Mode::Files),
+            super::super::MAX_ROOM
+        );
+        let formatted = format_blobs(vec![("huge".into(), b.clone())], Mode::Files);
+        let mut out = Vec::new();
+        formatted.write(&mut out).unwrap();
+        assert_eq!(out, [super::super::FILES_HEADER.as_bytes(), b"\n"].concat());
+        assert!(
+            formatted.warnings[0].starts_with("huge: cannot list files"),
+            "{:?}",
+            formatted.warnings
+        );
+    }
+
     #[test]
     fn after_a_restart_only_the_headers_delivered_since_count() {
         let formatted = format_stream(Mode::Packages, |buf, each| {
