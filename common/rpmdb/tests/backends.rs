@@ -135,12 +135,34 @@ fn ours(dir: &Path) -> Result<Vec<RawHeader>, Error> {
     Database::open_dbpath(dir)?.headers()
 }
 
+/// The headers `for_each_header` hands over into a buffer that already holds other bytes and
+/// keeps them all (as the query's batches do), sorted by hnum like `headers()`.
+fn streamed_after_other_bytes(db: &Database) -> Vec<RawHeader> {
+    let mut blobs = vec![0xaa; 1000];
+    let mut got = Vec::new();
+    db.for_each_header(&mut blobs, &mut |d| match d {
+        Delivery::Header { name, blobs, start } => got.push(RawHeader {
+            hnum: name,
+            blob: blobs[start..].to_vec(),
+        }),
+        Delivery::Restart => got.clear(),
+    })
+    .unwrap();
+    got.sort_by_key(|h| h.hnum);
+    got
+}
+
 fn assert_same_as_rpm(dir: &Path) {
     let (backend, be_name) = backend_of(dir).unwrap();
     let db = Database::open_dbpath(dir).unwrap();
     assert_eq!(db.backend(), backend, "{}", dir.display());
     let got = db.headers().unwrap();
     assert_eq!(got.len(), expected_count(dir), "{}", dir.display());
+    assert!(
+        streamed_after_other_bytes(&db) == got,
+        "{}: blobs appended after other bytes differ",
+        dir.display()
+    );
     assert_eq!(package_lines(&db), expected_lines(dir), "{}", dir.display());
     assert!(db.warnings().is_empty(), "{:?}", db.warnings());
     if backend != Backend::Ndb && testkit::require_tool("rpm") {

@@ -193,10 +193,11 @@ fn lines_room(h: &Header, mode: Mode) -> usize {
     if mode != Mode::Files {
         return LINE;
     }
+    // A string array's count was checked against its data when the header was parsed.
     let files = [tags::BASENAMES, tags::OLDFILENAMES]
         .into_iter()
-        .find_map(|tag| h.type_count(tag))
-        .map_or(0, |(_, count)| count as usize);
+        .find_map(|tag| h.string_array(tag))
+        .map_or(0, |names| names.len());
     let nevra: usize = [tags::NAME, tags::VERSION, tags::RELEASE, tags::ARCH]
         .into_iter()
         .map(|tag| h.string_bytes(tag).map_or(NONE.len(), <[u8]>::len) + 1)

@@ -280,10 +280,16 @@ where
         };
         // The current batch: its blobs are in the buffer the source assembles them in.
         let mut blobs = buffer();
+        let ours: *const Vec<u8> = &blobs;
         let mut headers = Vec::new();
         // Sending fails only when no worker is left (a panic, re-raised below).
         let read = source(&mut blobs, &mut |d| match d {
             Delivery::Header { name, blobs, start } => {
+                // The last batch is sent from `blobs` once the source is done.
+                debug_assert!(
+                    std::ptr::eq(&*blobs, ours),
+                    "the source assembles blobs in the buffer it was given"
+                );
                 headers.push((seq, name, start..blobs.len()));
                 seq += 1;
                 if blobs.len() >= BATCH_BYTES || headers.len() >= BATCH_HEADERS {
@@ -548,10 +554,28 @@ mod tests {
     }
 
     /// A header that claims 20 million files (all its names empty) and has no other file
-    /// column: the room made for its lines stays bounded, and it gets a warning, not lines.
+    /// column: the room made for its lines stays bounded, and it gets a warning, not lines. A
+    /// BASENAMES of type NULL (a count without data) counts no files at all, as in rpm.
     #[test]
     fn a_huge_file_count_gets_bounded_room() {
-        use crate::tags::types::{STRING, STRING_ARRAY};
+        use crate::tags::types::{NULL, STRING, STRING_ARRAY};
+        let z = |v: &str| [v.as_bytes(), &[0]].concat();
+        let nulls = [
+            (tags::NAME, STRING, 1, z("p")),
+            (tags::VERSION, STRING, 1, z("1")),
+            (tags::RELEASE, STRING, 1, z("1")),
+            (tags::ARCH, STRING, 1, z("x86_64")),
+            (tags::BASENAMES, NULL, u32::MAX, Vec::new()),
+        ];
+        let b = crate::header::tests::build(&nulls, nulls.len());
+        let h = Header::parse(&b).unwrap();
+        assert_eq!(super::super::lines_room(&h, Mode::Files), 4096);
+        let formatted = format_blobs(vec![("nulls".into(), b.clone())], Mode::Files);
+        let mut out = Vec::new();
+        formatted.write(&mut out).unwrap();
+        assert_eq!(out, [super::super::FILES_HEADER.as_bytes(), b"\n"].concat());
+        assert!(formatted.warnings.is_empty(), "{:?}", formatted.warnings);
+
         let z = |v: &str| [v.as_bytes(), &[0]].concat();
         let files = 20_000_000;
         let entries = vec![
