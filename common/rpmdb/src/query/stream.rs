@@ -50,12 +50,22 @@ fn chunked<T: Send, R: Send>(items: Vec<T>, n: usize, f: impl Fn(Vec<T>) -> R + 
     })
 }
 
-/// Parses one named blob; `Err(warning)` when rpm would skip it (corrupt, BAD digest).
-fn load_one(name: String, blob: Vec<u8>) -> Result<(String, Header<'static>), String> {
-    let h = Header::from_vec(blob).map_err(|e| format!("skipping {name}: {e}"))?;
-    if let Some(reason) = crate::digest::skip_reason(&h) {
-        return Err(format!("skipping {name}: {reason}"));
+/// The header parsed from the blob `name`, or the warning saying why rpm skips it (corrupt,
+/// BAD digest).
+fn checked<'a>(
+    name: &dyn std::fmt::Display,
+    parsed: Result<Header<'a>, crate::error::Error>,
+) -> Result<Header<'a>, String> {
+    let h = parsed.map_err(|e| format!("skipping {name}: {e}"))?;
+    match crate::digest::skip_reason(&h) {
+        Some(reason) => Err(format!("skipping {name}: {reason}")),
+        None => Ok(h),
     }
+}
+
+/// Parses one named blob; `Err(warning)` when rpm would skip it.
+fn load_one(name: String, blob: Vec<u8>) -> Result<(String, Header<'static>), String> {
+    let h = checked(&name, Header::from_vec(blob))?;
     Ok((name, h))
 }
 
@@ -83,12 +93,17 @@ pub fn load_headers(
     out
 }
 
-/// Formats and keeps the lines of one header (a warning instead when its file list is
-/// inconsistent).
-fn add_lines(lines: &mut Lines, name: &str, h: &Header, mode: Mode, warnings: &mut Vec<String>) {
-    if let Err(e) = lines.add(h, mode) {
-        warnings.push(format!("{name}: cannot list files: {e}"));
-    }
+/// Formats and keeps the lines of one header; `Err(warning)` instead when its file list is
+/// inconsistent.
+fn add_lines(
+    lines: &mut Lines,
+    name: &dyn std::fmt::Display,
+    h: &Header,
+    mode: Mode,
+) -> Result<(), String> {
+    lines
+        .add(h, mode)
+        .map_err(|e| format!("{name}: cannot list files: {e}"))
 }
 
 /// Writes headers like `rpm -qa --qf ... | LC_ALL=C sort` prints them (with the header line
@@ -105,7 +120,9 @@ pub fn write_headers(
         let mut lines = Lines::default();
         let mut warn = Vec::new();
         for (name, h) in chunk {
-            add_lines(&mut lines, name, h, mode, &mut warn);
+            if let Err(w) = add_lines(&mut lines, name, h, mode) {
+                warn.push(w);
+            }
         }
         (lines, warn)
     });
@@ -198,17 +215,10 @@ fn format_one(
     blob: &[u8],
     mode: Mode,
 ) {
-    let mut warn = |w: String| share.warnings.push((seq, w));
-    match Header::parse(blob) {
-        Err(e) => warn(format!("skipping {name}: {e}")),
-        Ok(h) => match crate::digest::skip_reason(&h) {
-            Some(reason) => warn(format!("skipping {name}: {reason}")),
-            None => {
-                if let Err(e) = share.lines.add(&h, mode) {
-                    warn(format!("{name}: cannot list files: {e}"));
-                }
-            }
-        },
+    let added = checked(name, Header::parse(blob))
+        .and_then(|h| add_lines(&mut share.lines, name, &h, mode));
+    if let Err(w) = added {
+        share.warnings.push((seq, w));
     }
 }
 
