@@ -209,7 +209,7 @@ fn lines_room(h: &Header, mode: Mode) -> usize {
 }
 
 /// The most room [`lines_room`] asks for (the lines of the largest real packages, some 100k
-/// files, take about twice this; their chunk grows).
+/// files, take more; their chunk grows).
 const MAX_ROOM: usize = 16 << 20;
 
 /// Appends one line per file ([`FILES_HEADER`] columns, each ending in '\n') to `out`; `nevra`

@@ -57,7 +57,8 @@ impl Lines {
     }
 
     /// The index of the last chunk if it has `room` bytes to spare, else of a new one with at
-    /// least that much: chunks are filled, not regrown, so that blocks never move.
+    /// least that much: chunks are filled, not regrown (which would copy them), unless a
+    /// header's lines outgrow their room.
     fn chunk_with_room(&mut self, room: usize) -> usize {
         let fits = self
             .chunks
