@@ -12,6 +12,8 @@ use crate::tags::{self, types};
 const MAX_INDEX_ENTRIES: usize = 0xffff;
 /// rpm's limit on the size of the data store (`HEADER_DATA_MAX`).
 const MAX_DATA: usize = 0x0fff_ffff;
+/// rpm's limit on the number of values of a tag other than BIN (`HEADER_ARRAY_MAX`).
+const MAX_ARRAY: u32 = 0x000f_ffff;
 const ENTRY_SIZE: usize = 16;
 const REGION_TRAILER: usize = 16;
 
@@ -156,6 +158,9 @@ impl<'a> Header<'a> {
         let region = Self::parse_region(&blob, il, data)?;
 
         let mut entries = Vec::with_capacity(il);
+        // As rpm (hdrblobVerifyInfo): each entry's data starts where the one before it ends or
+        // later, and none runs into the region trailer.
+        let mut end = 0usize;
         for i in 0..il {
             let at = 8 + i * ENTRY_SIZE;
             let tag = be32(&blob, at);
@@ -166,6 +171,22 @@ impl<'a> Header<'a> {
                 continue; // the region tag itself, already checked
             }
             let entry = Self::check_entry(i, tag, ty, offset, count, data)?;
+            let start = offset as usize;
+            if start < end {
+                return Err(Error::bad_header(format!(
+                    "index entry {i} (tag {tag}): data at {start} overlaps the entry before, \
+                     which ends at {end}"
+                )));
+            }
+            end = start + entry.len as usize;
+            if let Some(r) = region {
+                let rdl = r.rdl as usize;
+                if end > rdl - REGION_TRAILER && start < rdl {
+                    return Err(Error::bad_header(format!(
+                        "index entry {i} (tag {tag}): data runs into the region trailer"
+                    )));
+                }
+            }
             entries.push(entry);
         }
         // Stable sort keeps index order among equal tags; keep the last one (dribbles win).
@@ -256,6 +277,15 @@ impl<'a> Header<'a> {
         if tag < tags::HEADERI18NTABLE {
             return Err(bad("tag number below 100".into()));
         }
+        // rpm's bounds on counts (hdrchkCount, hdrchkArray).
+        if count == 0 || count as usize > data.len() {
+            return Err(bad(format!("count {count} out of range")));
+        }
+        if ty != types::BIN && count > MAX_ARRAY {
+            return Err(bad(format!(
+                "{count} values, over rpm's limit of {MAX_ARRAY}"
+            )));
+        }
         let off = offset as usize;
         if off > data.len() {
             return Err(bad(format!(
@@ -292,6 +322,10 @@ impl<'a> Header<'a> {
                 "{count} values of type {ty} overrun the data store"
             ))
         })?;
+        if len == 0 {
+            // A NULL value: rpm refuses data of no length.
+            return Err(bad(format!("no data (type {ty})")));
+        }
         Ok(Entry {
             tag,
             ty,

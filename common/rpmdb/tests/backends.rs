@@ -976,6 +976,119 @@ fn each_header_digest_is_checked_on_its_own_like_rpm() {
     }
 }
 
+/// Headers whose digests are right but whose index breaks one of the rules rpm checks as it
+/// reads a header (hdrblobVerifyInfo): rpm skips each, and so do we, with a warning. The
+/// header is a real one, changed and its SHA1HEADER and SHA256HEADER (which lie outside the
+/// region they cover) recomputed; it goes into an rpm-made sqlite database as a row, since
+/// `rpmdb --importdb` would refuse it.
+#[test]
+fn headers_rpm_finds_malformed_are_skipped_like_rpm() {
+    if !testkit::require_tool("rpm") {
+        return;
+    }
+    let good = fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/header-blobs/claircore-package-header/package.header"),
+    )
+    .unwrap();
+    let be32 = |b: &[u8], at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap());
+    let il = be32(&good, 0) as usize;
+    let data_at = 8 + 16 * il;
+    // (field of index entry i: 0 tag, 1 type, 2 offset, 3 count)
+    let field = |i: usize, f: usize| 8 + 16 * i + 4 * f;
+    let region_data = be32(&good, field(0, 2)) as usize;
+    let ril = (be32(&good, data_at + region_data + 8) as i32).unsigned_abs() as usize / 16;
+    let rdl = region_data + 16;
+    // Region entries: an INT32 one, one followed by another, a STRING one.
+    let entry = |pred: &dyn Fn(usize) -> bool| (1..ril).find(|&i| pred(i)).unwrap();
+    let int32 = entry(&|i| be32(&good, field(i, 1)) == 4);
+    let int32_pair = entry(&|i| be32(&good, field(i, 1)) == 4 && be32(&good, field(i + 1, 1)) == 4);
+    let string = entry(&|i| be32(&good, field(i, 1)) == 6);
+    let with_digests = |mut b: Vec<u8>| {
+        let mut intro = MAGIC.to_vec();
+        intro.extend_from_slice(&(ril as u32).to_be_bytes());
+        intro.extend_from_slice(&(rdl as u32).to_be_bytes());
+        let (sha1, sha256) = twin_digest::sha1_and_sha256(&[
+            &intro,
+            &b[8..8 + 16 * ril],
+            &b[data_at..data_at + rdl],
+        ]);
+        let hex = |d: &[u8]| d.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        for (tag, digest) in [
+            (rpmdb::tags::SHA1HEADER, hex(&sha1)),
+            (rpmdb::tags::SHA256HEADER, hex(&sha256)),
+        ] {
+            let i = (0..il).find(|&i| be32(&b, field(i, 0)) == tag).unwrap();
+            let at = data_at + be32(&b, field(i, 2)) as usize;
+            b[at..at + digest.len()].copy_from_slice(digest.as_bytes());
+        }
+        b
+    };
+    let set = |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_be_bytes());
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("unchanged", good.clone()),
+        ("a count of 0", {
+            let mut b = good.clone();
+            set(&mut b, field(int32, 3), 0);
+            b
+        }),
+        ("a NULL value", {
+            let mut b = good.clone();
+            set(&mut b, field(int32, 1), 0);
+            b
+        }),
+        ("overlapping values", {
+            let mut b = good.clone();
+            let offset = be32(&good, field(int32_pair, 2));
+            set(&mut b, field(int32_pair + 1, 2), offset);
+            b
+        }),
+        ("a value in the region trailer", {
+            let mut b = good.clone();
+            set(&mut b, field(string, 2), region_data as u32);
+            b
+        }),
+    ];
+    for (what, blob) in cases {
+        let blob = with_digests(blob);
+        let dir = tempfile::tempdir().unwrap();
+        let dbpath = dir.path().to_str().unwrap();
+        testkit::run(testkit::command("rpm").args(["--dbpath", dbpath, "--initdb"])).unwrap();
+        let conn = rusqlite::Connection::open(dir.path().join("rpmdb.sqlite")).unwrap();
+        conn.execute("INSERT INTO Packages (hnum, blob) VALUES (1, ?1)", [&blob])
+            .unwrap();
+        drop(conn);
+        let out = testkit::command("rpm")
+            .args(["--dbpath", dbpath, "-qa", "--qf", "%{NAME}\\n"])
+            .output()
+            .unwrap();
+        let rpm_names = String::from_utf8_lossy(&out.stdout).into_owned();
+        let db = Database::open_dbpath(dir.path()).unwrap();
+        let names: String = db
+            .packages()
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name + "\n")
+            .collect();
+        assert_eq!(names, rpm_names, "{what}");
+        if what == "unchanged" {
+            assert_eq!(names, "crypto-policies\n");
+            assert!(db.warnings().is_empty(), "{:?}", db.warnings());
+        } else {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.contains("skipping h#       1 tag["),
+                "{what}: {stderr}"
+            );
+            assert!(
+                db.warnings().len() == 1 && db.warnings()[0].contains("skipping h#1"),
+                "{what}: {:?}",
+                db.warnings()
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The direct sqlite reader against SQLite itself.
 

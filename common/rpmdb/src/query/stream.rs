@@ -563,31 +563,14 @@ mod tests {
         );
     }
 
-    /// A header that claims 20 million files (all its names empty) and has no other file
-    /// column: the room made for its lines stays bounded, and it gets a warning, not lines. A
-    /// BASENAMES of type NULL (a count without data) counts no files at all, as in rpm.
+    /// A header that claims a million files (all its names empty, as many as rpm allows) and
+    /// has no other file column: the room made for its lines stays bounded, and it gets a
+    /// warning, not lines.
     #[test]
     fn a_huge_file_count_gets_bounded_room() {
-        use crate::tags::types::{NULL, STRING, STRING_ARRAY};
+        use crate::tags::types::{STRING, STRING_ARRAY};
         let z = |v: &str| [v.as_bytes(), &[0]].concat();
-        let nulls = [
-            (tags::NAME, STRING, 1, z("p")),
-            (tags::VERSION, STRING, 1, z("1")),
-            (tags::RELEASE, STRING, 1, z("1")),
-            (tags::ARCH, STRING, 1, z("x86_64")),
-            (tags::BASENAMES, NULL, u32::MAX, Vec::new()),
-        ];
-        let b = crate::header::tests::build(&nulls, nulls.len());
-        let h = Header::parse(&b).unwrap();
-        assert_eq!(super::super::lines_room(&h, Mode::Files), 4096);
-        let formatted = format_blobs(vec![("nulls".into(), b.clone())], Mode::Files);
-        let mut out = Vec::new();
-        formatted.write(&mut out).unwrap();
-        assert_eq!(out, [super::super::FILES_HEADER.as_bytes(), b"\n"].concat());
-        assert!(formatted.warnings.is_empty(), "{:?}", formatted.warnings);
-
-        let z = |v: &str| [v.as_bytes(), &[0]].concat();
-        let files = 20_000_000;
+        let files = 1_000_000;
         let entries = vec![
             (tags::NAME, STRING, 1, z("p")),
             (tags::VERSION, STRING, 1, z("1")),
