@@ -159,8 +159,11 @@ impl<'a> Header<'a> {
 
         let mut entries = Vec::with_capacity(il);
         // As rpm (hdrblobVerifyInfo): each entry's data starts where the one before it ends or
-        // later, and none runs into the region trailer.
+        // later, none runs into the region trailer, and known tags have their known types.
         let mut end = 0usize;
+        // rpm cannot check the types of a signature header's tags.
+        let typed =
+            region.is_some_and(|r| matches!(r.tag, tags::HEADERIMMUTABLE | tags::HEADERIMAGE));
         for i in 0..il {
             let at = 8 + i * ENTRY_SIZE;
             let tag = be32(&blob, at);
@@ -171,6 +174,11 @@ impl<'a> Header<'a> {
                 continue; // the region tag itself, already checked
             }
             let entry = Self::check_entry(i, tag, ty, offset, count, data)?;
+            if typed && crate::tagtypes::type_mismatch(tag, ty) {
+                return Err(Error::bad_header(format!(
+                    "index entry {i} (tag {tag}): type {ty}, not the type rpm gives the tag"
+                )));
+            }
             let start = offset as usize;
             if start < end {
                 return Err(Error::bad_header(format!(

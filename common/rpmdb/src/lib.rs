@@ -13,6 +13,7 @@ mod package;
 pub mod query;
 pub mod signature;
 pub mod tags;
+mod tagtypes;
 
 pub use database::*;
 pub use error::Error;

@@ -977,7 +977,8 @@ fn each_header_digest_is_checked_on_its_own_like_rpm() {
 }
 
 /// Headers whose digests are right but whose index breaks one of the rules rpm checks as it
-/// reads a header (hdrblobVerifyInfo): rpm skips each, and so do we, with a warning. The
+/// reads a header (hdrblobVerifyInfo, with hdrchkTagType): rpm skips each, and so do we, with
+/// a warning. The
 /// header is a real one, changed and its SHA1HEADER and SHA256HEADER (which lie outside the
 /// region they cover) recomputed; it goes into an rpm-made sqlite database as a row, since
 /// `rpmdb --importdb` would refuse it.
@@ -1041,6 +1042,14 @@ fn headers_rpm_finds_malformed_are_skipped_like_rpm() {
             let mut b = good.clone();
             let offset = be32(&good, field(int32_pair, 2));
             set(&mut b, field(int32_pair + 1, 2), offset);
+            b
+        }),
+        ("a known tag stored with another type", {
+            // The same bytes, read as twice as many INT16 values.
+            let mut b = good.clone();
+            let count = be32(&good, field(int32, 3));
+            set(&mut b, field(int32, 1), 3);
+            set(&mut b, field(int32, 3), 2 * count);
             b
         }),
         ("a value in the region trailer", {
