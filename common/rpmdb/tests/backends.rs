@@ -912,6 +912,20 @@ fn headers_rpm_skips_are_skipped_with_a_warning() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("skipping h#       1"));
 }
 
+/// A real header with both digests (Fedora 34's crypto-policies, from claircore's fixtures).
+fn claircore_header() -> Vec<u8> {
+    fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/header-blobs/claircore-package-header/package.header"),
+    )
+    .unwrap()
+}
+
+/// The big-endian u32 at `b[at..]` (header fields).
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes(b[at..at + 4].try_into().unwrap())
+}
+
 /// rpm checks each header digest on its own: a header whose SHA1 alone is wrong (its SHA256
 /// right), or the other way round, is skipped by `rpm -qa`, and by us with the same reason. So
 /// neither digest can be left out to save time.
@@ -920,14 +934,9 @@ fn each_header_digest_is_checked_on_its_own_like_rpm() {
     if !testkit::require_tool("rpm") || !testkit::require_tool("rpmdb") {
         return;
     }
-    let good = fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/header-blobs/claircore-package-header/package.header"),
-    )
-    .unwrap();
+    let good = claircore_header();
     // The data offset of a tag's value (the digest tags lie outside the immutable region the
     // digests cover).
-    let be32 = |b: &[u8], at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap());
     let il = be32(&good, 0) as usize;
     let value_at = |tag: u32| {
         (0..il)
@@ -987,12 +996,7 @@ fn headers_rpm_finds_malformed_are_skipped_like_rpm() {
     if !testkit::require_tool("rpm") {
         return;
     }
-    let good = fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/header-blobs/claircore-package-header/package.header"),
-    )
-    .unwrap();
-    let be32 = |b: &[u8], at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap());
+    let good = claircore_header();
     let il = be32(&good, 0) as usize;
     let data_at = 8 + 16 * il;
     // (field of index entry i: 0 tag, 1 type, 2 offset, 3 count)
