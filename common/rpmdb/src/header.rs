@@ -310,7 +310,7 @@ impl<'a> Header<'a> {
                 strings_len(rest, 1)
             }
             types::STRING_ARRAY | types::I18NSTRING => {
-                if count == 0 || count as usize > rest.len() {
+                if count as usize > rest.len() {
                     return Err(bad(format!("string array count {count} out of range")));
                 }
                 strings_len(rest, count)
