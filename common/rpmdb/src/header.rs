@@ -70,6 +70,7 @@ fn type_size(ty: u32) -> Option<usize> {
 /// The position of the first NUL in `s`. Header strings are mostly short (user names, empty
 /// link targets, base names): the first 16 bytes are tested 8 at a time in registers before
 /// handing longer strings to `memchr`.
+#[inline]
 fn nul_pos(s: &[u8]) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
@@ -492,6 +493,7 @@ pub struct StringArray<'a> {
 impl<'a> Iterator for StringArray<'a> {
     type Item = &'a [u8];
 
+    #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
         if self.remaining == 0 {
             return None;
@@ -535,6 +537,7 @@ impl<'a> Numbers<'a> {
     }
 
     /// Element `i`, zero-extended.
+    #[inline(always)]
     pub fn get(&self, i: usize) -> Option<u64> {
         let start = i.checked_mul(self.width)?;
         let b = self.data.get(start..start + self.width)?;
