@@ -113,6 +113,12 @@ impl<'s, S: ReadAt + ?Sized> PageWindow<'s, S> {
             }
             let len = want as usize * self.page_size;
             if self.buf.len() < len {
+                if want > self.min_pages {
+                    // A read-ahead: reserve the largest read this window can make (at most
+                    // the file's whole pages) the first time, so read-ahead never reallocates.
+                    let most = (max.min(self.file_pages) as usize * self.page_size).max(len);
+                    self.buf.reserve_exact(most - self.buf.len());
+                }
                 self.buf.resize(len, 0);
             }
             self.held = 0;
