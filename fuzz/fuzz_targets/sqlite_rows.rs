@@ -35,7 +35,11 @@ fuzz_target!(|data: &[u8]| {
         c.execute_batch("COMMIT;").unwrap();
     }
     let f = std::fs::File::open(&path).unwrap();
-    let files = rpmdb::backend::sqlite::SqliteFiles { db: &f, wal: None, journal: None };
+    let files = rpmdb::backend::sqlite::SqliteFiles {
+        db: &f,
+        wal: None,
+        journal: None,
+    };
     if let Ok(hs) = rpmdb::backend::sqlite::read_headers(files, Path::new("rpmdb.sqlite")) {
         for h in hs {
             atomic_scanners_fuzz::exercise_blob(&h.blob);

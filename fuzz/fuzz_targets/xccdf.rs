@@ -10,7 +10,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = openscap_xccdf::arf::read_arf(data, openscap_xccdf::Engine::Native);
-    if let Ok(ds) = openscap_xccdf::DataStreamCollection::from_text(Path::new("ds.xml"), text.to_string()) {
+    if let Ok(ds) =
+        openscap_xccdf::DataStreamCollection::from_text(Path::new("ds.xml"), text.to_string())
+    {
         let _ = openscap_xccdf::list_profiles_in(&ds, None, None);
         for s in &ds.streams {
             let _ = openscap_xccdf::list_profiles_in(&ds, Some(&s.id), None);

@@ -3,10 +3,17 @@
 /// Parses `blob` as rpm would store it in a database and walks every typed view of it.
 pub fn exercise_blob(blob: &[u8]) {
     if let Ok(h) = rpmdb::Header::parse(blob) {
-        let mut out = Vec::new();
-        rpmdb::query::package_line(&h, &mut out);
-        rpmdb::query::info_line(&h, &mut out);
-        let _ = rpmdb::query::file_lines(&h, &mut out);
+        let _ = rpmdb::digest::skip_reason(&h);
+        let headers = [("fuzz".to_string(), h)];
+        let mut warnings = Vec::new();
+        for mode in [
+            rpmdb::query::Mode::Packages,
+            rpmdb::query::Mode::Info,
+            rpmdb::query::Mode::Files,
+        ] {
+            let _ = rpmdb::query::render_headers(&headers, mode, &mut warnings);
+        }
+        let [(_, h)] = headers;
         for tag in h.tags().collect::<Vec<_>>() {
             let _ = h.string_lossy(tag);
             let _ = h.string_vec(tag);
