@@ -131,6 +131,44 @@ fn col_num(out: &mut Vec<u8>, c: &Option<Numbers<'_>>, i: usize) {
     push_num(out, c.as_ref().and_then(|n| n.get(i)));
 }
 
+/// A numeric file column whose value mostly repeats from one file to the next (FILEMTIMES: the
+/// files of a package share a few build times; FILEVERIFYFLAGS: nearly all 4294967295): the
+/// text of the last value is kept and copied while the value stays the same.
+struct Repeating<'h> {
+    column: Option<Numbers<'h>>,
+    value: Option<u64>,
+    text: [u8; 20],
+    len: usize,
+}
+
+impl<'h> Repeating<'h> {
+    fn new(column: Option<Numbers<'h>>) -> Self {
+        Repeating {
+            column,
+            value: None,
+            text: [0; 20],
+            len: 0,
+        }
+    }
+
+    /// Appends the text of the value of file `i`, as [`col_num`] does.
+    fn push(&mut self, out: &mut Vec<u8>, i: usize) {
+        let Some(v) = self.column.as_ref().and_then(|n| n.get(i)) else {
+            out.extend_from_slice(NONE);
+            return;
+        };
+        if self.value != Some(v) {
+            let mut buf = itoa::Buffer::new();
+            let digits = buf.format(v).as_bytes();
+            // A u64 has at most 20 digits.
+            self.text[..digits.len()].copy_from_slice(digits);
+            self.len = digits.len();
+            self.value = Some(v);
+        }
+        out.extend_from_slice(&self.text[..self.len]);
+    }
+}
+
 fn col_str(out: &mut Vec<u8>, s: Option<&[u8]>) {
     out.extend_from_slice(s.unwrap_or(NONE));
 }
@@ -222,6 +260,8 @@ fn file_lines(h: &Header, nevra: &[u8], out: &mut Vec<u8>) -> Result<usize, Erro
     }
     let mut algo = Vec::new();
     push_num(&mut algo, h.u64(tags::FILEDIGESTALGO));
+    let mut mtimes = Repeating::new(c.mtimes);
+    let mut verify_flags = Repeating::new(c.verify_flags);
     for (i, f) in c.strings().enumerate() {
         out.extend_from_slice(nevra);
         out.push(b'\t');
@@ -239,7 +279,7 @@ fn file_lines(h: &Header, nevra: &[u8], out: &mut Vec<u8>) -> Result<usize, Erro
         out.push(b'\t');
         out.extend_from_slice(&algo);
         out.push(b'\t');
-        col_num(out, &c.mtimes, i);
+        mtimes.push(out, i);
         out.push(b'\t');
         col_str(out, f.user);
         out.push(b'\t');
@@ -257,7 +297,7 @@ fn file_lines(h: &Header, nevra: &[u8], out: &mut Vec<u8>) -> Result<usize, Erro
         out.push(b'\t');
         col_num(out, &c.inodes, i);
         out.push(b'\t');
-        col_num(out, &c.verify_flags, i);
+        verify_flags.push(out, i);
         out.push(b'\t');
         col_str(out, f.caps);
         out.push(b'\n');
@@ -275,4 +315,35 @@ pub enum Mode {
     Info,
     /// [`FILES_HEADER`] + one line per file.
     Files,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kept text is the text of the value of the file asked for: runs, changes back to an
+    /// earlier value, the largest values, an index past the column, and no column at all.
+    #[test]
+    fn repeating_columns_print_what_col_num_prints() {
+        use crate::tags::types::{INT32, STRING};
+        let values: [u32; 9] = [7, 7, 4_294_967_295, 4_294_967_295, 7, 0, 0, 10, 7];
+        let bytes = values.iter().flat_map(|v| v.to_be_bytes()).collect();
+        let entries = vec![
+            (tags::NAME, STRING, 1, b"p\0".to_vec()),
+            (tags::FILEMTIMES, INT32, values.len() as u32, bytes),
+        ];
+        let blob = crate::header::tests::build(&entries, entries.len());
+        let h = Header::parse(&blob).unwrap();
+        for column in [h.numbers(tags::FILEMTIMES), None] {
+            let mut repeating = Repeating::new(column);
+            let (mut ours, mut plain) = (Vec::new(), Vec::new());
+            for i in (0..=values.len()).chain([3, 3, 0]) {
+                repeating.push(&mut ours, i);
+                col_num(&mut plain, &column, i);
+                ours.push(b'\t');
+                plain.push(b'\t');
+            }
+            assert_eq!(String::from_utf8(ours), String::from_utf8(plain));
+        }
+    }
 }
