@@ -206,7 +206,7 @@ pub fn stream<R: BufRead>(
                     _ => String::new(),
                 };
                 let mut attrs = Vec::new();
-                for a in e.attributes() {
+                for a in xml_attrs::attributes(&e) {
                     let a = a.map_err(|e| syntax(pos, &e))?;
                     if a.key.as_ref().starts_with(b"xmlns") {
                         continue;

@@ -19,6 +19,10 @@ pub enum Error {
     /// The XML nests elements deeper than [`crate::xml::MAX_DEPTH`] (refused, not walked).
     #[error("{what}: elements nested deeper than {limit} levels (at byte {at}); no SCAP content comes near that")]
     TooDeep { what: String, limit: usize, at: u64 },
+    /// An element has more than [`crate::xml::MAX_ATTRIBUTES`] attributes (refused before
+    /// roxmltree, whose duplicate check is quadratic in them).
+    #[error("{what}: an element with more than {limit} attributes (at byte {at}); no SCAP content comes near that")]
+    TooManyAttributes { what: String, limit: usize, at: u64 },
     /// The file is XML but not a SCAP source data stream collection.
     #[error("{0} is not a SCAP source data stream collection (ds:data-stream-collection)")]
     NotDataStream(String),

@@ -141,8 +141,17 @@ pub fn with_namespaces(src: &str, namespaces: &[(String, String)]) -> String {
 /// rather than overflowing a stack.
 pub const MAX_DEPTH: usize = 256;
 
+/// Most attributes accepted on one element of SCAP content (SSG elements have a handful).
+/// roxmltree compares each attribute's name with every earlier one of its element: an element
+/// of 40 000 attributes takes it 1.4 s, and a few such elements minutes.
+pub const MAX_ATTRIBUTES: usize = 1024;
+
+/// Shortest start tag that can hold more than [`MAX_ATTRIBUTES`] attributes (` a=""` each):
+/// only tags this long are counted.
+const MANY_ATTRIBUTES_BYTES: usize = 5 * MAX_ATTRIBUTES;
+
 /// Parses with the limits SCAP content needs (large documents, no DTD, nesting at most
-/// [`MAX_DEPTH`] elements deep).
+/// [`MAX_DEPTH`] elements deep, at most [`MAX_ATTRIBUTES`] attributes on an element).
 pub fn parse<'a>(text: &'a str, what: &str) -> Result<roxmltree::Document<'a>, crate::Error> {
     let opts = roxmltree::ParsingOptions {
         allow_dtd: false,
@@ -153,12 +162,25 @@ pub fn parse<'a>(text: &'a str, what: &str) -> Result<roxmltree::Document<'a>, c
         message,
     };
     // roxmltree's tokenizer recurses once per nesting level: measure the depth first with
-    // quick-xml's flat reader, so absurd nesting is an error and not a stack overflow.
+    // quick-xml's flat reader, so absurd nesting is an error and not a stack overflow; and
+    // count the attributes of long tags, which roxmltree checks in quadratic time.
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().check_end_names = false;
     let mut depth = 0usize;
     loop {
-        match reader.read_event() {
+        let event = reader.read_event();
+        if let Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) = &event
+        {
+            if e.len() > MANY_ATTRIBUTES_BYTES && xml_attrs::attributes(e).count() > MAX_ATTRIBUTES
+            {
+                return Err(crate::Error::TooManyAttributes {
+                    what: what.to_string(),
+                    limit: MAX_ATTRIBUTES,
+                    at: reader.buffer_position(),
+                });
+            }
+        }
+        match event {
             Ok(quick_xml::events::Event::Start(_)) => {
                 depth += 1;
                 if depth > MAX_DEPTH {

@@ -35,7 +35,7 @@ pub(crate) fn attrs(
     file: &str,
 ) -> Result<Vec<(Vec<u8>, String)>, MetadataError> {
     let mut out = Vec::new();
-    for a in e.attributes() {
+    for a in xml_attrs::attributes(e) {
         let a = a.map_err(|err| MetadataError::Xml {
             file: file.to_string(),
             message: err.to_string(),

@@ -233,7 +233,7 @@ impl Attrs<'_> {
                 }
             }
             Attrs::Xml(e) => {
-                for a in e.attributes() {
+                for a in xml_attrs::attributes(e) {
                     let a = a.map_err(|err| xml_err(file, err))?;
                     let v = a.unescape_value().map_err(|err| xml_err(file, err))?;
                     put(a.key.as_ref(), v);
@@ -258,7 +258,7 @@ impl Attrs<'_> {
                 }
             }
             Attrs::Xml(e) => {
-                for a in e.attributes().flatten() {
+                for a in xml_attrs::attributes(e).flatten() {
                     if a.key.as_ref() == key {
                         f(&a.unescape_value().map_err(|e| xml_err(file, e))?);
                     }
@@ -834,7 +834,7 @@ mod tests {
                         b"provides" if !empty => in_provides = true,
                         b"entry" if in_provides => {
                             if let Some(p) = cur.as_mut() {
-                                for a in e.attributes().flatten() {
+                                for a in xml_attrs::attributes(e).flatten() {
                                     if a.key.as_ref() == b"name" {
                                         let v = a
                                             .unescape_value()

@@ -113,6 +113,84 @@ fn xccdf_datastream_and_arf_with_a_dtd_are_refused() {
     }
 }
 
+/// ` a0="" a1="" ...` (`n` distinct attributes) and then `a7=""` again: quick-xml's own
+/// duplicate check compares every pair of names (some 5 billion pairs for 100 000), minutes of
+/// CPU for one tag of a megabyte.
+fn many_attributes(n: usize) -> String {
+    let mut s: String = (0..n).map(|i| format!(" a{i}=\"\"")).collect();
+    s.push_str(" a7=\"\"");
+    s
+}
+
+/// One start tag with 100 000 attributes, one of them repeated, in each XML format the scanners
+/// read: found (the reference parsers refuse a repeated attribute too), and an error naming
+/// the file. The attributes are read through `xml-attrs`, linear in the tag's length.
+#[test]
+fn a_repeated_attribute_among_many_is_an_error() {
+    let attrs = many_attributes(100_000);
+    let repeated = |msg: &str| msg.contains("duplicated attribute");
+    let repomd = format!(
+        "<repomd xmlns=\"http://linux.duke.edu/metadata/repo\"><data type=\"primary\"{attrs}><location href=\"p.xml\"/></data></repomd>"
+    );
+    let e = yum_update::metadata::repomd::Repomd::parse(repomd.as_bytes(), "repomd.xml")
+        .expect_err("repeated attribute");
+    assert!(
+        repeated(&e.to_string()) && e.to_string().contains("repomd.xml"),
+        "{e}"
+    );
+    let primary = format!(
+        "<metadata xmlns=\"http://linux.duke.edu/metadata/common\" packages=\"1\"><package type=\"rpm\"><name>p</name><arch>noarch</arch><version epoch=\"0\" ver=\"1\" rel=\"1\"{attrs}/></package></metadata>"
+    );
+    let e = yum_update::metadata::primary::parse(primary.as_bytes(), "primary.xml", |_| {})
+        .expect_err("repeated attribute");
+    assert!(
+        repeated(&e.to_string()) && e.to_string().contains("primary.xml"),
+        "{e}"
+    );
+    let updateinfo =
+        format!("<updates><update type=\"security\"{attrs}><id>A-1</id></update></updates>");
+    let e = yum_update::metadata::updateinfo::parse(updateinfo.as_bytes(), "updateinfo.xml")
+        .expect_err("repeated attribute");
+    assert!(
+        repeated(&e.to_string()) && e.to_string().contains("updateinfo.xml"),
+        "{e}"
+    );
+    let oval = format!(
+        "<oval_definitions xmlns=\"http://oval.mitre.org/XMLSchema/oval-definitions-5\"><generator{attrs}/></oval_definitions>"
+    );
+    let e = scanner_openscap::parse::parse_reader(oval.as_bytes()).expect_err("repeated attribute");
+    assert!(repeated(&e.to_string()), "{e}");
+}
+
+/// SCAP data streams are parsed by roxmltree, whose duplicate check is quadratic too (1.4 s for
+/// 40 000 attributes): an element with more than `MAX_ATTRIBUTES` is refused before it, with
+/// or without a repeated name; up to the limit the document is parsed.
+#[test]
+fn a_data_stream_element_with_too_many_attributes_is_refused() {
+    use openscap_xccdf::xml::{parse, MAX_ATTRIBUTES};
+    let root = |n: usize| {
+        let attrs: String = (0..n).map(|i| format!(" a{i}=\"\"")).collect();
+        format!("<data-stream-collection{attrs}/>")
+    };
+    assert!(parse(&root(MAX_ATTRIBUTES), "ds.xml").is_ok());
+    for doc in [
+        root(MAX_ATTRIBUTES + 1),
+        root(100_000),
+        format!("<d{}/>", many_attributes(100_000)),
+    ] {
+        let e = parse(&doc, "ds.xml").expect_err("too many attributes");
+        assert!(
+            matches!(e, openscap_xccdf::Error::TooManyAttributes { limit, .. } if limit == MAX_ATTRIBUTES),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("ds.xml: an element with more than 1024 attributes"),
+            "{e}"
+        );
+    }
+}
+
 /// Header blobs whose counts and offsets point far outside the blob: typed errors, no panic,
 /// no allocation proportional to the claimed counts.
 #[test]

@@ -1,0 +1,263 @@
+//! The attributes of an XML start tag, read by quick-xml, with the duplicate-name check done in
+//! linear time.
+//!
+//! quick-xml's own check ([`BytesStart::attributes`]) compares each name with every name before
+//! it in the tag: a tag of 80 000 attributes (770 KB) takes 8.5 s, and one of a few megabytes
+//! hours. Repository metadata and SCAP content come from images and mirrors, so the scanners
+//! read attributes through [`attributes`] instead: quick-xml reads them without its check and
+//! names are looked up in a hash map once a tag has more than a few.
+//!
+//! Up to and including the first error, the items are the ones quick-xml's checked iterator
+//! gives, errors and their positions included (a test holds the two side by side). After an
+//! error the iteration goes on like quick-xml's unchecked one: a document with a malformed
+//! attribute is not well-formed XML, and the reference tools (libsolv, OpenSCAP through
+//! libxml2) reject all of it anyway.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use quick_xml::events::attributes::{AttrError, Attribute};
+use quick_xml::events::BytesStart;
+
+/// Names are compared one by one up to this many, then looked up in a hash map.
+const LINEAR: usize = 16;
+
+/// The attributes of `tag` as [`BytesStart::attributes`] gives them (with its duplicate check),
+/// in time linear in the length of the tag.
+pub fn attributes<'a>(tag: &'a BytesStart<'a>) -> Attributes<'a> {
+    // The one use the workspace allows (clippy.toml): with quick-xml's check turned off.
+    #[allow(clippy::disallowed_methods)]
+    let mut inner = tag.attributes();
+    inner.with_checks(false);
+    let content: &'a [u8] = tag;
+    Attributes {
+        inner,
+        content,
+        next_key: Some(tag.name().as_ref().len()),
+        names: Names::default(),
+    }
+}
+
+/// Iterator returned by [`attributes`].
+pub struct Attributes<'a> {
+    inner: quick_xml::events::attributes::Attributes<'a>,
+    /// The tag's content (name and attributes), which every key and value borrows from.
+    content: &'a [u8],
+    /// Where quick-xml starts looking for the next name, while no error has come yet.
+    next_key: Option<usize>,
+    names: Names,
+}
+
+/// The names read so far, by their range in the tag's content.
+#[derive(Default)]
+struct Names {
+    few: Vec<Range<usize>>,
+    many: Option<HashMap<Box<[u8]>, usize>>,
+}
+
+impl Names {
+    /// Records `key` (a range of `content`); the start of the same name read earlier, if any.
+    fn insert(&mut self, content: &[u8], key: Range<usize>) -> Option<usize> {
+        let name = &content[key.clone()];
+        if let Some(map) = &mut self.many {
+            return match map.get(name) {
+                Some(&earlier) => Some(earlier),
+                None => {
+                    map.insert(name.into(), key.start);
+                    None
+                }
+            };
+        }
+        if let Some(earlier) = self.few.iter().find(|r| &content[(*r).clone()] == name) {
+            return Some(earlier.start);
+        }
+        self.few.push(key);
+        if self.few.len() > LINEAR {
+            let map = self
+                .few
+                .drain(..)
+                .map(|r| (content[r.clone()].into(), r.start))
+                .collect();
+            self.many = Some(map);
+        }
+        None
+    }
+}
+
+/// Offset of `part` (a slice borrowed from `whole`) in `whole`.
+fn offset_in(whole: &[u8], part: &[u8]) -> usize {
+    (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize)
+}
+
+fn is_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\r' | b'\n' | b'\t')
+}
+
+/// The name quick-xml reads from `at` on, when it is followed by `=` (quick-xml records only
+/// such names for its check).
+fn key_at(content: &[u8], at: usize) -> Option<Range<usize>> {
+    let rest = content.get(at..)?;
+    let start = at + rest.iter().position(|&b| !is_whitespace(b))?;
+    let end = start
+        + content[start..]
+            .iter()
+            .position(|&b| b == b'=' || is_whitespace(b))?;
+    let after = content[end..].iter().position(|&b| !is_whitespace(b))?;
+    (content[end + after] == b'=').then_some(start..end)
+}
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = Result<Attribute<'a>, AttrError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.inner.next()?;
+        Some(match item {
+            Ok(attr) => {
+                let key = attr.key.as_ref();
+                let start = offset_in(self.content, key);
+                self.next_key = match &attr.value {
+                    std::borrow::Cow::Borrowed(v) => Some(offset_in(self.content, v) + v.len() + 1),
+                    std::borrow::Cow::Owned(_) => None,
+                };
+                match self.names.insert(self.content, start..start + key.len()) {
+                    Some(earlier) => Err(AttrError::Duplicated(start, earlier)),
+                    None => Ok(attr),
+                }
+            }
+            Err(err) => {
+                // quick-xml checks a name as soon as it has read `name =`, before the value: a
+                // repeated name with a bad value is reported as repeated.
+                let key = match err {
+                    AttrError::UnquotedValue(_)
+                    | AttrError::ExpectedValue(_)
+                    | AttrError::ExpectedQuote(..) => {
+                        self.next_key.and_then(|at| key_at(self.content, at))
+                    }
+                    _ => None,
+                };
+                self.next_key = None;
+                match key.and_then(|k| Some((k.start, self.names.insert(self.content, k)?))) {
+                    Some((start, earlier)) => Err(AttrError::Duplicated(start, earlier)),
+                    None => Err(err),
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// quick-xml's own checked iteration.
+    #[allow(clippy::disallowed_methods)]
+    fn checked<'a>(tag: &'a BytesStart<'a>) -> Vec<Result<Attribute<'a>, AttrError>> {
+        tag.attributes().collect()
+    }
+
+    /// Items up to and including the first error.
+    fn until_error<'a>(
+        items: impl IntoIterator<Item = Result<Attribute<'a>, AttrError>>,
+    ) -> Vec<Result<Attribute<'a>, AttrError>> {
+        let mut out = Vec::new();
+        for item in items {
+            let stop = item.is_err();
+            out.push(item);
+            if stop {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Tags from the pieces that steer quick-xml's attribute reading (names that repeat, `=`,
+    /// both quotes, white space, a missing quote or value), as many as 60 attributes so that
+    /// both the linear and the hashed lookup are used: the same items as quick-xml's checked
+    /// iterator up to the first error, and the same items throughout when there is none.
+    #[test]
+    fn the_same_items_as_quick_xml_up_to_the_first_error() {
+        let pieces: [&str; 14] = [
+            " ", "\t", "=", "\"", "'", "a", "b", "ns:a", "x1", "v", " a=\"1\"", " b='2'", "\n",
+            "&amp;",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut rand = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut with_errors = 0;
+        let mut hashed = 0;
+        for round in 0..30_000 {
+            let mut content = String::from("t");
+            if round % 3 != 2 {
+                // Well-formed attributes: names from a small set (many repeat), or distinct.
+                for i in 0..rand(60) {
+                    let q = if rand(2) == 0 { '"' } else { '\'' };
+                    let name = if round % 3 == 0 { rand(70) } else { i };
+                    content.push_str(&format!(" n{name}={q}v{q}"));
+                }
+            } else {
+                for _ in 0..rand(40) {
+                    content.push_str(pieces[rand(pieces.len())]);
+                }
+            }
+            let tag = BytesStart::from_content(content.as_str(), 1);
+            let theirs = checked(&tag);
+            let ours: Vec<_> = attributes(&tag).collect();
+            if theirs.iter().any(Result::is_err) {
+                with_errors += 1;
+                assert_eq!(until_error(ours), until_error(theirs), "{content:?}");
+            } else {
+                hashed += usize::from(theirs.len() > LINEAR);
+                assert_eq!(ours, theirs, "{content:?}");
+            }
+        }
+        // Both kinds of input were met often.
+        assert!(
+            with_errors > 5_000 && hashed > 3_000,
+            "{with_errors} {hashed}"
+        );
+    }
+
+    /// A repeated name after 100 000 distinct ones is found (quick-xml's check alone would
+    /// compare some 5 billion pairs of names), and reported where quick-xml reports it.
+    #[test]
+    fn a_repeated_name_among_many_is_found() {
+        let mut content = String::from("t");
+        for i in 0..100_000 {
+            content.push_str(&format!(" a{i}=\"\""));
+        }
+        let repeated = content.len() + 1;
+        content.push_str(" a77777=\"x\" z=\"1\"");
+        let tag = BytesStart::from_content(content.as_str(), 1);
+        let items: Vec<_> = attributes(&tag).collect();
+        assert_eq!(items.len(), 100_002);
+        assert!(items[..100_000].iter().all(Result::is_ok));
+        let earlier = content.find(" a77777=").unwrap() + 1;
+        assert_eq!(
+            items[100_000],
+            Err(AttrError::Duplicated(repeated, earlier))
+        );
+        assert_eq!(
+            items[100_001].as_ref().map(|a| a.key.as_ref()),
+            Ok(&b"z"[..])
+        );
+    }
+
+    /// A repeated name whose value is malformed is reported as repeated, as quick-xml does (it
+    /// checks the name before reading the value).
+    #[test]
+    fn a_repeated_name_with_a_bad_value_is_reported_as_repeated() {
+        for content in ["t x=\"1\" x=2", "t x=\"1\"  x = ", "t x='1' x=\"2"] {
+            let tag = BytesStart::from_content(content, 1);
+            let ours: Vec<_> = attributes(&tag).collect();
+            assert_eq!(
+                ours[1],
+                Err(AttrError::Duplicated(content.rfind('x').unwrap(), 2))
+            );
+            assert_eq!(until_error(ours), until_error(checked(&tag)), "{content:?}");
+        }
+    }
+}
