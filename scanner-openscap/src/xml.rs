@@ -146,6 +146,12 @@ pub fn open_maybe_bz2(path: &Path) -> Result<Box<dyn BufRead>, XmlError> {
 /// (real content nests a few levels; the bound keeps recursion over hostile input finite).
 pub const MAX_DEPTH: usize = 64;
 
+/// Most namespace declarations in scope at once. quick-xml's namespace reader searches those in
+/// scope for every element and attribute name it resolves: 10 000 declarations over 20 000
+/// elements took 0.23 s, and the cost grows with their product. Vendor feeds declare about 5, on
+/// the root.
+pub const MAX_NAMESPACES_IN_SCOPE: usize = 256;
+
 /// Byte range of an element in the (decompressed) input: from its `<` to after its end tag.
 pub type Span = (u64, u64);
 
@@ -168,6 +174,9 @@ pub fn stream<R: BufRead>(
     let mut building: Vec<Node> = Vec::new();
     let mut defs_start: Option<(usize, u64)> = None;
     let mut defs_span: Option<Span> = None;
+    // Namespaces declared by each open element, and in scope.
+    let mut declared: Vec<usize> = Vec::new();
+    let mut in_scope = 0usize;
     let syntax = |pos: u64, e: &dyn std::fmt::Display| XmlError::Syntax {
         pos,
         msg: e.to_string(),
@@ -182,6 +191,14 @@ pub fn stream<R: BufRead>(
         match ev {
             Event::DocType(_) => return Err(XmlError::Dtd),
             Event::Start(e) => {
+                let n = xml_attrs::namespace_declarations(&e);
+                in_scope += n;
+                declared.push(n);
+                if in_scope > MAX_NAMESPACES_IN_SCOPE {
+                    return Err(XmlError::Invalid(format!(
+                        "more than {MAX_NAMESPACES_IN_SCOPE} XML namespace declarations in scope at once (at byte {pos})"
+                    )));
+                }
                 let local = e.local_name();
                 if building.is_empty() {
                     let name = String::from_utf8_lossy(local.as_ref()).into_owned();
@@ -230,6 +247,7 @@ pub fn stream<R: BufRead>(
                 });
             }
             Event::End(_) => {
+                in_scope -= declared.pop().unwrap_or(0);
                 if let Some(node) = building.pop() {
                     if let Some(parent) = building.last_mut() {
                         parent.children.push(node);

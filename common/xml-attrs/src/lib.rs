@@ -7,11 +7,14 @@
 //! read attributes through [`attributes`] instead: quick-xml reads them without its check and
 //! names are looked up in a hash map once a tag has more than a few.
 //!
+//! [`namespace_declarations`] counts a tag's namespace declarations the same way.
+//!
 //! Up to and including the first error, the items are the ones quick-xml's checked iterator
 //! gives, errors and their positions included (a test holds the two side by side). After an
-//! error the iteration goes on like quick-xml's unchecked one: a document with a malformed
-//! attribute is not well-formed XML, and the reference tools (libsolv, OpenSCAP through
-//! libxml2) reject all of it anyway.
+//! error it goes on reading attributes as quick-xml's unchecked iterator does and still reports
+//! repeated names, where quick-xml's checked one skips ahead its own way: a document with a
+//! malformed attribute is not well-formed XML, and the reference tools (libsolv, OpenSCAP
+//! through libxml2) reject all of it anyway.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -84,6 +87,23 @@ impl Names {
     }
 }
 
+/// How many namespaces `tag` declares (`xmlns` and `xmlns:*` attributes; malformed attributes
+/// are not counted). XML readers keep the namespaces in scope in lists they search, or copy, for
+/// every element: callers bound how many may be in scope.
+pub fn namespace_declarations(tag: &BytesStart<'_>) -> usize {
+    let content: &[u8] = tag;
+    if memchr::memmem::find(content, b"xmlns").is_none() {
+        return 0;
+    }
+    attributes(tag)
+        .flatten()
+        .filter(|a| {
+            let key = a.key.as_ref();
+            key == b"xmlns" || key.starts_with(b"xmlns:")
+        })
+        .count()
+}
+
 /// Offset of `part` (a slice borrowed from `whole`) in `whole`.
 fn offset_in(whole: &[u8], part: &[u8]) -> usize {
     (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize)
@@ -94,12 +114,14 @@ fn is_whitespace(b: u8) -> bool {
 }
 
 /// The name quick-xml reads from `at` on, when it is followed by `=` (quick-xml records only
-/// such names for its check).
+/// such names for its check). The name's first byte is whatever follows the white space, even
+/// `=`: the end of the name is looked for after it.
 fn key_at(content: &[u8], at: usize) -> Option<Range<usize>> {
     let rest = content.get(at..)?;
     let start = at + rest.iter().position(|&b| !is_whitespace(b))?;
     let end = start
-        + content[start..]
+        + 1
+        + content[start + 1..]
             .iter()
             .position(|&b| b == b'=' || is_whitespace(b))?;
     let after = content[end..].iter().position(|&b| !is_whitespace(b))?;
@@ -115,6 +137,8 @@ impl<'a> Iterator for Attributes<'a> {
             Ok(attr) => {
                 let key = attr.key.as_ref();
                 let start = offset_in(self.content, key);
+                // quick-xml's keys and values borrow from the tag's content.
+                debug_assert!(start + key.len() <= self.content.len());
                 self.next_key = match &attr.value {
                     std::borrow::Cow::Borrowed(v) => Some(offset_in(self.content, v) + v.len() + 1),
                     std::borrow::Cow::Owned(_) => None,
@@ -176,9 +200,9 @@ mod tests {
     /// iterator up to the first error, and the same items throughout when there is none.
     #[test]
     fn the_same_items_as_quick_xml_up_to_the_first_error() {
-        let pieces: [&str; 14] = [
+        let pieces: [&str; 17] = [
             " ", "\t", "=", "\"", "'", "a", "b", "ns:a", "x1", "v", " a=\"1\"", " b='2'", "\n",
-            "&amp;",
+            "&amp;", " ==", " =a", "\r",
         ];
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
         let mut rand = move |n: usize| {
@@ -219,6 +243,55 @@ mod tests {
             with_errors > 5_000 && hashed > 3_000,
             "{with_errors} {hashed}"
         );
+    }
+
+    /// Every tag of up to 6 bytes from the bytes that steer the reading (names that start with
+    /// `=` included), after no name and after 20 names (the hashed lookup): the same items as
+    /// quick-xml's checked iterator up to the first error.
+    #[test]
+    fn every_short_tag_reads_like_quick_xml() {
+        let alphabet = [b' ', b'=', b'"', b'\'', b'a', b'\t'];
+        for prefix in [
+            String::new(),
+            (0..20).map(|i| format!(" n{i}=''")).collect(),
+        ] {
+            let mut compared = 0;
+            for len in 0..=6u32 {
+                for mut code in 0..alphabet.len().pow(len) {
+                    let mut content = format!("t{prefix}");
+                    for _ in 0..len {
+                        content.push(alphabet[code % alphabet.len()] as char);
+                        code /= alphabet.len();
+                    }
+                    let tag = BytesStart::from_content(content.as_str(), 1);
+                    assert_eq!(
+                        until_error(attributes(&tag)),
+                        until_error(checked(&tag)),
+                        "{content:?}"
+                    );
+                    compared += 1;
+                }
+            }
+            assert_eq!(compared, 55_987);
+        }
+    }
+
+    #[test]
+    fn namespace_declarations_are_counted() {
+        for (content, n) in [
+            ("t", 0),
+            ("t a='1'", 0),
+            ("t xmlns='u'", 1),
+            (
+                "t xmlns:a='u' xmlns:b='v' b:c='1' xmlnsx='2' a:xmlns='3'",
+                2,
+            ),
+            ("t xmlns:a='u' xmlns:a='v'", 1),
+            ("t xmlns:a=u xmlns:b='v'", 1),
+        ] {
+            let tag = BytesStart::from_content(content, 1);
+            assert_eq!(namespace_declarations(&tag), n, "{content}");
+        }
     }
 
     /// A repeated name after 100 000 distinct ones is found (quick-xml's check alone would

@@ -23,6 +23,17 @@ pub enum Error {
     /// roxmltree, whose duplicate check is quadratic in them).
     #[error("{what}: an element with more than {limit} attributes (at byte {at}); no SCAP content comes near that")]
     TooManyAttributes { what: String, limit: usize, at: u64 },
+    /// More than [`crate::xml::MAX_NAMESPACES_IN_SCOPE`] namespace declarations in scope at
+    /// once, or [`crate::xml::MAX_NAMESPACE_DECLARATIONS`] in the document (refused before
+    /// roxmltree, which copies the namespaces in scope for every element that declares one).
+    #[error("{what}: more than {limit} XML namespace declarations {counted} (at byte {at}); no SCAP content comes near that")]
+    TooManyNamespaces {
+        what: String,
+        limit: usize,
+        /// "in scope at once" or "in the document".
+        counted: &'static str,
+        at: u64,
+    },
     /// The file is XML but not a SCAP source data stream collection.
     #[error("{0} is not a SCAP source data stream collection (ds:data-stream-collection)")]
     NotDataStream(String),

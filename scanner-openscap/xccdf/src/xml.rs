@@ -146,12 +146,24 @@ pub const MAX_DEPTH: usize = 256;
 /// of 40 000 attributes takes it 1.4 s, and a few such elements minutes.
 pub const MAX_ATTRIBUTES: usize = 1024;
 
-/// Shortest start tag that can hold more than [`MAX_ATTRIBUTES`] attributes (` a=""` each):
-/// only tags this long are counted.
+/// Most namespace declarations in scope at once, and in a whole document. roxmltree copies the
+/// namespaces in scope for every element that declares one, checking each against those copied
+/// (quadratic): 10 000 small elements each declaring one under a root declaring 1024 took it
+/// 14 s. SSG data streams declare 15, all on the root; an ARF of the centos8 standard profile
+/// declares 68, at most 18 in scope.
+pub const MAX_NAMESPACES_IN_SCOPE: usize = 256;
+/// See [`MAX_NAMESPACES_IN_SCOPE`].
+pub const MAX_NAMESPACE_DECLARATIONS: usize = 4096;
+
+/// Only start tags longer than this are counted: more than [`MAX_ATTRIBUTES`] attributes take
+/// more, ` a=""` (5 bytes) each at least. quick-xml also reads attributes without white space
+/// between them (`a=""b=""`), but roxmltree refuses those at the first one, before its duplicate
+/// check, so a shorter tag cannot cost it more than about [`MAX_ATTRIBUTES`] names.
 const MANY_ATTRIBUTES_BYTES: usize = 5 * MAX_ATTRIBUTES;
 
 /// Parses with the limits SCAP content needs (large documents, no DTD, nesting at most
-/// [`MAX_DEPTH`] elements deep, at most [`MAX_ATTRIBUTES`] attributes on an element).
+/// [`MAX_DEPTH`] elements deep, at most [`MAX_ATTRIBUTES`] attributes on an element, and the
+/// namespace declarations bounded by [`MAX_NAMESPACES_IN_SCOPE`]).
 pub fn parse<'a>(text: &'a str, what: &str) -> Result<roxmltree::Document<'a>, crate::Error> {
     let opts = roxmltree::ParsingOptions {
         allow_dtd: false,
@@ -163,22 +175,49 @@ pub fn parse<'a>(text: &'a str, what: &str) -> Result<roxmltree::Document<'a>, c
     };
     // roxmltree's tokenizer recurses once per nesting level: measure the depth first with
     // quick-xml's flat reader, so absurd nesting is an error and not a stack overflow; and
-    // count the attributes of long tags, which roxmltree checks in quadratic time.
+    // count the attributes of long tags and the namespace declarations, which roxmltree
+    // handles in quadratic time.
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().check_end_names = false;
     let mut depth = 0usize;
+    // Namespaces declared by each open element, in scope, and in all.
+    let mut declared: Vec<usize> = Vec::new();
+    let (mut in_scope, mut in_all) = (0usize, 0usize);
     loop {
         let event = reader.read_event();
         if let Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) = &event
         {
+            let at = reader.buffer_position();
             if e.len() > MANY_ATTRIBUTES_BYTES && xml_attrs::attributes(e).count() > MAX_ATTRIBUTES
             {
                 return Err(crate::Error::TooManyAttributes {
                     what: what.to_string(),
                     limit: MAX_ATTRIBUTES,
-                    at: reader.buffer_position(),
+                    at,
                 });
             }
+            let n = xml_attrs::namespace_declarations(e);
+            in_all += n;
+            for (count, limit, counted) in [
+                (in_scope + n, MAX_NAMESPACES_IN_SCOPE, "in scope at once"),
+                (in_all, MAX_NAMESPACE_DECLARATIONS, "in the document"),
+            ] {
+                if count > limit {
+                    return Err(crate::Error::TooManyNamespaces {
+                        what: what.to_string(),
+                        limit,
+                        counted,
+                        at,
+                    });
+                }
+            }
+            if matches!(event, Ok(quick_xml::events::Event::Start(_))) {
+                declared.push(n);
+                in_scope += n;
+            }
+        }
+        if let Ok(quick_xml::events::Event::End(_)) = &event {
+            in_scope -= declared.pop().unwrap_or(0);
         }
         match event {
             Ok(quick_xml::events::Event::Start(_)) => {

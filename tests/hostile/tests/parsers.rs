@@ -155,6 +155,15 @@ fn a_repeated_attribute_among_many_is_an_error() {
         repeated(&e.to_string()) && e.to_string().contains("updateinfo.xml"),
         "{e}"
     );
+    let metalink = format!(
+        "<metalink xmlns=\"http://www.metalinker.org/\"><files><file name=\"repomd.xml\"{attrs}><resources><url protocol=\"https\">https://m/repodata/repomd.xml</url></resources></file></files></metalink>"
+    );
+    let e = yum_update::repo::parse_metalink(metalink.as_bytes(), "metalink.xml")
+        .expect_err("repeated attribute");
+    assert!(
+        repeated(&e.to_string()) && e.to_string().contains("metalink.xml"),
+        "{e}"
+    );
     let oval = format!(
         "<oval_definitions xmlns=\"http://oval.mitre.org/XMLSchema/oval-definitions-5\"><generator{attrs}/></oval_definitions>"
     );
@@ -186,6 +195,79 @@ fn a_data_stream_element_with_too_many_attributes_is_refused() {
         assert!(
             e.to_string()
                 .starts_with("ds.xml: an element with more than 1024 attributes"),
+            "{e}"
+        );
+    }
+}
+
+/// roxmltree copies the namespaces in scope for every element that declares one (14 s for
+/// 10 000 small elements under a root declaring 1024), and quick-xml's namespace reader
+/// searches them for every name: both readers refuse more than 256 declarations in scope, and
+/// the data stream reader more than 4096 in a document. Real content stays far below (SSG: 15).
+#[test]
+fn namespace_declarations_are_bounded() {
+    use openscap_xccdf::xml::{parse, MAX_NAMESPACES_IN_SCOPE, MAX_NAMESPACE_DECLARATIONS};
+    let decls = |n: usize, p: &str| -> String {
+        (0..n)
+            .map(|i| format!(" xmlns:{p}{i}=\"urn:{p}{i}\""))
+            .collect()
+    };
+    let ds_refusal = |doc: &str| match parse(doc, "ds.xml") {
+        Err(openscap_xccdf::Error::TooManyNamespaces { limit, counted, .. }) => {
+            Some((limit, counted))
+        }
+        Err(e) => panic!("unexpected error: {e}"),
+        Ok(_) => None,
+    };
+    let scope = MAX_NAMESPACES_IN_SCOPE;
+    // At the limit in scope, nested or side by side: parsed.
+    let nested = format!("<r{}><c{}/></r>", decls(scope - 1, "a"), decls(1, "b"));
+    assert_eq!(ds_refusal(&nested), None);
+    let siblings: String = (0..MAX_NAMESPACE_DECLARATIONS / scope)
+        .map(|_| format!("<c{}/>", decls(scope, "a")))
+        .collect();
+    assert_eq!(ds_refusal(&format!("<r>{siblings}</r>")), None);
+    // One more in scope, on one element or over two: refused.
+    for doc in [
+        format!("<r{}/>", decls(scope + 1, "a")),
+        format!("<r{}><c{}/></r>", decls(scope, "a"), decls(1, "b")),
+        format!(
+            "<r{}>{}</r>",
+            decls(1024, "a"),
+            "<c xmlns:q='u'/>".repeat(10_000)
+        ),
+    ] {
+        assert_eq!(ds_refusal(&doc), Some((scope, "in scope at once")));
+    }
+    // One more in the document, none in scope for long: refused.
+    let one_more = format!("<r>{siblings}<c xmlns:z='u'/></r>");
+    assert_eq!(
+        ds_refusal(&one_more),
+        Some((MAX_NAMESPACE_DECLARATIONS, "in the document"))
+    );
+
+    // The OVAL reader: in scope only.
+    let oval = |root_decls: String, body: &str| {
+        format!("<oval_definitions xmlns=\"http://oval.mitre.org/XMLSchema/oval-definitions-5\"{root_decls}>{body}</oval_definitions>")
+    };
+    let oval_refusal = |doc: &str| match scanner_openscap::parse::parse_reader(doc.as_bytes()) {
+        Err(e) if e.to_string().contains("namespace declarations") => Some(e.to_string()),
+        _ => None,
+    };
+    assert_eq!(
+        oval_refusal(&oval(decls(scope - 1, "a"), "<generator/>")),
+        None
+    );
+    for doc in [
+        oval(decls(scope, "a"), "<generator/>"),
+        oval(
+            decls(scope - 1, "a"),
+            &format!("<generator{}/>", decls(1, "b")),
+        ),
+    ] {
+        let e = oval_refusal(&doc).expect("refused");
+        assert!(
+            e.contains("more than 256 XML namespace declarations in scope at once"),
             "{e}"
         );
     }
