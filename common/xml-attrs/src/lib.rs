@@ -87,21 +87,44 @@ impl Names {
     }
 }
 
-/// How many namespaces `tag` declares (`xmlns` and `xmlns:*` attributes; malformed attributes
-/// are not counted). XML readers keep the namespaces in scope in lists they search, or copy, for
-/// every element: callers bound how many may be in scope.
-pub fn namespace_declarations(tag: &BytesStart<'_>) -> usize {
+/// The namespace declarations of one start tag, as XML readers keep them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NamespaceDeclarations {
+    /// How many.
+    pub count: usize,
+    /// The longest prefix declared (the `p` of `xmlns:p`), in bytes.
+    pub longest_prefix: usize,
+}
+
+/// The namespace declarations of `tag`, counted as the readers that keep them count: every
+/// `xmlns` and `xmlns:p` attribute, a repeated one as often as it appears (quick-xml's resolver
+/// keeps each copy, roxmltree each `xmlns`), and `p:xmlns`, which roxmltree takes for `xmlns`.
+/// Malformed attributes are not counted. Readers keep the namespaces in scope in lists that
+/// they search for every name, or copy for every element that declares one, comparing
+/// prefixes: callers bound how many may be in scope and how long a prefix may be.
+pub fn namespace_declarations(tag: &BytesStart<'_>) -> NamespaceDeclarations {
+    let mut found = NamespaceDeclarations::default();
     let content: &[u8] = tag;
     if memchr::memmem::find(content, b"xmlns").is_none() {
-        return 0;
+        return found;
     }
-    attributes(tag)
-        .flatten()
-        .filter(|a| {
-            let key = a.key.as_ref();
-            key == b"xmlns" || key.starts_with(b"xmlns:")
-        })
-        .count()
+    // Without the duplicate check: repeated declarations are what is counted here.
+    #[allow(clippy::disallowed_methods)]
+    let mut attrs = tag.attributes();
+    attrs.with_checks(false);
+    for a in attrs.flatten() {
+        let key = a.key.as_ref();
+        let prefix = if key == b"xmlns" || key.ends_with(b":xmlns") {
+            0
+        } else if let Some(prefix) = key.strip_prefix(b"xmlns:") {
+            prefix.len()
+        } else {
+            continue;
+        };
+        found.count += 1;
+        found.longest_prefix = found.longest_prefix.max(prefix);
+    }
+    found
 }
 
 /// Offset of `part` (a slice borrowed from `whole`) in `whole`.
@@ -276,21 +299,31 @@ mod tests {
         }
     }
 
+    /// Repeated declarations count as often as they appear, `p:xmlns` counts (roxmltree reads
+    /// it as `xmlns`), malformed attributes and look-alikes do not.
     #[test]
     fn namespace_declarations_are_counted() {
-        for (content, n) in [
-            ("t", 0),
-            ("t a='1'", 0),
-            ("t xmlns='u'", 1),
+        for (content, count, longest_prefix) in [
+            ("t", 0, 0),
+            ("t a='1' xmlnsx='2'", 0, 0),
+            ("t xmlns='u'", 1, 0),
             (
-                "t xmlns:a='u' xmlns:b='v' b:c='1' xmlnsx='2' a:xmlns='3'",
-                2,
+                "t xmlns:a='u' xmlns:bcd='v' b:c='1' xmlnsx='2' a:xmlns='3'",
+                3,
+                3,
             ),
-            ("t xmlns:a='u' xmlns:a='v'", 1),
-            ("t xmlns:a=u xmlns:b='v'", 1),
+            ("t xmlns:a='u' xmlns:a='v' xmlns='w' xmlns='x'", 4, 1),
+            ("t xmlns:a=u xmlns:b='v'", 1, 1),
         ] {
             let tag = BytesStart::from_content(content, 1);
-            assert_eq!(namespace_declarations(&tag), n, "{content}");
+            assert_eq!(
+                namespace_declarations(&tag),
+                NamespaceDeclarations {
+                    count,
+                    longest_prefix
+                },
+                "{content}"
+            );
         }
     }
 

@@ -34,6 +34,10 @@ pub enum Error {
         counted: &'static str,
         at: u64,
     },
+    /// A namespace prefix longer than [`crate::xml::MAX_NAMESPACE_PREFIX`] bytes is declared
+    /// (roxmltree compares the prefixes in scope for every element that declares one).
+    #[error("{what}: a namespace prefix longer than {limit} bytes is declared (at byte {at}); no SCAP content comes near that")]
+    LongNamespacePrefix { what: String, limit: usize, at: u64 },
     /// The file is XML but not a SCAP source data stream collection.
     #[error("{0} is not a SCAP source data stream collection (ds:data-stream-collection)")]
     NotDataStream(String),

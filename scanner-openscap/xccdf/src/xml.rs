@@ -146,14 +146,19 @@ pub const MAX_DEPTH: usize = 256;
 /// of 40 000 attributes takes it 1.4 s, and a few such elements minutes.
 pub const MAX_ATTRIBUTES: usize = 1024;
 
-/// Most namespace declarations in scope at once, and in a whole document. roxmltree copies the
-/// namespaces in scope for every element that declares one, checking each against those copied
-/// (quadratic): 10 000 small elements each declaring one under a root declaring 1024 took it
-/// 14 s. SSG data streams declare 15, all on the root; an ARF of the centos8 standard profile
-/// declares 68, at most 18 in scope.
-pub const MAX_NAMESPACES_IN_SCOPE: usize = 256;
+/// Most namespace declarations in scope at once, and in a whole document, and the longest
+/// prefix one may declare. roxmltree copies the namespaces in scope for every element that
+/// declares one, comparing the prefix of each with those already copied: 10 000 small elements
+/// each declaring one under a root declaring 1024 took it 14 s, and long prefixes of the same
+/// length multiply that. SSG data streams declare 13 to 15, all on the root; ARFs of the rhel8
+/// standard and stig profiles 68 (at most 18 in scope), a CVE result 148 (at most 11); prefixes
+/// are a few bytes long. Within these limits the worst document costs roxmltree a fraction of a
+/// second.
+pub const MAX_NAMESPACES_IN_SCOPE: usize = 64;
 /// See [`MAX_NAMESPACES_IN_SCOPE`].
-pub const MAX_NAMESPACE_DECLARATIONS: usize = 4096;
+pub const MAX_NAMESPACE_DECLARATIONS: usize = 1024;
+/// See [`MAX_NAMESPACES_IN_SCOPE`] (bytes).
+pub const MAX_NAMESPACE_PREFIX: usize = 64;
 
 /// Only start tags longer than this are counted: more than [`MAX_ATTRIBUTES`] attributes take
 /// more, ` a=""` (5 bytes) each at least. quick-xml also reads attributes without white space
@@ -196,7 +201,15 @@ pub fn parse<'a>(text: &'a str, what: &str) -> Result<roxmltree::Document<'a>, c
                     at,
                 });
             }
-            let n = xml_attrs::namespace_declarations(e);
+            let declared_here = xml_attrs::namespace_declarations(e);
+            if declared_here.longest_prefix > MAX_NAMESPACE_PREFIX {
+                return Err(crate::Error::LongNamespacePrefix {
+                    what: what.to_string(),
+                    limit: MAX_NAMESPACE_PREFIX,
+                    at,
+                });
+            }
+            let n = declared_here.count;
             in_all += n;
             for (count, limit, counted) in [
                 (in_scope + n, MAX_NAMESPACES_IN_SCOPE, "in scope at once"),

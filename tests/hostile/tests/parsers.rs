@@ -200,13 +200,17 @@ fn a_data_stream_element_with_too_many_attributes_is_refused() {
     }
 }
 
-/// roxmltree copies the namespaces in scope for every element that declares one (14 s for
-/// 10 000 small elements under a root declaring 1024), and quick-xml's namespace reader
-/// searches them for every name: both readers refuse more than 256 declarations in scope, and
-/// the data stream reader more than 4096 in a document. Real content stays far below (SSG: 15).
+/// roxmltree copies the namespaces in scope for every element that declares one, comparing
+/// prefixes (14 s for 10 000 small elements under a root declaring 1024), and quick-xml's
+/// namespace reader searches them for every tag name. Both readers bound the declarations in
+/// scope, counted as the readers keep them (a repeated one each time, `p:xmlns` as `xmlns`);
+/// the data stream reader also those in a document and the length of a prefix. Each limit holds
+/// at its value and refuses one more; the review's attacks are refused.
 #[test]
 fn namespace_declarations_are_bounded() {
-    use openscap_xccdf::xml::{parse, MAX_NAMESPACES_IN_SCOPE, MAX_NAMESPACE_DECLARATIONS};
+    use openscap_xccdf::xml::{
+        parse, MAX_NAMESPACES_IN_SCOPE, MAX_NAMESPACE_DECLARATIONS, MAX_NAMESPACE_PREFIX,
+    };
     let decls = |n: usize, p: &str| -> String {
         (0..n)
             .map(|i| format!(" xmlns:{p}{i}=\"urn:{p}{i}\""))
@@ -216,37 +220,48 @@ fn namespace_declarations_are_bounded() {
         Err(openscap_xccdf::Error::TooManyNamespaces { limit, counted, .. }) => {
             Some((limit, counted))
         }
+        Err(openscap_xccdf::Error::LongNamespacePrefix { limit, .. }) => Some((limit, "prefix")),
         Err(e) => panic!("unexpected error: {e}"),
         Ok(_) => None,
     };
     let scope = MAX_NAMESPACES_IN_SCOPE;
-    // At the limit in scope, nested or side by side: parsed.
+    let in_scope = Some((scope, "in scope at once"));
+    // At the limits: parsed.
     let nested = format!("<r{}><c{}/></r>", decls(scope - 1, "a"), decls(1, "b"));
     assert_eq!(ds_refusal(&nested), None);
     let siblings: String = (0..MAX_NAMESPACE_DECLARATIONS / scope)
         .map(|_| format!("<c{}/>", decls(scope, "a")))
         .collect();
     assert_eq!(ds_refusal(&format!("<r>{siblings}</r>")), None);
-    // One more in scope, on one element or over two: refused.
+    let prefix = "p".repeat(MAX_NAMESPACE_PREFIX);
+    assert_eq!(ds_refusal(&format!("<r xmlns:{prefix}='u'/>")), None);
+    // One more in scope, on one element or over two, repeated defaults: refused.
     for doc in [
         format!("<r{}/>", decls(scope + 1, "a")),
         format!("<r{}><c{}/></r>", decls(scope, "a"), decls(1, "b")),
+        format!("<r{}/>", " xmlns='u'".repeat(scope + 1)),
         format!(
             "<r{}>{}</r>",
             decls(1024, "a"),
             "<c xmlns:q='u'/>".repeat(10_000)
         ),
     ] {
-        assert_eq!(ds_refusal(&doc), Some((scope, "in scope at once")));
+        assert_eq!(ds_refusal(&doc), in_scope, "{}", &doc[..60.min(doc.len())]);
     }
-    // One more in the document, none in scope for long: refused.
-    let one_more = format!("<r>{siblings}<c xmlns:z='u'/></r>");
+    // One more in the document, `p:xmlns` ones too: refused.
+    for last in ["<c xmlns:z='u'/>", "<c q:xmlns=''/>"] {
+        assert_eq!(
+            ds_refusal(&format!("<r>{siblings}{last}</r>")),
+            Some((MAX_NAMESPACE_DECLARATIONS, "in the document"))
+        );
+    }
+    // A longer prefix: refused.
     assert_eq!(
-        ds_refusal(&one_more),
-        Some((MAX_NAMESPACE_DECLARATIONS, "in the document"))
+        ds_refusal(&format!("<r xmlns:{prefix}q='u'/>")),
+        Some((MAX_NAMESPACE_PREFIX, "prefix"))
     );
 
-    // The OVAL reader: in scope only.
+    // The OVAL reader: in scope, repeated declarations each time.
     let oval = |root_decls: String, body: &str| {
         format!("<oval_definitions xmlns=\"http://oval.mitre.org/XMLSchema/oval-definitions-5\"{root_decls}>{body}</oval_definitions>")
     };
@@ -264,10 +279,13 @@ fn namespace_declarations_are_bounded() {
             decls(scope - 1, "a"),
             &format!("<generator{}/>", decls(1, "b")),
         ),
+        oval(" xmlns:a='urn:a'".repeat(scope), "<generator/>"),
     ] {
         let e = oval_refusal(&doc).expect("refused");
         assert!(
-            e.contains("more than 256 XML namespace declarations in scope at once"),
+            e.contains(&format!(
+                "more than {scope} XML namespace declarations in scope at once"
+            )),
             "{e}"
         );
     }
