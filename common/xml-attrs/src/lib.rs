@@ -7,7 +7,8 @@
 //! read attributes through [`attributes`] instead: quick-xml reads them without its check and
 //! names are looked up in a hash map once a tag has more than a few.
 //!
-//! [`namespace_declarations`] counts a tag's namespace declarations the same way.
+//! [`namespace_declarations`] counts a tag's namespace declarations as XML readers keep them
+//! (a repeated one each time), for callers that bound them.
 //!
 //! Up to and including the first error, the items are the ones quick-xml's checked iterator
 //! gives, errors and their positions included (a test holds the two side by side). After an
