@@ -174,9 +174,7 @@ pub fn stream<R: BufRead>(
     let mut building: Vec<Node> = Vec::new();
     let mut defs_start: Option<(usize, u64)> = None;
     let mut defs_span: Option<Span> = None;
-    // Namespaces declared by each open element, and in scope.
-    let mut declared: Vec<usize> = Vec::new();
-    let mut in_scope = 0usize;
+    let mut namespaces = xml_attrs::NamespaceScope::default();
     let syntax = |pos: u64, e: &dyn std::fmt::Display| XmlError::Syntax {
         pos,
         msg: e.to_string(),
@@ -191,10 +189,7 @@ pub fn stream<R: BufRead>(
         match ev {
             Event::DocType(_) => return Err(XmlError::Dtd),
             Event::Start(e) => {
-                let n = xml_attrs::namespace_declarations(&e).count;
-                in_scope += n;
-                declared.push(n);
-                if in_scope > MAX_NAMESPACES_IN_SCOPE {
+                if namespaces.start(&e, true).in_scope > MAX_NAMESPACES_IN_SCOPE {
                     return Err(XmlError::Invalid(format!(
                         "more than {MAX_NAMESPACES_IN_SCOPE} XML namespace declarations in scope at once (at byte {pos})"
                     )));
@@ -247,7 +242,7 @@ pub fn stream<R: BufRead>(
                 });
             }
             Event::End(_) => {
-                in_scope -= declared.pop().unwrap_or(0);
+                namespaces.end();
                 if let Some(node) = building.pop() {
                     if let Some(parent) = building.last_mut() {
                         parent.children.push(node);

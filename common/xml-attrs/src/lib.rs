@@ -8,7 +8,8 @@
 //! names are looked up in a hash map once a tag has more than a few.
 //!
 //! [`namespace_declarations`] counts a tag's namespace declarations as XML readers keep them
-//! (a repeated one each time), for callers that bound them.
+//! (a repeated one each time), and [`NamespaceScope`] those in scope, for readers that bound
+//! them.
 //!
 //! Up to and including the first error, the items are the ones quick-xml's checked iterator
 //! gives, errors and their positions included (a test holds the two side by side). After an
@@ -29,17 +30,22 @@ const LINEAR: usize = 16;
 /// The attributes of `tag` as [`BytesStart::attributes`] gives them (with its duplicate check),
 /// in time linear in the length of the tag.
 pub fn attributes<'a>(tag: &'a BytesStart<'a>) -> Attributes<'a> {
-    // The one use the workspace allows (clippy.toml): with quick-xml's check turned off.
-    #[allow(clippy::disallowed_methods)]
-    let mut inner = tag.attributes();
-    inner.with_checks(false);
     let content: &'a [u8] = tag;
     Attributes {
-        inner,
+        inner: unchecked(tag),
         content,
         next_key: Some(tag.name().as_ref().len()),
         names: Names::default(),
     }
+}
+
+/// quick-xml's attribute iterator with its duplicate check turned off: the one use of it that
+/// the workspace allows (clippy.toml).
+fn unchecked<'a>(tag: &'a BytesStart<'a>) -> quick_xml::events::attributes::Attributes<'a> {
+    #[allow(clippy::disallowed_methods)]
+    let mut attrs = tag.attributes();
+    attrs.with_checks(false);
+    attrs
 }
 
 /// Iterator returned by [`attributes`].
@@ -110,10 +116,7 @@ pub fn namespace_declarations(tag: &BytesStart<'_>) -> NamespaceDeclarations {
         return found;
     }
     // Without the duplicate check: repeated declarations are what is counted here.
-    #[allow(clippy::disallowed_methods)]
-    let mut attrs = tag.attributes();
-    attrs.with_checks(false);
-    for a in attrs.flatten() {
+    for a in unchecked(tag).flatten() {
         let key = a.key.as_ref();
         let prefix = if key == b"xmlns" || key.ends_with(b":xmlns") {
             0
@@ -126,6 +129,52 @@ pub fn namespace_declarations(tag: &BytesStart<'_>) -> NamespaceDeclarations {
         found.longest_prefix = found.longest_prefix.max(prefix);
     }
     found
+}
+
+/// The namespace declarations in scope while a document is read tag by tag, counted as
+/// [`namespace_declarations`] counts them, for readers that bound them.
+#[derive(Debug, Default)]
+pub struct NamespaceScope {
+    /// The declarations of each open element.
+    declared: Vec<usize>,
+    in_scope: usize,
+    in_document: usize,
+}
+
+/// What [`NamespaceScope::start`] counted at a start tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counted {
+    /// Declarations in scope on the element, its own included.
+    pub in_scope: usize,
+    /// Declarations in the document so far, the element's included.
+    pub in_document: usize,
+    /// The longest prefix the element declares, in bytes.
+    pub longest_prefix: usize,
+}
+
+impl NamespaceScope {
+    /// Counts the declarations of start tag `tag`; `open` when an end tag is to close it (not
+    /// for an empty element read as one event).
+    pub fn start(&mut self, tag: &BytesStart<'_>, open: bool) -> Counted {
+        let here = namespace_declarations(tag);
+        self.in_document += here.count;
+        let in_scope = self.in_scope + here.count;
+        if open {
+            self.declared.push(here.count);
+            self.in_scope = in_scope;
+        }
+        Counted {
+            in_scope,
+            in_document: self.in_document,
+            longest_prefix: here.longest_prefix,
+        }
+    }
+
+    /// An end tag: the declarations of the element it closes go out of scope (an end tag
+    /// without an open element closes nothing).
+    pub fn end(&mut self) {
+        self.in_scope -= self.declared.pop().unwrap_or(0);
+    }
 }
 
 /// Offset of `part` (a slice borrowed from `whole`) in `whole`.
@@ -326,6 +375,31 @@ mod tests {
                 "{content}"
             );
         }
+    }
+
+    /// Declarations go out of scope with their element; an empty element's never enter it; an
+    /// unmatched end tag closes nothing; the document count only grows.
+    #[test]
+    fn namespace_scope_follows_the_elements() {
+        let tag = |s| BytesStart::from_content(s, 1);
+        let mut scope = NamespaceScope::default();
+        let counted = |in_scope, in_document, longest_prefix| Counted {
+            in_scope,
+            in_document,
+            longest_prefix,
+        };
+        assert_eq!(
+            scope.start(&tag("r xmlns='u' xmlns:ab='v'"), true),
+            counted(2, 2, 2)
+        );
+        assert_eq!(scope.start(&tag("e xmlns:c='w'"), false), counted(3, 3, 1));
+        assert_eq!(scope.start(&tag("c p:xmlns='x'"), true), counted(3, 4, 0));
+        scope.end();
+        assert_eq!(scope.start(&tag("d"), true), counted(2, 4, 0));
+        scope.end();
+        scope.end();
+        scope.end();
+        assert_eq!(scope.start(&tag("f xmlns:g='y'"), true), counted(1, 5, 1));
     }
 
     /// A repeated name after 100 000 distinct ones is found (quick-xml's check alone would

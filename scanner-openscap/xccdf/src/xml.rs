@@ -166,6 +166,55 @@ pub const MAX_NAMESPACE_PREFIX: usize = 64;
 /// check, so a shorter tag cannot cost it more than about [`MAX_ATTRIBUTES`] names.
 const MANY_ATTRIBUTES_BYTES: usize = 5 * MAX_ATTRIBUTES;
 
+/// The limits on one start tag of `what` at byte `at` (`open`: not an empty element): its
+/// attributes, the length of the namespace prefixes it declares, and the declarations in scope
+/// and in the document with its own.
+fn start_limits(
+    tag: &quick_xml::events::BytesStart<'_>,
+    open: bool,
+    namespaces: &mut xml_attrs::NamespaceScope,
+    what: &str,
+    at: u64,
+) -> Result<(), crate::Error> {
+    if tag.len() > MANY_ATTRIBUTES_BYTES && xml_attrs::attributes(tag).count() > MAX_ATTRIBUTES {
+        return Err(crate::Error::TooManyAttributes {
+            what: what.to_string(),
+            limit: MAX_ATTRIBUTES,
+            at,
+        });
+    }
+    let counted = namespaces.start(tag, open);
+    if counted.longest_prefix > MAX_NAMESPACE_PREFIX {
+        return Err(crate::Error::LongNamespacePrefix {
+            what: what.to_string(),
+            limit: MAX_NAMESPACE_PREFIX,
+            at,
+        });
+    }
+    for (count, limit, where_) in [
+        (
+            counted.in_scope,
+            MAX_NAMESPACES_IN_SCOPE,
+            "in scope at once",
+        ),
+        (
+            counted.in_document,
+            MAX_NAMESPACE_DECLARATIONS,
+            "in the document",
+        ),
+    ] {
+        if count > limit {
+            return Err(crate::Error::TooManyNamespaces {
+                what: what.to_string(),
+                limit,
+                counted: where_,
+                at,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Parses with the limits SCAP content needs (large documents, no DTD, nesting at most
 /// [`MAX_DEPTH`] elements deep, at most [`MAX_ATTRIBUTES`] attributes on an element, and the
 /// namespace declarations bounded by [`MAX_NAMESPACES_IN_SCOPE`]).
@@ -185,55 +234,11 @@ pub fn parse<'a>(text: &'a str, what: &str) -> Result<roxmltree::Document<'a>, c
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().check_end_names = false;
     let mut depth = 0usize;
-    // Namespaces declared by each open element, in scope, and in all.
-    let mut declared: Vec<usize> = Vec::new();
-    let (mut in_scope, mut in_all) = (0usize, 0usize);
+    let mut namespaces = xml_attrs::NamespaceScope::default();
     loop {
-        let event = reader.read_event();
-        if let Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) = &event
-        {
-            let at = reader.buffer_position();
-            if e.len() > MANY_ATTRIBUTES_BYTES && xml_attrs::attributes(e).count() > MAX_ATTRIBUTES
-            {
-                return Err(crate::Error::TooManyAttributes {
-                    what: what.to_string(),
-                    limit: MAX_ATTRIBUTES,
-                    at,
-                });
-            }
-            let declared_here = xml_attrs::namespace_declarations(e);
-            if declared_here.longest_prefix > MAX_NAMESPACE_PREFIX {
-                return Err(crate::Error::LongNamespacePrefix {
-                    what: what.to_string(),
-                    limit: MAX_NAMESPACE_PREFIX,
-                    at,
-                });
-            }
-            let n = declared_here.count;
-            in_all += n;
-            for (count, limit, counted) in [
-                (in_scope + n, MAX_NAMESPACES_IN_SCOPE, "in scope at once"),
-                (in_all, MAX_NAMESPACE_DECLARATIONS, "in the document"),
-            ] {
-                if count > limit {
-                    return Err(crate::Error::TooManyNamespaces {
-                        what: what.to_string(),
-                        limit,
-                        counted,
-                        at,
-                    });
-                }
-            }
-            if matches!(event, Ok(quick_xml::events::Event::Start(_))) {
-                declared.push(n);
-                in_scope += n;
-            }
-        }
-        if let Ok(quick_xml::events::Event::End(_)) = &event {
-            in_scope -= declared.pop().unwrap_or(0);
-        }
-        match event {
-            Ok(quick_xml::events::Event::Start(_)) => {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(e)) => {
+                start_limits(&e, true, &mut namespaces, what, reader.buffer_position())?;
                 depth += 1;
                 if depth > MAX_DEPTH {
                     return Err(crate::Error::TooDeep {
@@ -243,7 +248,13 @@ pub fn parse<'a>(text: &'a str, what: &str) -> Result<roxmltree::Document<'a>, c
                     });
                 }
             }
-            Ok(quick_xml::events::Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(quick_xml::events::Event::Empty(e)) => {
+                start_limits(&e, false, &mut namespaces, what, reader.buffer_position())?;
+            }
+            Ok(quick_xml::events::Event::End(_)) => {
+                depth = depth.saturating_sub(1);
+                namespaces.end();
+            }
             Ok(quick_xml::events::Event::Eof) => break,
             Ok(_) => {}
             // Malformed here is refused here: handing it on could let roxmltree recurse into
