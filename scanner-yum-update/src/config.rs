@@ -19,6 +19,12 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    #[error("parsing {path} in the image failed: {source}")]
+    Parse {
+        path: String,
+        #[source]
+        source: ini::IniError,
+    },
     #[error("bad override {what}: {value}")]
     BadOverride { what: &'static str, value: String },
 }
@@ -138,8 +144,17 @@ pub struct Config {
     pub warnings: Vec<String>,
 }
 
+/// An option's value with the variables substituted; `None` (the word) reads as empty, as in
+/// dnf's `_populate`.
 fn opt(sec: &Section, key: &str, vars: &BTreeMap<String, String>) -> Option<String> {
-    sec.get(key).map(|v| substitute(v, vars))
+    sec.get(key).map(|v| {
+        let v = substitute(v, vars);
+        if v == "None" {
+            String::new()
+        } else {
+            v
+        }
+    })
 }
 
 fn opt_bool(sec: &Section, key: &str, default: bool, warnings: &mut Vec<String>) -> bool {
@@ -155,37 +170,65 @@ fn opt_bool(sec: &Section, key: &str, default: bool, warnings: &mut Vec<String>)
     }
 }
 
+/// An "append" list option (excludepkgs/exclude, includepkgs): every key of `keys` in file
+/// order adds its items; an empty value, or an empty first item, empties the list first.
 fn opt_list(sec: &Section, keys: &[&str], vars: &BTreeMap<String, String>) -> Vec<String> {
     let mut out = Vec::new();
-    for (k, v) in &sec.entries {
-        if keys.contains(&k.as_str()) {
-            if v.trim().is_empty() {
+    for (k, _) in &sec.entries {
+        if !keys.contains(&k.as_str()) {
+            continue;
+        }
+        let v = opt(sec, k, vars).unwrap_or_default();
+        if v.is_empty() {
+            out.clear();
+        }
+        for (i, item) in ini::list(&v).into_iter().enumerate() {
+            if !item.is_empty() {
+                out.push(item);
+            } else if i == 0 {
                 out.clear();
             }
-            out.extend(ini::list(&substitute(v, vars)));
         }
     }
     out
 }
 
+/// A plain list option (baseurl, reposdir, varsdir, disable_excludes): the items of its value.
+fn opt_plain_list(sec: &Section, key: &str, vars: &BTreeMap<String, String>) -> Vec<String> {
+    opt(sec, key, vars)
+        .map(|v| {
+            ini::list(&v)
+                .into_iter()
+                .filter(|i| !i.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl MainConfig {
-    /// Reads the main options from the image: `/etc/dnf/dnf.conf`, else `/etc/yum.conf`.
+    /// Reads the main options from the image: `/etc/dnf/dnf.conf`, else `/etc/yum.conf`. Also
+    /// returns the file's text, whose other sections define repositories. A file dnf cannot
+    /// parse is an error, as dnf refuses to run with it.
     pub fn load(
         img: &dyn ImageFiles,
         warnings: &mut Vec<String>,
-    ) -> Result<MainConfig, ConfigError> {
+    ) -> Result<(MainConfig, Option<String>), ConfigError> {
         let mut main = MainConfig::default();
         for path in ["/etc/dnf/dnf.conf", "/etc/yum.conf"] {
             if let Some(text) = img.read_text(path)? {
                 main.file = Some(path.to_string());
                 let no_vars = BTreeMap::new();
-                if let Some(sec) = ini::parse(&text).into_iter().find(|s| s.name == "main") {
-                    main.apply(&sec, &no_vars, warnings);
+                let sections = ini::parse(&text).map_err(|source| ConfigError::Parse {
+                    path: path.to_string(),
+                    source,
+                })?;
+                if let Some(sec) = sections.iter().find(|s| s.name == "main") {
+                    main.apply(sec, &no_vars, warnings);
                 }
-                break;
+                return Ok((main, Some(text)));
             }
         }
-        Ok(main)
+        Ok((main, None))
     }
 
     fn apply(
@@ -195,14 +238,14 @@ impl MainConfig {
         warnings: &mut Vec<String>,
     ) {
         if sec.get("reposdir").is_some() {
-            self.reposdir = opt_list(sec, &["reposdir"], vars);
+            self.reposdir = opt_plain_list(sec, "reposdir", vars);
         }
         if sec.get("varsdir").is_some() {
-            self.varsdir = opt_list(sec, &["varsdir"], vars);
+            self.varsdir = opt_plain_list(sec, "varsdir", vars);
         }
         self.excludepkgs = opt_list(sec, &["exclude", "excludepkgs"], vars);
         self.includepkgs = opt_list(sec, &["includepkgs"], vars);
-        self.disable_excludes = opt_list(sec, &["disable_excludes", "disableexcludes"], vars);
+        self.disable_excludes = opt_plain_list(sec, "disable_excludes", vars);
         self.obsoletes = opt_bool(sec, "obsoletes", self.obsoletes, warnings);
         self.skip_if_unavailable = opt_bool(
             sec,
@@ -277,7 +320,17 @@ fn repo_from_section(
     RepoConfig {
         name: opt(sec, "name", vars).unwrap_or_else(|| id.clone()),
         file: file.to_string(),
-        baseurl: opt_list(sec, &["baseurl"], vars),
+        // A local path is a file:// URL (libdnf's baseurl option).
+        baseurl: opt_plain_list(sec, "baseurl", vars)
+            .into_iter()
+            .map(|u| {
+                if u.starts_with('/') {
+                    format!("file://{u}")
+                } else {
+                    u
+                }
+            })
+            .collect(),
         mirrorlist: opt(sec, "mirrorlist", vars).filter(|v| !v.is_empty()),
         metalink: opt(sec, "metalink", vars).filter(|v| !v.is_empty()),
         enabled: opt_bool(sec, "enabled", true, warnings),
@@ -304,6 +357,16 @@ fn repo_from_section(
     }
 }
 
+/// The characters libdnf allows in a repository id (`Repo::verifyId`).
+fn valid_repo_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Adds the repositories of one file. A file that does not parse is skipped whole, with a
+/// warning, as dnf skips it.
 fn add_repos(
     text: &str,
     file: &str,
@@ -312,11 +375,25 @@ fn add_repos(
     repos: &mut Vec<RepoConfig>,
     warnings: &mut Vec<String>,
 ) {
-    for sec in ini::parse(text) {
+    let sections = match ini::parse(text) {
+        Ok(s) => s,
+        Err(e) => {
+            warnings.push(format!("parsing {file} failed ({e}): skipped"));
+            return;
+        }
+    };
+    for sec in sections {
         if sec.name == "main" {
             continue;
         }
         let repo = repo_from_section(&sec, file, main, vars, warnings);
+        if !valid_repo_id(&repo.id) {
+            warnings.push(format!(
+                "bad id for repository [{}] in {file}: skipped",
+                sec.name
+            ));
+            continue;
+        }
         if let Some(prev) = repos.iter().find(|r| r.id == repo.id) {
             warnings.push(format!(
                 "repository {} is listed more than once ({} and {}); the first is used",
@@ -328,6 +405,32 @@ fn add_repos(
     }
 }
 
+/// The `*.repo` files of all the reposdirs in the order dnf reads them: one list sorted by path
+/// components with the `.repo` suffix left out (so `a.repo` comes before `a-b.repo`, and
+/// `/etc/yum/repos.d` before `/etc/yum.repos.d`); hidden files are not matched.
+fn repo_files(img: &dyn ImageFiles, reposdir: &[String]) -> Result<Vec<String>, ConfigError> {
+    let mut files: Vec<(Vec<String>, String)> = Vec::new();
+    for dir in reposdir {
+        for name in img.list_files(dir)? {
+            let Some(stem) = name.strip_suffix(".repo") else {
+                continue;
+            };
+            if name.starts_with('.') {
+                continue;
+            }
+            let dir = dir.trim_end_matches('/');
+            let key = format!("{dir}/{stem}")
+                .split('/')
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect();
+            files.push((key, format!("{dir}/{name}")));
+        }
+    }
+    files.sort();
+    Ok(files.into_iter().map(|(_, p)| p).collect())
+}
+
 impl Config {
     /// Loads everything. `builtin` holds `releasever`, `arch`, `basearch` (and anything else the
     /// caller derived); varsdir files override them, as dnf does; then `overrides` apply.
@@ -337,7 +440,7 @@ impl Config {
         overrides: &Overrides,
     ) -> Result<Config, ConfigError> {
         let mut warnings = Vec::new();
-        let main = MainConfig::load(img, &mut warnings)?;
+        let (main, main_text) = MainConfig::load(img, &mut warnings)?;
         let mut vars = builtin;
         load_vars(img, &main.varsdir, &mut vars)?;
         if let Some(r) = &overrides.releasever {
@@ -359,18 +462,13 @@ impl Config {
             vars.entry("releasever_minor".into()).or_insert(minor);
         }
         let mut repos = Vec::new();
-        for dir in &main.reposdir {
-            let mut names: Vec<String> = img
-                .list_files(dir)?
-                .into_iter()
-                .filter(|n| n.ends_with(".repo"))
-                .collect();
-            names.sort();
-            for name in names {
-                let path = format!("{}/{}", dir.trim_end_matches('/'), name);
-                if let Some(text) = img.read_text(&path)? {
-                    add_repos(&text, &path, &main, &vars, &mut repos, &mut warnings);
-                }
+        // Repositories defined in the main configuration file come first.
+        if let (Some(text), Some(file)) = (&main_text, &main.file) {
+            add_repos(text, file, &main, &vars, &mut repos, &mut warnings);
+        }
+        for path in repo_files(img, &main.reposdir)? {
+            if let Some(text) = img.read_text(&path)? {
+                add_repos(&text, &path, &main, &vars, &mut repos, &mut warnings);
             }
         }
         for extra in &overrides.extra_repo_files {

@@ -1,7 +1,21 @@
-//! dnf's INI dialect: `[section]` headers, `key=value` lines, `#`/`;` comment lines, indented
-//! continuation lines, later duplicates overriding earlier ones.
+//! dnf's INI dialect as libdnf 0.69 reads it (the facts, verified against dnf 4.14 in the
+//! differential tests):
+//! - `[section]` headers (the name is kept as written, spaces included; after `]` only blanks
+//!   or a `#`/`;` comment may follow); a section named twice is one section, later keys
+//!   overriding earlier ones in place;
+//! - `key=value` lines start in column 0; the key is case-sensitive, blanks around `=` and at
+//!   the end of the line are dropped; a value wrapped in matching `"` or `'` loses them;
+//! - an indented line continues the value above it (after a `\n`), comment-like text included;
+//!   a line of blanks only adds an empty line to a value being continued;
+//! - an empty line, or a `#`/`;` in column 0, ends a value: an indented line after it is an
+//!   error;
+//! - a line without `=`, a key line before any section, an indented line that continues
+//!   nothing, a missing `]`, `[]`, or text after a header make the whole file unreadable: dnf
+//!   then skips that `.repo` file (and fails on its main configuration file).
 
-/// One section with its keys in file order (keys lower-cased, values trimmed).
+use std::fmt;
+
+/// One section with its keys in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Section {
     pub name: String,
@@ -9,74 +23,211 @@ pub struct Section {
 }
 
 impl Section {
-    /// The last value set for `key`.
+    /// The value set for `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.entries
             .iter()
-            .rev()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
+
+    fn set(&mut self, key: String, value: String) {
+        match self.entries.iter_mut().find(|(k, _)| *k == key) {
+            Some(e) => e.1 = value,
+            None => self.entries.push((key, value)),
+        }
+    }
 }
 
-/// Parses a whole file. Lines before the first section and malformed lines are ignored, as
-/// dnf warns and goes on.
-pub fn parse(text: &str) -> Vec<Section> {
+/// Why a file cannot be read as dnf's INI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IniErrorKind {
+    MissingBracket,
+    EmptySectionName,
+    TextAfterSection,
+    MissingSectionHeader,
+    IllegalContinuationLine,
+    MissingKey,
+    MissingEqual,
+}
+
+/// A syntax error and its (1-based) line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub struct IniError {
+    pub line: usize,
+    pub kind: IniErrorKind,
+}
+
+impl fmt::Display for IniError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            IniErrorKind::MissingBracket => "missing ']'",
+            IniErrorKind::EmptySectionName => "empty section name",
+            IniErrorKind::TextAfterSection => "text after section",
+            IniErrorKind::MissingSectionHeader => "missing section header",
+            IniErrorKind::IllegalContinuationLine => "illegal continuation line",
+            IniErrorKind::MissingKey => "missing key",
+            IniErrorKind::MissingEqual => "missing '='",
+        };
+        write!(f, "{what} at line {}", self.line)
+    }
+}
+
+fn blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r')
+}
+
+/// The value as stored: trailing line breaks dropped, then one pair of matching quotes.
+fn finish_value(mut v: String) -> String {
+    let keep = v.trim_end_matches('\n').len();
+    v.truncate(keep);
+    let b = v.as_bytes();
+    if b.len() > 1 && b[0] == b[b.len() - 1] && matches!(b[0], b'"' | b'\'') {
+        v = v[1..v.len() - 1].to_string();
+    }
+    v
+}
+
+/// Parses a whole file.
+pub fn parse(text: &str) -> Result<Vec<Section>, IniError> {
     let mut out: Vec<Section> = Vec::new();
-    let mut last_key: Option<usize> = None;
-    for raw in text.lines() {
-        let line = raw.trim_end_matches('\r');
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            last_key = None;
+    let mut current: Option<usize> = None;
+    // The key whose value may still continue on the next lines.
+    let mut pending: Option<(String, String)> = None;
+    let flush =
+        |out: &mut Vec<Section>, current: Option<usize>, p: &mut Option<(String, String)>| {
+            if let (Some((k, v)), Some(s)) = (p.take(), current) {
+                out[s].set(k, finish_value(v));
+            }
+        };
+    for (n, raw) in text.split('\n').enumerate() {
+        let line_no = n + 1;
+        let err = |kind| IniError {
+            line: line_no,
+            kind,
+        };
+        let line = if n == 0 {
+            raw.strip_prefix('\u{feff}').unwrap_or(raw)
+        } else {
+            raw
+        };
+        if line.is_empty() || line.starts_with(['#', ';']) {
+            flush(&mut out, current, &mut pending);
             continue;
         }
-        if trimmed.starts_with('#') || trimmed.starts_with(';') {
+        let Some(start) = line.find(|c: char| !blank(c)) else {
+            if let Some((_, v)) = pending.as_mut() {
+                v.push('\n');
+            }
             continue;
+        };
+        let end = line.trim_end_matches(blank).len();
+        let body = &line[start..end];
+        if start == 0 || body.starts_with('[') {
+            flush(&mut out, current, &mut pending);
         }
-        let indented = line.starts_with([' ', '\t']);
-        if indented {
-            if let (Some(sec), Some(k)) = (out.last_mut(), last_key) {
-                let v = &mut sec.entries[k].1;
-                if !v.is_empty() {
-                    v.push('\n');
+        if let Some(inner) = body.strip_prefix('[') {
+            let close = inner.find(']').ok_or(err(IniErrorKind::MissingBracket))?;
+            if close == 0 {
+                return Err(err(IniErrorKind::EmptySectionName));
+            }
+            // What follows `]`, up to (not including) the line's last non-blank character.
+            let after = &inner[close + 1..];
+            let last = after.char_indices().last().map_or(0, |(i, _)| i);
+            for c in after[..last].chars() {
+                if c == '#' || c == ';' {
+                    break;
                 }
-                v.push_str(trimmed);
-                continue;
+                if !blank(c) {
+                    return Err(err(IniErrorKind::TextAfterSection));
+                }
             }
+            let name = &inner[..close];
+            current = Some(match out.iter().position(|s| s.name == name) {
+                Some(i) => i,
+                None => {
+                    out.push(Section {
+                        name: name.to_string(),
+                        entries: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            });
+            continue;
         }
-        if trimmed.starts_with('[') {
-            if let Some(end) = trimmed.find(']') {
-                out.push(Section {
-                    name: trimmed[1..end].trim().to_string(),
-                    entries: Vec::new(),
-                });
-                last_key = None;
-                continue;
+        if current.is_none() {
+            return Err(err(IniErrorKind::MissingSectionHeader));
+        }
+        if start > 0 {
+            let (_, v) = pending
+                .as_mut()
+                .ok_or(err(IniErrorKind::IllegalContinuationLine))?;
+            v.push('\n');
+            v.push_str(body);
+            continue;
+        }
+        if line.starts_with('=') {
+            return Err(err(IniErrorKind::MissingKey));
+        }
+        let eq = line.find('=').ok_or(err(IniErrorKind::MissingEqual))?;
+        let key = line[..eq].trim_end_matches([' ', '\t']);
+        let rest = &line[eq + 1..];
+        let value = match rest.find(|c: char| c != ' ' && c != '\t') {
+            None => "",
+            Some(i) => {
+                let from = eq + 1 + i;
+                if from < end {
+                    &line[from..end]
+                } else if from == end {
+                    ""
+                } else {
+                    // only `\r` and blanks after `=`: libdnf keeps them from the first `\r`
+                    &line[from..]
+                }
             }
+        };
+        pending = Some((key.to_string(), value.to_string()));
+    }
+    flush(&mut out, current, &mut pending);
+    Ok(out)
+}
+
+/// A list option (libdnf `OptionStringList`): items separated by spaces, commas or line
+/// breaks (not tabs); `a , b` and a separator before a line break count once; other repeated
+/// separators give empty items.
+pub fn list(value: &str) -> Vec<String> {
+    let b = value.as_bytes();
+    let sep = |c: u8| matches!(c, b' ' | b',' | b'\n');
+    let skip_spaces = |mut i: usize| {
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
         }
-        let Some(sec) = out.last_mut() else { continue };
-        if let Some((k, v)) = trimmed.split_once('=') {
-            sec.entries
-                .push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-            last_key = Some(sec.entries.len() - 1);
+        i
+    };
+    let mut out = Vec::new();
+    let mut start = skip_spaces(0);
+    while start < b.len() {
+        let Some(off) = b[start..].iter().position(|&c| sep(c)) else {
+            out.push(value[start..].to_string());
+            break;
+        };
+        let mut end = start + off;
+        out.push(value[start..end].to_string());
+        start = skip_spaces(end + 1);
+        if start < b.len() && b[start] == b',' && b[end] == b' ' {
+            end = start;
+            start = skip_spaces(start + 1);
+        }
+        if start < b.len() && b[start] == b'\n' && matches!(b[end], b' ' | b',') {
+            start = skip_spaces(start + 1);
         }
     }
     out
 }
 
-/// A list option: items separated by commas and/or whitespace (newlines included).
-pub fn list(value: &str) -> Vec<String> {
-    value
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// A boolean option as libdnf accepts it; None when not a boolean.
 pub fn boolean(value: &str) -> Option<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
+    match value.to_ascii_lowercase().as_str() {
         "1" | "yes" | "true" | "on" => Some(true),
         "0" | "no" | "false" | "off" => Some(false),
         _ => None,
@@ -87,11 +238,57 @@ pub fn boolean(value: &str) -> Option<bool> {
 mod tests {
     use super::*;
 
+    fn kind(text: &str) -> IniErrorKind {
+        parse(text).unwrap_err().kind
+    }
+
     #[test]
-    fn continuation_and_comments() {
-        let s = parse("# c\n[main]\nexclude=a b\n  c,d\n; x\n[r1]\nbaseurl=file:///x\n");
+    fn continuation_comments_and_merged_sections() {
+        let s = parse("# c\n[main]\nexclude=a b\n  c,d\n  # e\n; x\n[r1]\nbaseurl = 'file:///x'  \n[main]\nexclude=z\nX=1\n").unwrap();
         assert_eq!(s.len(), 2);
-        assert_eq!(list(s[0].get("exclude").unwrap()), ["a", "b", "c", "d"]);
+        assert_eq!(s[0].entries.len(), 2);
+        assert_eq!(s[0].get("exclude"), Some("z"));
+        assert_eq!(s[0].get("X"), Some("1"));
+        assert_eq!(s[0].get("x"), None);
         assert_eq!(s[1].get("baseurl"), Some("file:///x"));
+        let s = parse("[m]\nexclude=a b\n  c,d\n  # e\n \n").unwrap();
+        assert_eq!(
+            list(s[0].get("exclude").unwrap()),
+            ["a", "b", "c", "d", "#", "e"]
+        );
+        let s = parse("\u{feff}[ m ] # c\r\nk=\r\n[n]x\n").unwrap();
+        assert_eq!(s[0].name, " m ");
+        assert_eq!(s[0].get("k"), Some(""));
+        assert_eq!(s[1].name, "n");
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(
+            kind("[m]\nk=a\n\n  b\n"),
+            IniErrorKind::IllegalContinuationLine
+        );
+        assert_eq!(
+            kind("[m]\nk=a\n#\n  b\n"),
+            IniErrorKind::IllegalContinuationLine
+        );
+        assert_eq!(kind("[m]\nno equals\n"), IniErrorKind::MissingEqual);
+        assert_eq!(kind("[m]\n=v\n"), IniErrorKind::MissingKey);
+        assert_eq!(kind("k=v\n[m]\n"), IniErrorKind::MissingSectionHeader);
+        assert_eq!(kind("[m\n"), IniErrorKind::MissingBracket);
+        assert_eq!(kind("[]\n"), IniErrorKind::EmptySectionName);
+        assert_eq!(kind("[m] xy\n"), IniErrorKind::TextAfterSection);
+        assert_eq!(kind("[m]\n  k=v\n"), IniErrorKind::IllegalContinuationLine);
+    }
+
+    #[test]
+    fn lists() {
+        assert_eq!(list(" a , b,c\nd"), ["a", "b", "c", "d"]);
+        assert_eq!(list("a,\n b \n"), ["a", "b"]);
+        assert_eq!(list("a,,b"), ["a", "", "b"]);
+        assert_eq!(list(", a"), ["", "a"]);
+        assert_eq!(list("a\tb"), ["a\tb"]);
+        assert!(list("").is_empty());
+        assert!(list("   ").is_empty());
     }
 }

@@ -120,7 +120,8 @@ pub struct ModuleState {
 
 /// Parses the modules.d files' sections.
 pub fn parse_state(text: &str, into: &mut BTreeMap<String, ModuleState>) {
-    for sec in crate::ini::parse(text) {
+    // A file dnf cannot parse sets no state here.
+    for sec in crate::ini::parse(text).unwrap_or_default() {
         let name = sec.get("name").unwrap_or(&sec.name).to_string();
         into.insert(
             name,

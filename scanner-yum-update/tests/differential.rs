@@ -507,3 +507,259 @@ const UPDATEINFO: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </update>
 </updates>
 "#;
+
+/// Image = INSTALLED + `more`, the standard repos plus a repo directory `edge` with
+/// `edge_pkgs`; `main_conf` and the `files` (image path, text) may name the repos directory as
+/// `@R@`.
+fn edge_scenario(
+    more: &[&str],
+    edge_pkgs: &[&str],
+    main_conf: &str,
+    files: &[(&str, String)],
+) -> DnfAnswer {
+    let t = tempfile::tempdir().unwrap();
+    let repos = t.path().join("repos");
+    standard_repos(&repos, &[]);
+    if !edge_pkgs.is_empty() {
+        make_repo(&repos.join("edge"), edge_pkgs, &[]);
+    }
+    let root = t.path().join("root");
+    let mut installed = INSTALLED.to_vec();
+    installed.extend(more);
+    let r = repos.display().to_string();
+    let mut all: Vec<(&str, String)> = vec![("/etc/dnf/dnf.conf", main_conf.replace("@R@", &r))];
+    for (p, text) in files {
+        all.push((p, text.replace("@R@", &r)));
+    }
+    make_root(&root, &installed, &all);
+    compare(&root, "x86_64", &Overrides::default())
+}
+
+/// A section for standard repo `dir` (repo-a, repo-b, repo-c: priority 10) under `id`.
+fn std_sec(id: &str, dir: &str, extra: &str) -> String {
+    let url = format!("file://@R@/{dir}/$releasever/$basearch");
+    let extra = if dir == "repo-c" {
+        format!("priority=10\n{extra}")
+    } else {
+        extra.to_string()
+    };
+    repo_section(id, &url, &extra)
+}
+
+#[test]
+fn multilib_versions_and_obsoletes_edge_cases() {
+    if !tools() {
+        return;
+    }
+    let file = format!(
+        "{}\n[edge]\nname=edge\nbaseurl=file://@R@/edge\ngpgcheck=0\n",
+        standard_repo_file(Path::new("@R@"), "", "", "")
+    );
+    let d = edge_scenario(
+        &[
+            "mlx-1.0-1.x86_64",
+            "mlx-1.0-1.i686",
+            "mls-1.1-1.x86_64",
+            "mls-1.0-1.i686",
+            "mln-1.0-1.x86_64",
+            "mln-1.0-1.i686",
+            "lz-1.01-1.noarch",
+            "lz2-1.9-1.noarch",
+            "longv-1.99999999999999999999-1.noarch",
+            "eonly-1.0-1.noarch",
+            "tc-1.0~rc2-1.noarch",
+            "obsupd-1.0-1.noarch",
+            "ppconly-1.0-1.noarch",
+        ],
+        &[
+            "mlx-1.1-1.x86_64",
+            "mls-1.1-1.i686",
+            "mls-1.1-1.x86_64",
+            "mln-1.1-1.noarch",
+            "lz-1.1-1.noarch",
+            "lz2-1.010-1.noarch",
+            "longv-1.100000000000000000000-1.noarch",
+            "eonly-1:1.0-1.noarch",
+            "tc-1.0^git1~pre-1.noarch",
+            "tc-1.0^git1-1.noarch",
+            "obsarch-1.0-1.i686",
+            "obsupd-1.5-1.noarch",
+            "obsupdnew-2.0-1.noarch",
+            "ppconly-1.1-1.ppc64le",
+        ],
+        "[main]\n",
+        &[("/etc/yum.repos.d/test.repo", file)],
+    );
+    // i686-only update of a two-arch install, x86_64 -> noarch for both, an epoch-only bump,
+    // an i686 obsoleter paired with both arches, an update and an obsoleter of one package.
+    for want in [
+        "mls.i686",
+        "mln.noarch",
+        "eonly.noarch",
+        "obsarch.i686",
+        "obsupd.noarch",
+    ] {
+        assert!(d.stdout.contains(want), "{want}:\n{}", d.stdout);
+    }
+}
+
+/// dnf skips a whole .repo file libdnf's INI reader refuses (and a section whose id has
+/// characters a repo id may not have); each of these would offer hello 1.2 from its own id.
+#[test]
+fn repo_files_dnf_cannot_parse_are_skipped() {
+    if !tools() {
+        return;
+    }
+    let b = |id: &str, extra: &str| std_sec(id, "repo-b", extra);
+    let d = edge_scenario(
+        &[],
+        &[],
+        "[main]\n",
+        &[
+            (
+                "/etc/yum.repos.d/test.repo",
+                format!(
+                    "{}{}{}{}",
+                    std_sec("repo-a", "repo-a", ""),
+                    std_sec("repo-c", "repo-c", ""),
+                    b("b space", "").replace("[b space]", "[ b-space ]"),
+                    b("b@at", "")
+                ),
+            ),
+            // an empty line ends a value: the indented line after it is an error
+            (
+                "/etc/yum.repos.d/blank.repo",
+                b("b-blank", "exclude=dup\n\n  multi*\n"),
+            ),
+            (
+                "/etc/yum.repos.d/noeq.repo",
+                b("b-noeq", "no equals sign\n"),
+            ),
+            (
+                "/etc/yum.repos.d/before.repo",
+                format!("key=value\n{}", b("b-before", "")),
+            ),
+            (
+                "/etc/yum.repos.d/after.repo",
+                b("b-after", "").replace("[b-after]", "[b-after] xy"),
+            ),
+            ("/etc/yum.repos.d/nokey.repo", b("b-nokey", "=1\n")),
+        ],
+    );
+    assert!(
+        d.updates
+            .lines()
+            .all(|l| l.ends_with("\trepo-a") || l.ends_with("\trepo-c")),
+        "{}",
+        d.stdout
+    );
+}
+
+/// What libdnf's INI reader and option parsers accept: continuation lines (comment-like ones
+/// included), a section repeated later in the file (merged), case-sensitive keys (`Enabled`
+/// is not `enabled`), quoted values, blanks around `=`, comments after a header, list items
+/// split on spaces, commas and line breaks (not tabs), a plain path as base URL, several base
+/// URLs, booleans in any case, variables in a repo id, `exclude` with `excludepkgs`.
+#[test]
+fn repo_file_syntax_dnf_accepts() {
+    if !tools() {
+        return;
+    }
+    let a = std_sec(
+        "repo-a",
+        "repo-a",
+        "Enabled=0\nenabled=True\nexclude=hello , archswitch,,toarch.i686\n  # multi*\n    epochy,\nexcludepkgs=kernel\tcaret*\n",
+    );
+    let b = std_sec("repo-b", "repo-b", "enabled = YES\n").replace(
+        "baseurl=file://@R@/repo-b",
+        "baseurl=file://@R@/nowhere, file://@R@/repo-b",
+    );
+    let c = std_sec("repo-c-$basearch", "repo-c", "")
+        .replace("[repo-c-$basearch]", "[repo-c-$basearch]   ; the c repo")
+        .replace("baseurl=file://", "baseurl   =  \"")
+        .replace("$basearch\ngpgcheck", "$basearch\"\ngpgcheck");
+    let d = edge_scenario(
+        &[],
+        &[],
+        "[main]\nexclude='tildepkg'\nobsoletes=On\n",
+        &[(
+            "/etc/yum.repos.d/test.repo",
+            format!("{a}{b}{c}[repo-b]\nexclude=dup\n"),
+        )],
+    );
+    assert!(d.stdout.contains("repo-c-x86_64"), "{}", d.stdout);
+}
+
+/// dnf reads the repositories defined in its main configuration file first.
+#[test]
+fn repos_defined_in_dnf_conf() {
+    if !tools() {
+        return;
+    }
+    let d = edge_scenario(
+        &[],
+        &[],
+        &format!("[main]\n\n{}", std_sec("repo-c", "repo-c", "")),
+        &[(
+            "/etc/yum.repos.d/test.repo",
+            format!(
+                "{}{}{}",
+                std_sec("repo-a", "repo-a", ""),
+                std_sec("repo-b", "repo-b", ""),
+                std_sec("repo-c", "repo-b", "enabled=0\n")
+            ),
+        )],
+    );
+    assert!(d.updates.contains("repo-c"), "{}", d.stdout);
+}
+
+/// dnf sorts the .repo files by path without the `.repo` suffix (`test` before `test-x`:
+/// the first definition of a repo id wins) and its glob skips hidden files.
+#[test]
+fn repo_file_order_and_hidden_files() {
+    if !tools() {
+        return;
+    }
+    let d = edge_scenario(
+        &[],
+        &[],
+        "[main]\n",
+        &[
+            (
+                "/etc/yum.repos.d/test.repo",
+                format!(
+                    "{}{}",
+                    std_sec("repo-a", "repo-a", ""),
+                    std_sec("repo-b", "repo-b", "")
+                ),
+            ),
+            (
+                "/etc/yum.repos.d/test-x.repo",
+                std_sec("repo-b", "repo-b", "enabled=0\n"),
+            ),
+            (
+                "/etc/yum.repos.d/.hidden.repo",
+                std_sec("repo-c", "repo-c", ""),
+            ),
+        ],
+    );
+    assert!(d.updates.contains("repo-b"), "{}", d.stdout);
+}
+
+/// A dnf.conf libdnf cannot parse: dnf refuses to run (rc 1), so the scan fails too.
+#[test]
+fn unparsable_dnf_conf_fails_like_dnf() {
+    if !tools() {
+        return;
+    }
+    let d = edge_scenario(
+        &[],
+        &[],
+        "[main]\nnot an option\n",
+        &[(
+            "/etc/yum.repos.d/test.repo",
+            standard_repo_file(Path::new("@R@"), "", "", ""),
+        )],
+    );
+    assert_eq!(d.rc, 1);
+}

@@ -372,7 +372,9 @@ fn repo_config_steps(data: &[u8]) -> usize {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let cfg = Config::load(&Mem(files), builtin, &Default::default()).unwrap();
+    let Ok(cfg) = Config::load(&Mem(files), builtin, &Default::default()) else {
+        return 0;
+    };
     let mut urls = 0;
     for repo in &cfg.repos {
         for url in &repo.baseurl {
@@ -388,5 +390,15 @@ fn repo_config_steps(data: &[u8]) -> usize {
 #[test]
 fn fuzz_repo_config_crash_95d7bcc5() {
     let data = include_bytes!("../fixtures/fuzz/repo_config-crash-95d7bcc5");
-    assert_eq!(repo_config_steps(data), 1);
+    // dnf refuses this input's dnf.conf (`[=foo`: no `]`) and would skip its .repo file (the
+    // last line has no `=`), so the config load now stops before the URL helpers; the base URL
+    // that panicked goes through them directly.
+    assert_eq!(repo_config_steps(data), 0);
+    let text = String::from_utf8_lossy(data);
+    let url = text
+        .split('\n')
+        .find_map(|l| l.strip_prefix("baseurl="))
+        .expect("the fixture's base URL");
+    assert!(url.contains('%'));
+    assert!(yum_update::fetch::file_path(url).is_some());
 }
