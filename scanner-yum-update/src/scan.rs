@@ -342,7 +342,9 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
         .iter()
         .flat_map(|(_, d)| d.advisories.iter())
         .collect();
-    let advisory_rows = advisories::available(&all_adv, &installed_pkgs, &active_modules);
+    // Installed packages hidden by main-level excludes/includes count as not installed, as in
+    // dnf's installed query.
+    let advisory_rows = advisories::available(&all_adv, &inst_f, &active_modules);
 
     let mut inst_by_name: BTreeMap<&str, Vec<&InstalledPkg>> = BTreeMap::new();
     for i in inst_f.iter() {

@@ -763,3 +763,172 @@ fn unparsable_dnf_conf_fails_like_dnf() {
     );
     assert_eq!(d.rc, 1);
 }
+
+/// Builds `name-version-1.src.rpm` (or `.nosrc.rpm`) into `dir` with rpmbuild -bs.
+fn build_srpm(dir: &Path, name: &str, version: &str, nosrc: bool) {
+    let work = tempfile::tempdir().unwrap();
+    let top = work.path().join("top");
+    fs::create_dir_all(top.join("SOURCES")).unwrap();
+    fs::write(top.join("SOURCES/src.tar"), "x").unwrap();
+    let spec = work.path().join(format!("{name}.spec"));
+    fs::write(
+        &spec,
+        format!(
+            "Name: {name}\nVersion: {version}\nRelease: 1\nSummary: s\nLicense: MIT\n\
+             BuildArch: noarch\nSource0: src.tar\n{}\n%description\ns\n\n%files\n",
+            if nosrc { "NoSource: 0" } else { "" }
+        ),
+    )
+    .unwrap();
+    testkit::run(
+        testkit::command("rpmbuild")
+            .arg("-bs")
+            .arg("--define")
+            .arg(format!("_topdir {}", top.display()))
+            .arg("--define")
+            .arg(format!("_srcrpmdir {}", dir.display()))
+            .arg(&spec),
+    )
+    .unwrap();
+}
+
+/// `dnf updateinfo list` on advisories of every kind: security without or with an unknown
+/// severity, newpackage and other types, one id with two types, src and foreign-arch entries,
+/// not installed packages, versions at or below the installed one, epochs; and installed
+/// packages hidden by a main-level exclude (hello), which dnf does not count as installed.
+#[test]
+fn updateinfo_edge_cases_and_main_excludes() {
+    if !tools() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repos = t.path().join("repos");
+    let repo_dir = repos.join("repo-a/9/x86_64");
+    make_repo(&repo_dir, REPO_A, &[]);
+    let ui = t.path().join("updateinfo.xml");
+    fs::write(&ui, UPDATEINFO_EDGE).unwrap();
+    testkit::run(
+        testkit::command("modifyrepo_c")
+            .arg("--mdtype=updateinfo")
+            .arg(&ui)
+            .arg(repo_dir.join("repodata")),
+    )
+    .unwrap();
+    let root = t.path().join("root");
+    make_root(
+        &root,
+        INSTALLED,
+        &[
+            (
+                "/etc/dnf/dnf.conf",
+                "[main]\nexclude=hello kernel-4\n".into(),
+            ),
+            (
+                "/etc/yum.repos.d/a.repo",
+                repo_section(
+                    "repo-a",
+                    &format!("file://{}/repo-a/$releasever/$basearch", repos.display()),
+                    "exclude=dup\n",
+                ),
+            ),
+        ],
+    );
+    compare(&root, "x86_64", &Overrides::default());
+    let ours = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap();
+    let theirs = dnf_updateinfo_list(&root, "x86_64");
+    assert!(theirs.contains("SEC-NOSEV"), "{theirs}");
+    assert_eq!(output::advisories_tsv(&ours), theirs);
+}
+
+/// Source packages in a repository. Debian's dnf 4.14 lists them as upgrades of installed
+/// noarch packages (`srcish.src`): a dnf bug (RhBug 2151910), fixed upstream in dnf 4.15 (and
+/// RHEL 8.9 / 9.3), whose check-update leaves source packages out. We follow the fix, so our
+/// answer is dnf 4.14's without its src/nosrc rows.
+#[test]
+fn source_packages_are_not_updates() {
+    if !tools() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repo_dir = t.path().join("repos/repo-a");
+    fs::create_dir_all(&repo_dir).unwrap();
+    build_srpm(&repo_dir, "srcish", "1.1", false);
+    build_srpm(&repo_dir, "toarch", "1.2", true);
+    make_repo(&repo_dir, REPO_A, &[]);
+    let root = t.path().join("root");
+    let mut installed = INSTALLED.to_vec();
+    installed.push("srcish-1.0-1.noarch");
+    make_root(
+        &root,
+        &installed,
+        &[
+            ("/etc/dnf/dnf.conf", "[main]\n".into()),
+            (
+                "/etc/yum.repos.d/a.repo",
+                repo_section("repo-a", &format!("file://{}", repo_dir.display()), ""),
+            ),
+        ],
+    );
+    let ours = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap();
+    let theirs = dnf_check_update(&root, "x86_64");
+    assert_eq!(theirs.rc, 100, "{}", theirs.stderr);
+    let binary: String = theirs
+        .updates
+        .lines()
+        .filter(|l| !matches!(l.split('\t').nth(4), Some("src" | "nosrc")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(output::updates_tsv(&ours), binary, "{}", theirs.stdout);
+    assert_eq!(output::obsoletes_tsv(&ours), theirs.obsoletes);
+}
+
+const UPDATEINFO_EDGE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<updates>
+  <update from="test" status="final" type="security" version="1">
+    <id>SEC-NOSEV</id>
+    <title>no severity</title>
+    <pkglist><collection short="c"><name>c</name>
+      <package name="hello" version="1.1" release="1" epoch="0" arch="x86_64"><filename>hello-1.1-1.x86_64.rpm</filename></package>
+      <package name="hello" version="1.1" release="1" epoch="0" arch="src"><filename>hello-1.1-1.src.rpm</filename></package>
+      <package name="notinstalled" version="1.0" release="1" epoch="0" arch="noarch"><filename>notinstalled-1.0-1.noarch.rpm</filename></package>
+      <package name="multi" version="1.1" release="1" arch="i686"><filename>multi-1.1-1.i686.rpm</filename></package>
+    </collection></pkglist>
+  </update>
+  <update from="test" status="final" type="security" version="1">
+    <id>SEC-LOWER</id>
+    <severity>important</severity>
+    <pkglist><collection short="c"><name>c</name>
+      <package name="dup" version="1.1" release="1" epoch="0" arch="noarch"><filename>dup-1.1-1.noarch.rpm</filename></package>
+      <package name="hello" version="1.1" release="1" epoch="0" arch="noarch"><filename>hello-1.1-1.noarch.rpm</filename></package>
+      <package name="kernel" version="2" release="1" epoch="0" arch="x86_64"><filename>kernel-2-1.x86_64.rpm</filename></package>
+      <package name="kernel" version="4" release="1" epoch="0" arch="x86_64"><filename>kernel-4-1.x86_64.rpm</filename></package>
+      <package name="prio" version="1.0" release="1" epoch="0" arch="noarch"><filename>prio-1.0-1.noarch.rpm</filename></package>
+    </collection></pkglist>
+  </update>
+  <update from="test" status="final" type="newpackage" version="1">
+    <id>NEW-1</id>
+    <pkglist><collection short="c"><name>c</name>
+      <package name="relpkg" version="1.0" release="2.el9" epoch="0" arch="noarch"><filename>r.rpm</filename></package>
+    </collection></pkglist>
+  </update>
+  <update from="test" status="final" type="recommended" version="1">
+    <id>OTHER-1</id>
+    <pkglist><collection short="c"><name>c</name>
+      <package name="tildepkg" version="1.0" release="1" epoch="0" arch="noarch"><filename>t.rpm</filename></package>
+    </collection></pkglist>
+  </update>
+  <update from="test" status="final" type="bugfix" version="1">
+    <id>OTHER-1</id>
+    <pkglist><collection short="c"><name>c</name>
+      <package name="caretpkg" version="1.0^git1" release="1" epoch="0" arch="noarch"><filename>c.rpm</filename></package>
+    </collection></pkglist>
+  </update>
+  <update from="test" status="final" type="enhancement" version="1">
+    <id>EPOCH-1</id>
+    <pkglist><collection short="c"><name>c</name>
+      <package name="epochy" version="0.5" release="1" epoch="1" arch="noarch"><filename>e.rpm</filename></package>
+      <package name="gone" version="0.5" release="1" arch="noarch"><filename>g.rpm</filename></package>
+    </collection></pkglist>
+  </update>
+</updates>
+"#;
