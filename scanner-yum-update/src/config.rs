@@ -157,10 +157,17 @@ fn opt(sec: &Section, key: &str, vars: &BTreeMap<String, String>) -> Option<Stri
     })
 }
 
-fn opt_bool(sec: &Section, key: &str, default: bool, warnings: &mut Vec<String>) -> bool {
-    match sec.get(key) {
+/// A boolean option, variables substituted (dnf reads every value substituted).
+fn opt_bool(
+    sec: &Section,
+    key: &str,
+    default: bool,
+    vars: &BTreeMap<String, String>,
+    warnings: &mut Vec<String>,
+) -> bool {
+    match opt(sec, key, vars) {
         None => default,
-        Some(v) => ini::boolean(v).unwrap_or_else(|| {
+        Some(v) => ini::boolean(&v).unwrap_or_else(|| {
             warnings.push(format!(
                 "[{}] {key}={v}: not a boolean, using {default}",
                 sec.name
@@ -246,15 +253,16 @@ impl MainConfig {
         self.excludepkgs = opt_list(sec, &["exclude", "excludepkgs"], vars);
         self.includepkgs = opt_list(sec, &["includepkgs"], vars);
         self.disable_excludes = opt_plain_list(sec, "disable_excludes", vars);
-        self.obsoletes = opt_bool(sec, "obsoletes", self.obsoletes, warnings);
+        self.obsoletes = opt_bool(sec, "obsoletes", self.obsoletes, vars, warnings);
         self.skip_if_unavailable = opt_bool(
             sec,
             "skip_if_unavailable",
             self.skip_if_unavailable,
+            vars,
             warnings,
         );
-        self.gpgcheck = opt_bool(sec, "gpgcheck", self.gpgcheck, warnings);
-        self.sslverify = opt_bool(sec, "sslverify", self.sslverify, warnings);
+        self.gpgcheck = opt_bool(sec, "gpgcheck", self.gpgcheck, vars, warnings);
+        self.sslverify = opt_bool(sec, "sslverify", self.sslverify, vars, warnings);
         for (key, slot) in [
             ("sslcacert", &mut self.sslcacert),
             ("sslclientcert", &mut self.sslclientcert),
@@ -300,15 +308,14 @@ fn repo_from_section(
     warnings: &mut Vec<String>,
 ) -> RepoConfig {
     let id = substitute(&sec.name, vars);
-    let priority = match sec.get("priority").map(str::trim) {
+    let priority = match opt(sec, "priority", vars) {
         None => 99,
-        Some(v) => v.parse().unwrap_or_else(|_| {
+        Some(v) => v.trim().parse().unwrap_or_else(|_| {
             warnings.push(format!("[{id}] priority={v}: not a number, using 99"));
             99
         }),
     };
-    let cost = sec
-        .get("cost")
+    let cost = opt(sec, "cost", vars)
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(1000);
     let inherit = |key: &str, main_value: &Option<String>| -> Option<String> {
@@ -333,7 +340,7 @@ fn repo_from_section(
             .collect(),
         mirrorlist: opt(sec, "mirrorlist", vars).filter(|v| !v.is_empty()),
         metalink: opt(sec, "metalink", vars).filter(|v| !v.is_empty()),
-        enabled: opt_bool(sec, "enabled", true, warnings),
+        enabled: opt_bool(sec, "enabled", true, vars, warnings),
         priority,
         cost,
         excludepkgs: opt_list(sec, &["exclude", "excludepkgs"], vars),
@@ -342,11 +349,12 @@ fn repo_from_section(
             sec,
             "skip_if_unavailable",
             main.skip_if_unavailable,
+            vars,
             warnings,
         ),
-        module_hotfixes: opt_bool(sec, "module_hotfixes", false, warnings),
-        gpgcheck: opt_bool(sec, "gpgcheck", main.gpgcheck, warnings),
-        sslverify: opt_bool(sec, "sslverify", main.sslverify, warnings),
+        module_hotfixes: opt_bool(sec, "module_hotfixes", false, vars, warnings),
+        gpgcheck: opt_bool(sec, "gpgcheck", main.gpgcheck, vars, warnings),
+        sslverify: opt_bool(sec, "sslverify", main.sslverify, vars, warnings),
         sslcacert: inherit("sslcacert", &main.sslcacert),
         sslclientcert: inherit("sslclientcert", &main.sslclientcert),
         sslclientkey: inherit("sslclientkey", &main.sslclientkey),

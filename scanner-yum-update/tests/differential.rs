@@ -932,3 +932,91 @@ const UPDATEINFO_EDGE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </update>
 </updates>
 "#;
+
+/// `disable_excludes` naming a repo: that repo's excludes are off, the others' and main's stay.
+#[test]
+fn disable_excludes_of_a_repo() {
+    if !tools() {
+        return;
+    }
+    edge_scenario(
+        &[],
+        &[],
+        "[main]\ndisable_excludes=repo-a\nexclude=multi*\n",
+        &[(
+            "/etc/yum.repos.d/test.repo",
+            format!(
+                "{}{}{}",
+                std_sec("repo-a", "repo-a", "exclude=hello\n"),
+                std_sec("repo-b", "repo-b", "exclude=hello\n"),
+                std_sec("repo-c", "repo-c", "exclude=prio\n")
+            ),
+        )],
+    );
+}
+
+/// `disable_excludes=main`: main excludes are off, repo excludes stay.
+#[test]
+fn disable_excludes_main() {
+    if !tools() {
+        return;
+    }
+    edge_scenario(
+        &[],
+        &[],
+        "[main]\ndisable_excludes=main\nexclude=multi*\n",
+        &[(
+            "/etc/yum.repos.d/test.repo",
+            format!(
+                "{}{}{}",
+                std_sec("repo-a", "repo-a", "exclude=hello\n"),
+                std_sec("repo-b", "repo-b", ""),
+                std_sec("repo-c", "repo-c", "")
+            ),
+        )],
+    );
+}
+
+/// An obsoleter that is installed beside the package it obsoletes.
+#[test]
+fn installed_obsoleter_and_obsoleted() {
+    if !tools() {
+        return;
+    }
+    edge_scenario(
+        &["newname-2.0-1.noarch", "replacer-1.0-1.noarch"],
+        &[],
+        "[main]\n",
+        &[(
+            "/etc/yum.repos.d/test.repo",
+            standard_repo_file(Path::new("@R@"), "", "", ""),
+        )],
+    );
+}
+
+/// dnf substitutes variables in every option value: `enabled=$var`, `priority=$var`.
+#[test]
+fn variables_in_boolean_and_number_options() {
+    if !tools() {
+        return;
+    }
+    edge_scenario(
+        &[],
+        &[],
+        "[main]\n",
+        &[
+            (
+                "/etc/yum.repos.d/test.repo",
+                format!(
+                    "{}{}{}",
+                    std_sec("repo-a", "repo-a", "enabled=$on\n"),
+                    std_sec("repo-b", "repo-b", "enabled=${off}\n"),
+                    std_sec("repo-c", "repo-c", "").replace("priority=10", "priority=$prio")
+                ),
+            ),
+            ("/etc/dnf/vars/on", "1\n".into()),
+            ("/etc/dnf/vars/off", "0\n".into()),
+            ("/etc/dnf/vars/prio", "200\n".into()),
+        ],
+    );
+}
