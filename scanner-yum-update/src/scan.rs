@@ -331,6 +331,7 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
     phase("excludes applied");
     let answer = solver::solve(&Universe {
         installed: &inst_f,
+        all_installed: &installed_pkgs,
         available: &avail_f,
         repos: &repo_refs,
         obsoletes: config.main.obsoletes,
@@ -347,7 +348,7 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
     let advisory_rows = advisories::available(&all_adv, &inst_f, &active_modules);
 
     let mut inst_by_name: BTreeMap<&str, Vec<&InstalledPkg>> = BTreeMap::new();
-    for i in inst_f.iter() {
+    for i in installed_pkgs.iter() {
         inst_by_name.entry(i.name.as_str()).or_default().push(i);
     }
     let adv_index = advisories::Index::new(&all_adv, &active_modules);

@@ -14,7 +14,12 @@ const SYSTEM_PRIORITY: i32 = 99;
 
 /// Everything visible after excludes/includes: the solver's input.
 pub struct Universe<'a> {
+    /// The installed packages visible after main-level excludes/includes: what obsoleters
+    /// are matched and paired with (libdnf's installed query).
     pub installed: &'a [InstalledPkg],
+    /// Every installed package: the upgrade test sees them all, excluded or not (libdnf's
+    /// `what_upgrades` walks the pool's installed repo, not the query).
+    pub all_installed: &'a [InstalledPkg],
     pub available: &'a [AvailablePkg<'a>],
     pub repos: &'a [RepoRef],
     /// `obsoletes` main option.
@@ -62,6 +67,8 @@ pub fn solve(u: &Universe) -> Answer {
     let prio = |k: usize| u.repos[av[k].repo].priority;
     let mut installed: Vec<&InstalledPkg> = u.installed.iter().collect();
     installed.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut every: Vec<&InstalledPkg> = u.all_installed.iter().collect();
+    every.sort_by(|a, b| a.name.cmp(&b.name));
     let mut usable: Vec<usize> = (0..av.len())
         .filter(|&k| !matches!(av[k].arch, "src" | "nosrc"))
         .collect();
@@ -72,10 +79,13 @@ pub fn solve(u: &Universe) -> Answer {
     let mut obsoleting = Vec::new();
     let mut upgrades: Vec<usize> = Vec::new();
     let mut rest = &installed[..];
+    let mut rest_every = &every[..];
     for group in usable.chunk_by(|&a, &b| av[a].name == av[b].name) {
         let name = av[group[0]].name;
         rest = &rest[rest.partition_point(|i| i.name.as_str() < name)..];
         let same_name = &rest[..rest.partition_point(|i| i.name == name)];
+        rest_every = &rest_every[rest_every.partition_point(|i| i.name.as_str() < name)..];
+        let every_same_name = &rest_every[..rest_every.partition_point(|i| i.name == name)];
         // Only the best-priority repos count; then the upgrade test.
         let best = group
             .iter()
@@ -87,7 +97,7 @@ pub fn solve(u: &Universe) -> Answer {
             group
                 .iter()
                 .copied()
-                .filter(|&k| prio(k) == best && is_upgrade(&av[k], same_name)),
+                .filter(|&k| prio(k) == best && is_upgrade(&av[k], every_same_name)),
         );
         // Latest per name.arch; equal EVRs (the same NEVRA from several repos) all stay.
         upgrades.sort_by(|&a, &b| av[a].arch.cmp(av[b].arch));
@@ -178,8 +188,12 @@ mod tests {
         for i in u.installed {
             by_installed.entry(i.name.as_str()).or_default().push(i);
         }
+        let mut by_every: BTreeMap<&str, Vec<&InstalledPkg>> = BTreeMap::new();
+        for i in u.all_installed {
+            by_every.entry(i.name.as_str()).or_default().push(i);
+        }
         let upgrade =
-            |c: &AvailablePkg| is_upgrade(c, by_installed.get(c.name).map_or(&[][..], |v| &v[..]));
+            |c: &AvailablePkg| is_upgrade(c, by_every.get(c.name).map_or(&[][..], |v| &v[..]));
         let usable: Vec<usize> = (0..u.available.len())
             .filter(|&k| !matches!(u.available[k].arch, "src" | "nosrc"))
             .collect();
@@ -307,7 +321,7 @@ mod tests {
                     None,
                 )
             };
-            let installed: Vec<InstalledPkg> = (0..rnd(6))
+            let every: Vec<InstalledPkg> = (0..rnd(6))
                 .map(|_| InstalledPkg {
                     name: names[rnd(names.len())].into(),
                     evr: evr(&mut rnd),
@@ -315,6 +329,9 @@ mod tests {
                     provides: (0..rnd(2)).map(|_| dep(&mut rnd)).collect(),
                 })
                 .collect();
+            // Some installed packages hidden by main-level excludes.
+            let installed: Vec<InstalledPkg> =
+                every.iter().filter(|_| rnd(4) != 0).cloned().collect();
             let metadata: Vec<(String, Evr, String, usize, Vec<Dep>)> = (0..rnd(20))
                 .map(|_| {
                     (
@@ -340,6 +357,7 @@ mod tests {
                 .collect();
             let u = Universe {
                 installed: &installed,
+                all_installed: &every,
                 available: &available,
                 repos: &repos,
                 obsoletes: round % 5 != 0,

@@ -1020,3 +1020,65 @@ fn variables_in_boolean_and_number_options() {
         ],
     );
 }
+
+/// Main-level excludes/includes that hide installed packages (not their updates): libdnf's
+/// upgrade test still sees every installed package, so hello 1.0 hidden does not make
+/// hello 1.2 a new install; obsoleters are only paired with visible installed packages
+/// (oldname hidden: no newname pair). Globs over the NEVRA with an explicit epoch 0.
+#[test]
+fn main_excludes_of_installed_packages() {
+    if !tools() {
+        return;
+    }
+    let repo_file = standard_repo_file(Path::new("@R@"), "", "", "");
+    let d = edge_scenario(
+        &[],
+        &[],
+        "[main]\nexclude=hello-1.0-1.x86_64 *-0:1.0-1.noarch [m]*-1.0*\n",
+        &[("/etc/yum.repos.d/test.repo", repo_file.clone())],
+    );
+    assert!(d.updates.contains("hello\t"), "{}", d.stdout);
+    let d = edge_scenario(
+        &[],
+        &[],
+        "[main]\nincludepkgs=hello-1.2* multi-1.1* newname kernel*\n",
+        &[("/etc/yum.repos.d/test.repo", repo_file)],
+    );
+    assert!(d.updates.contains("hello\t"), "{}", d.stdout);
+}
+
+/// Globs in every spec form: `*.i686`, `h?llo`, name ranges, NEVR/NEV/NEVRA globs, `^` and
+/// `~` in versions, epochs, the fall-back glob over the whole NEVRA.
+#[test]
+fn exclude_and_include_globs() {
+    if !tools() {
+        return;
+    }
+    let std_file = || standard_repo_file(Path::new("@R@"), "", "", "");
+    for main in [
+        "exclude=*.i686 h?llo *-1.1-1.noarch epochy-1:* *el9*",
+        "exclude=[kp]*-[24]* dup-1.1 toarch.* *:1.0-1* caretpkg-1.0^* tilde*-1.0",
+        "exclude=*1.1* prio-1.1-1 newname-2.0 multi-1.1-1.* relpkg-0:1.0-2.el9.noarch",
+    ] {
+        edge_scenario(
+            &[],
+            &[],
+            &format!("[main]\n{main}\n"),
+            &[("/etc/yum.repos.d/test.repo", std_file())],
+        );
+    }
+    edge_scenario(
+        &[],
+        &[],
+        "[main]\n",
+        &[(
+            "/etc/yum.repos.d/test.repo",
+            standard_repo_file(
+                Path::new("@R@"),
+                "includepkgs=*-1.1-* [a-e]*.noarch kernel-4-1.x86_64 *~*\n",
+                "includepkgs=hello-1.2\n",
+                "",
+            ),
+        )],
+    );
+}
