@@ -1082,3 +1082,21 @@ fn exclude_and_include_globs() {
         )],
     );
 }
+
+/// installonlypkgs / installonly_limit change nothing in check-update: every installed
+/// version counts (prio 1.0 and 1.2 installed: repo-c's 1.1 is no update).
+#[test]
+fn installonly_settings_and_several_installed_versions() {
+    if !tools() {
+        return;
+    }
+    edge_scenario(
+        &["prio-1.2-1.noarch", "dup-1.1-1.noarch"],
+        &[],
+        "[main]\ninstallonlypkgs=prio dup\ninstallonly_limit=2\n",
+        &[(
+            "/etc/yum.repos.d/test.repo",
+            standard_repo_file(Path::new("@R@"), "", "", ""),
+        )],
+    );
+}
