@@ -348,3 +348,83 @@ fn shared_files_replaced_files_and_states() {
     let lines = common::assert_same(&root, true);
     eprintln!("rpm -Va:\n{}", lines.join("\n"));
 }
+
+/// Owner names resolved the way rpm's getpwnam/getgrnam (glibc's files database, inside the
+/// root) read /etc/passwd and /etc/group: white space before a line or an id is skipped, a `+`
+/// before an id is allowed, a passwd line needs its gid, an id must end at a colon or the end
+/// of the line (`\r` included). A name glibc does not find is uid/gid 0 with setuid/setgid
+/// cleared, so a wrong reading shows up as `U`, `G` and `M` lines.
+#[test]
+fn image_passwd_and_group_read_like_glibc() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    fs::create_dir_all(root.join("etc")).unwrap();
+    fs::write(
+        root.join("etc/passwd"),
+        "root:x:0:0:root:/root:/bin/sh\n \
+         lead:x:40:40::/:/bin/sh\n\
+         \tlead-tab:x:41:41::/:/bin/sh\n\
+         idsp:x: 42: 42::/:/bin/sh\n\
+         plus:x:+43:+43::/:/bin/sh\n\
+         short:x:44\n\
+         nogid:x:45:\n\
+         crlf:x:46:46\r\n\
+         crlf-shell:x:47:47::/:/bin/sh\r\n\
+         trail:x:48 :48::/:/bin/sh\n\
+         dup:x:49\n\
+         dup:x:50:50::/:/bin/sh\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("etc/group"),
+        "root:x:0:\n \
+         lead:x:40:\n\
+         \tlead-tab:x:41:\n\
+         idsp:x: 42:\n\
+         plus:x:+43:\n\
+         short:x:44\n\
+         nogid:x:\n\
+         crlf:x:46\r\n\
+         crlf-shell:x:47:\r\n\
+         trail:x:48 :\n\
+         dup:x:\n\
+         dup:x:50:\n",
+    )
+    .unwrap();
+    let names = [
+        "lead",
+        "lead-tab",
+        "idsp",
+        "plus",
+        "short",
+        "nogid",
+        "crlf",
+        "crlf-shell",
+        "trail",
+        "dup",
+    ];
+    let mut spec = RpmSpec::new("vt-owners", "1.0", "1");
+    for n in names {
+        spec = spec.file(
+            SpecFile::file(&format!("/usr/share/vt-owners/{n}"), format!("{n}\n"))
+                .mode(0o6755)
+                .owner(n, n),
+        );
+    }
+    let rpm = spec.build(dir.path()).unwrap();
+    rpm_install(&root, &[rpm], &[]).unwrap();
+
+    // rpm gave every file the owner it resolved; a reader resolving otherwise reports them.
+    common::assert_same(&root, false);
+    // Every file root-owned with its setuid/setgid bits: only the names rpm resolved fail.
+    for n in names {
+        let f = p(&root, &format!("/usr/share/vt-owners/{n}"));
+        sh(&format!("chown 0:0 {}", f.display()));
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o6755)).unwrap();
+    }
+    let lines = common::assert_same(&root, true);
+    eprintln!("rpm -Va:\n{}", lines.join("\n"));
+}

@@ -18,13 +18,22 @@ pub struct Users {
     gid_by_name: HashMap<String, u32>,
 }
 
-/// Parses `name:passwd:id:...` lines (passwd and group share the first three fields).
-fn parse(text: &[u8], by_id: &mut HashMap<u32, String>, by_name: &mut HashMap<String, u32>) {
+/// Parses `name:passwd:id:...` lines (passwd and group share the first three fields) the way
+/// glibc's files database does for getpwnam/getgrnam: white space (`isspace`) before a line is
+/// skipped, blank and `#` lines are ignored, ids are read like `strtoul` ([`c_id_field`]); a
+/// passwd line also needs its gid (`name:x:1` is no account, `name:x:1:1` is), a group line only
+/// its gid. NIS compat lines (`+`, `-`), empty names and non-UTF-8 lines are left out.
+fn parse(
+    text: &[u8],
+    passwd: bool,
+    by_id: &mut HashMap<u32, String>,
+    by_name: &mut HashMap<String, u32>,
+) {
     for line in text.split(|b| *b == b'\n') {
         let Ok(line) = std::str::from_utf8(line) else {
             continue;
         };
-        let line = line.trim_end_matches('\r');
+        let line = line.trim_start_matches(is_c_space);
         if line.is_empty()
             || line.starts_with('#')
             || line.starts_with('+')
@@ -32,17 +41,18 @@ fn parse(text: &[u8], by_id: &mut HashMap<u32, String>, by_name: &mut HashMap<St
         {
             continue;
         }
-        let mut fields = line.split(':');
-        let (Some(name), Some(_pw), Some(id)) = (fields.next(), fields.next(), fields.next())
-        else {
+        let Some((name, rest)) = line.split_once(':') else {
             continue;
         };
-        if name.is_empty() {
+        let Some((_pw, rest)) = rest.split_once(':') else {
+            continue;
+        };
+        let Some((id, rest)) = c_id_field(rest, false) else {
+            continue;
+        };
+        if name.is_empty() || (passwd && c_id_field(rest, false).is_none()) {
             continue;
         }
-        let Ok(id) = id.parse::<u32>() else {
-            continue;
-        };
         by_id.entry(id).or_insert_with(|| name.to_string());
         by_name.entry(name.to_string()).or_insert(id);
     }
@@ -144,10 +154,10 @@ impl Users {
     pub fn load(root: &Rootfs) -> Users {
         let mut u = Users::default();
         if let Ok(b) = root.read("/etc/passwd", MAX_DB_SIZE) {
-            parse(&b, &mut u.user_by_id, &mut u.uid_by_name);
+            parse(&b, true, &mut u.user_by_id, &mut u.uid_by_name);
         }
         if let Ok(b) = root.read("/etc/group", MAX_DB_SIZE) {
-            parse(&b, &mut u.group_by_id, &mut u.gid_by_name);
+            parse(&b, false, &mut u.group_by_id, &mut u.gid_by_name);
         }
         u
     }
@@ -155,8 +165,8 @@ impl Users {
     /// Builds the maps from passwd and group file contents.
     pub fn from_bytes(passwd: &[u8], group: &[u8]) -> Users {
         let mut u = Users::default();
-        parse(passwd, &mut u.user_by_id, &mut u.uid_by_name);
-        parse(group, &mut u.group_by_id, &mut u.gid_by_name);
+        parse(passwd, true, &mut u.user_by_id, &mut u.uid_by_name);
+        parse(group, false, &mut u.group_by_id, &mut u.gid_by_name);
         u
     }
 
@@ -290,5 +300,48 @@ mod tests {
         assert_eq!(u.gid("wheel"), Some(10));
         assert_eq!(u.group_name(11), Some("wheel"));
         assert_eq!(u.group_name(10), Some("wheel"));
+    }
+
+    #[test]
+    fn names_found_as_getpwnam_and_getgrnam_find_them() {
+        // What rpm 4.18 (getpwnam/getgrnam inside the root, glibc 2.36) resolved for each name;
+        // the differential test `image_passwd_and_group_read_like_glibc` checks it against rpm.
+        let passwd = b" lead:x:40:40::/:/bin/sh\n\
+            idsp:x: 42:\t42::/:/bin/sh\n\
+            plus:x:+43:+43::/:/bin/sh\n\
+            short:x:44\n\
+            nogid:x:45:\n\
+            crlf:x:46:46\r\n\
+            ok:x:47:47\n\
+            trail:x:48 :48::/:/bin/sh\n\
+            dup:x:49\n\
+            dup:x:50:50::/:/bin/sh\n";
+        let group = b"\tlead:x:40:\nshort:x:44\nnogid:x:\ncrlf:x:46\r\ncrlf2:x:47:\r\n";
+        let u = Users::from_bytes(passwd, group);
+        let uids: Vec<_> = [
+            "lead", "idsp", "plus", "short", "nogid", "crlf", "ok", "trail", "dup",
+        ]
+        .iter()
+        .map(|n| u.uid(n))
+        .collect();
+        assert_eq!(
+            uids,
+            [
+                Some(40),
+                Some(42),
+                Some(43),
+                None,
+                None,
+                None,
+                Some(47),
+                None,
+                Some(50)
+            ]
+        );
+        let gids: Vec<_> = ["lead", "short", "nogid", "crlf", "crlf2"]
+            .iter()
+            .map(|n| u.gid(n))
+            .collect();
+        assert_eq!(gids, [Some(40), Some(44), None, None, Some(47)]);
     }
 }
