@@ -352,7 +352,8 @@ fn shared_files_replaced_files_and_states() {
 /// Owner names resolved the way rpm's getpwnam/getgrnam (glibc's files database, inside the
 /// root) read /etc/passwd and /etc/group: white space before a line or an id is skipped, a `+`
 /// before an id is allowed, a passwd line needs its gid, an id must end at a colon or the end
-/// of the line (`\r` included). A name glibc does not find is uid/gid 0 with setuid/setgid
+/// of the line (`\r` included), bytes that are not UTF-8 in other fields (a Latin-1 GECOS) do not
+/// hide the account. A name glibc does not find is uid/gid 0 with setuid/setgid
 /// cleared, so a wrong reading shows up as `U`, `G` and `M` lines.
 #[test]
 fn image_passwd_and_group_read_like_glibc() {
@@ -364,7 +365,7 @@ fn image_passwd_and_group_read_like_glibc() {
     fs::create_dir_all(root.join("etc")).unwrap();
     fs::write(
         root.join("etc/passwd"),
-        "root:x:0:0:root:/root:/bin/sh\n \
+        b"root:x:0:0:root:/root:/bin/sh\n \
          lead:x:40:40::/:/bin/sh\n\
          \tlead-tab:x:41:41::/:/bin/sh\n\
          idsp:x: 42: 42::/:/bin/sh\n\
@@ -375,12 +376,14 @@ fn image_passwd_and_group_read_like_glibc() {
          crlf-shell:x:47:47::/:/bin/sh\r\n\
          trail:x:48 :48::/:/bin/sh\n\
          dup:x:49\n\
-         dup:x:50:50::/:/bin/sh\n",
+         dup:x:50:50::/:/bin/sh\n\
+         latin1:x:51:51:J\xfcrgen:/home/j\xfc:/bin/sh\n"
+            .as_slice(),
     )
     .unwrap();
     fs::write(
         root.join("etc/group"),
-        "root:x:0:\n \
+        b"root:x:0:\n \
          lead:x:40:\n\
          \tlead-tab:x:41:\n\
          idsp:x: 42:\n\
@@ -391,7 +394,9 @@ fn image_passwd_and_group_read_like_glibc() {
          crlf-shell:x:47:\r\n\
          trail:x:48 :\n\
          dup:x:\n\
-         dup:x:50:\n",
+         dup:x:50:\n\
+         latin1:x:51:m\xfcller\n"
+            .as_slice(),
     )
     .unwrap();
     let names = [
@@ -405,6 +410,7 @@ fn image_passwd_and_group_read_like_glibc() {
         "crlf-shell",
         "trail",
         "dup",
+        "latin1",
     ];
     let mut spec = RpmSpec::new("vt-owners", "1.0", "1");
     for n in names {

@@ -22,7 +22,8 @@ pub struct Users {
 /// glibc's files database does for getpwnam/getgrnam: white space (`isspace`) before a line is
 /// skipped, blank and `#` lines are ignored, ids are read like `strtoul` ([`c_id_field`]); a
 /// passwd line also needs its gid (`name:x:1` is no account, `name:x:1:1` is), a group line only
-/// its gid. NIS compat lines (`+`, `-`), empty names and non-UTF-8 lines are left out.
+/// its gid. NIS compat lines (`+`, `-`) and empty names are left out; bytes that are not UTF-8
+/// are read as U+FFFD, as the header's names are.
 fn parse(
     text: &[u8],
     passwd: bool,
@@ -30,9 +31,8 @@ fn parse(
     by_name: &mut HashMap<String, u32>,
 ) {
     for line in text.split(|b| *b == b'\n') {
-        let Ok(line) = std::str::from_utf8(line) else {
-            continue;
-        };
+        // Bytes that are not UTF-8 (a Latin-1 GECOS) do not make glibc skip the account.
+        let line = String::from_utf8_lossy(line);
         let line = line.trim_start_matches(is_c_space);
         if line.is_empty()
             || line.starts_with('#')
@@ -294,7 +294,8 @@ mod tests {
         assert_eq!(u.uid("toor"), Some(0));
         assert_eq!(u.user_name(7), Some("root"));
         assert_eq!(u.uid("daemon"), Some(2));
-        assert_eq!(u.user_name(9), None);
+        // Not UTF-8: read lossily, like the names in package headers.
+        assert_eq!(u.user_name(9), Some("\u{fffd}\u{fffd}"));
         assert_eq!(u.uid("bad"), None);
         assert_eq!(u.uid("short"), None);
         assert_eq!(u.gid("wheel"), Some(10));
@@ -315,8 +316,10 @@ mod tests {
             ok:x:47:47\n\
             trail:x:48 :48::/:/bin/sh\n\
             dup:x:49\n\
-            dup:x:50:50::/:/bin/sh\n";
-        let group = b"\tlead:x:40:\nshort:x:44\nnogid:x:\ncrlf:x:46\r\ncrlf2:x:47:\r\n";
+            dup:x:50:50::/:/bin/sh\n\
+            latin1:x:51:51:J\xfcrgen:/:/bin/sh\n";
+        let group = b"\tlead:x:40:\nshort:x:44\nnogid:x:\ncrlf:x:46\r\ncrlf2:x:47:\r\n\
+            latin1:x:51:m\xfcller\n";
         let u = Users::from_bytes(passwd, group);
         let uids: Vec<_> = [
             "lead", "idsp", "plus", "short", "nogid", "crlf", "ok", "trail", "dup",
@@ -338,10 +341,10 @@ mod tests {
                 Some(50)
             ]
         );
-        let gids: Vec<_> = ["lead", "short", "nogid", "crlf", "crlf2"]
+        let gids: Vec<_> = ["lead", "short", "nogid", "crlf", "crlf2", "latin1"]
             .iter()
             .map(|n| u.gid(n))
             .collect();
-        assert_eq!(gids, [Some(40), Some(44), None, None, Some(47)]);
+        assert_eq!(gids, [Some(40), Some(44), None, None, Some(47), Some(51)]);
     }
 }
