@@ -121,6 +121,7 @@ mod tests {
             package: 0,
             path: path.into(),
             line: String::new(),
+            line_bytes: Vec::new(),
             flags,
             mode: 0o100644,
             state: FileState::Normal,

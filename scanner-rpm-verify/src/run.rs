@@ -40,10 +40,7 @@ pub fn scan_target(root_path: &Path, id: &str, policy: &Policy) -> Result<Target
         vulnerabilities,
         custom,
         files: vec![
-            (
-                outputs::RPM_VA_FILE.to_string(),
-                v.rpm_va_text().into_bytes(),
-            ),
+            (outputs::RPM_VA_FILE.to_string(), v.rpm_va_bytes()),
             (
                 outputs::LEGACY_FILE.to_string(),
                 report::pyjson::legacy_file_bytes(&legacy),

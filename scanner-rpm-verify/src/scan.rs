@@ -36,8 +36,10 @@ pub struct Issue {
     /// Index into [`Verification::packages`].
     pub package: usize,
     pub path: String,
-    /// The exact `rpm -V` line.
+    /// The `rpm -V` line as text (bytes of the path that are not UTF-8 read as U+FFFD).
     pub line: String,
+    /// The exact bytes of the `rpm -V` line.
+    pub line_bytes: Vec<u8>,
     /// FILEFLAGS of the file.
     pub flags: u32,
     /// FILEMODES of the file (what the header says it should be).
@@ -71,12 +73,19 @@ impl Verification {
         i32::from(self.failed_packages > 0)
     }
 
-    /// `rpm-Va.txt`: every line, unfiltered, each ending with a newline.
+    /// Every line, unfiltered, each ending with a newline, as text (bytes of paths that are
+    /// not UTF-8 read as U+FFFD).
     pub fn rpm_va_text(&self) -> String {
-        let mut s = String::new();
+        String::from_utf8_lossy(&self.rpm_va_bytes()).into_owned()
+    }
+
+    /// `rpm-Va.txt`: every line, unfiltered, each ending with a newline, byte for byte what
+    /// rpm prints.
+    pub fn rpm_va_bytes(&self) -> Vec<u8> {
+        let mut s = Vec::new();
         for i in &self.issues {
-            s.push_str(&i.line);
-            s.push('\n');
+            s.extend_from_slice(&i.line_bytes);
+            s.push(b'\n');
         }
         s
     }
@@ -114,7 +123,7 @@ pub fn verify_packages(root: &Rootfs, packages: &[Package]) -> Result<Verificati
     for p in packages {
         if let Ok(files) = p.files() {
             for f in &files {
-                shared.add(root, &f.path);
+                shared.add(root, f.path_raw());
             }
         }
     }
@@ -139,6 +148,7 @@ pub fn verify_packages(root: &Rootfs, packages: &[Package]) -> Result<Verificati
                         package: pi,
                         path: s.path.to_string(),
                         line: f.line,
+                        line_bytes: f.line_bytes,
                         flags: s.flags,
                         mode: s.mode,
                         state: s.state,

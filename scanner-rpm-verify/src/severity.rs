@@ -127,6 +127,7 @@ mod tests {
             package: 0,
             path: path.into(),
             line: String::new(),
+            line_bytes: Vec::new(),
             flags: 0,
             mode,
             state: FileState::Normal,

@@ -434,3 +434,66 @@ fn image_passwd_and_group_read_like_glibc() {
     let lines = common::assert_same(&root, true);
     eprintln!("rpm -Va:\n{}", lines.join("\n"));
 }
+
+/// Paths and symlink targets that are not UTF-8 (old packages; rpm 4.18's rpmbuild needs
+/// `_invalid_encoding_terminates_build 0` to make them): the files are found by their bytes,
+/// and a target changed to other non-UTF-8 bytes is an `L` even where both read the same
+/// lossily.
+#[test]
+fn paths_and_link_targets_that_are_not_utf8() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    common::write_image_users(&root);
+    let b = "%{buildroot}/usr/share/vt-l1";
+    let rpm = RpmSpec::new("vt-latin1", "1.0", "1")
+        .define("_invalid_encoding_terminates_build", "0")
+        .file(SpecFile::dir("/usr/share/vt-l1"))
+        .install_line(&format!("mkdir -p {b}"))
+        .install_line(&format!("printf 'l1\\n' > \"{b}/$(printf 'lat\\351')\""))
+        .install_line(&format!("printf 'same\\n' > \"{b}/$(printf 'tch\\351')\""))
+        .install_line(&format!("mkdir \"{b}/$(printf 'dir\\351')\""))
+        .install_line(&format!("printf 'f\\n' > \"{b}/$(printf 'dir\\351')/f\""))
+        .install_line(&format!("ln -s \"$(printf 'tgt\\351')\" {b}/link"))
+        .install_line(&format!("ln -s \"$(printf 'tgt\\351')\" {b}/link2"))
+        .files_line("/usr/share/vt-l1/lat*")
+        .files_line("/usr/share/vt-l1/tch*")
+        .files_line("/usr/share/vt-l1/dir*")
+        .files_line("/usr/share/vt-l1/link")
+        .files_line("/usr/share/vt-l1/link2")
+        .build(dir.path())
+        .unwrap();
+    rpm_install(&root, &[rpm], &[]).unwrap();
+    let clean = common::assert_same(&root, false);
+    assert!(clean.is_empty(), "fresh install not clean: {clean:?}");
+
+    let at = |name: &[u8]| {
+        let mut p = p(&root, "/usr/share/vt-l1").into_os_string().into_vec();
+        p.push(b'/');
+        p.extend_from_slice(name);
+        PathBuf::from(OsStr::from_bytes(&p))
+    };
+    fs::write(at(b"tch\xe9"), "diff\n").unwrap();
+    fs::remove_file(at(b"link2")).unwrap();
+    symlink(OsStr::from_bytes(b"tgt\xea"), at(b"link2")).unwrap();
+    let st = Command::new("touch")
+        .args(["-d", "2001-02-03 04:05:06"])
+        .arg(at(b"lat\xe9"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    fs::set_permissions(at(b"dir\xe9/f"), fs::Permissions::from_mode(0o600)).unwrap();
+    let lines = common::assert_same(&root, true);
+    common::assert_same_bytes(&root);
+    for needle in ["..5", "....L", ".M...", "T."] {
+        assert!(
+            lines.iter().any(|l| l.contains(needle)),
+            "no {needle} line in {lines:?}"
+        );
+    }
+    eprintln!("rpm -Va:\n{}", lines.join("\n"));
+}

@@ -37,7 +37,10 @@ impl DigestAlgo {
 /// One file of an installed package, as recorded in its header.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileEntry {
+    /// The path as text (bytes that are not UTF-8 read as U+FFFD; see `path_bytes`).
     pub path: String,
+    /// The path's bytes when they are not UTF-8 (old packages), else None.
+    pub path_bytes: Option<Vec<u8>>,
     /// LONGFILESIZES, else FILESIZES, else 0.
     pub size: u64,
     /// Full st_mode including the type bits.
@@ -49,6 +52,8 @@ pub struct FileEntry {
     pub digest_algo: DigestAlgo,
     /// Symlink target, "" otherwise.
     pub linkto: String,
+    /// The symlink target's bytes when they are not UTF-8, else None.
+    pub linkto_bytes: Option<Vec<u8>>,
     /// RPMFILE_* bits (`tags::fileflags`).
     pub flags: u32,
     pub user: String,
@@ -281,7 +286,10 @@ impl<'h> Columns<'h> {
                 let mut path = Vec::with_capacity(s.dir.len() + s.base.len());
                 path.extend_from_slice(s.dir);
                 path.extend_from_slice(s.base);
+                let raw = |b: &[u8]| std::str::from_utf8(b).is_err().then(|| b.to_vec());
                 FileEntry {
+                    path_bytes: raw(&path),
+                    linkto_bytes: s.linkto.and_then(raw),
                     path: String::from_utf8_lossy(&path).into_owned(),
                     size: Self::num(&self.long_sizes, i)
                         .or_else(|| Self::num(&self.sizes, i))
@@ -305,6 +313,20 @@ impl<'h> Columns<'h> {
                 }
             })
             .collect()
+    }
+}
+
+impl FileEntry {
+    /// The path's exact bytes.
+    pub fn path_raw(&self) -> &[u8] {
+        self.path_bytes.as_deref().unwrap_or(self.path.as_bytes())
+    }
+
+    /// The symlink target's exact bytes ("" unless a symlink).
+    pub fn linkto_raw(&self) -> &[u8] {
+        self.linkto_bytes
+            .as_deref()
+            .unwrap_or(self.linkto.as_bytes())
     }
 }
 

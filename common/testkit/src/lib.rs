@@ -264,6 +264,10 @@ pub struct RpmSpec {
     pub preamble: Vec<String>,
     /// Extra `--define 'NAME VALUE'` for rpmbuild (e.g. `_binary_filedigest_algorithm 10`).
     pub defines: Vec<(String, String)>,
+    /// Extra shell lines at the end of `%install` and extra raw `%files` lines, for what
+    /// [`SpecFile`] cannot express (names that are not UTF-8, made with `printf '\351'`).
+    pub install_lines: Vec<String>,
+    pub files_lines: Vec<String>,
 }
 
 impl RpmSpec {
@@ -278,6 +282,8 @@ impl RpmSpec {
             files: Vec::new(),
             preamble: Vec::new(),
             defines: Vec::new(),
+            install_lines: Vec::new(),
+            files_lines: Vec::new(),
         }
     }
     pub fn epoch(mut self, epoch: u32) -> RpmSpec {
@@ -300,6 +306,16 @@ impl RpmSpec {
         self.defines.push((name.into(), value.into()));
         self
     }
+    /// A shell line appended to `%install` (after the tree is copied into `%{buildroot}`).
+    pub fn install_line(mut self, line: &str) -> RpmSpec {
+        self.install_lines.push(line.into());
+        self
+    }
+    /// A raw line appended to `%files`.
+    pub fn files_line(mut self, line: &str) -> RpmSpec {
+        self.files_lines.push(line.into());
+        self
+    }
 
     /// The spec text, installing from `tree` (a prepared build-root image).
     fn spec_text(&self, tree: &Path) -> String {
@@ -320,8 +336,14 @@ impl RpmSpec {
         }
         let _ = writeln!(s, "\n%description\n{}\n", self.summary);
         let _ = writeln!(s, "%install\nmkdir -p %{{buildroot}}");
-        let _ = writeln!(s, "cp -a '{}'/. %{{buildroot}}/\n", tree.display());
-        let _ = writeln!(s, "%files");
+        let _ = writeln!(s, "cp -a '{}'/. %{{buildroot}}/", tree.display());
+        for line in &self.install_lines {
+            let _ = writeln!(s, "{line}");
+        }
+        let _ = writeln!(s, "\n%files");
+        for line in &self.files_lines {
+            let _ = writeln!(s, "{line}");
+        }
         for f in &self.files {
             let mut line = String::new();
             match f.content {

@@ -2,7 +2,10 @@
 //! against what the image holds at that path, through the confined rootfs API. This is the
 //! per-file API the scanner and the OpenSCAP `rpmverifyfile` probe share.
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
 use rootfs::users::Users;
 use rootfs::Rootfs;
@@ -22,8 +25,10 @@ const S_ISGID: u32 = 0o2000;
 /// What the package header says about one file (one row of the header's file arrays).
 #[derive(Debug, Clone, Copy)]
 pub struct FileSpec<'a> {
-    /// Absolute path inside the image.
+    /// Absolute path inside the image, as text (bytes that are not UTF-8 read as U+FFFD).
     pub path: &'a str,
+    /// The path's exact bytes: what is looked up on disk and what rpm prints.
+    pub path_bytes: &'a [u8],
     /// FILEMODES (type and permission bits).
     pub mode: u16,
     /// FILESIZES / LONGFILESIZES.
@@ -38,6 +43,8 @@ pub struct FileSpec<'a> {
     pub digest_algo: u32,
     /// FILELINKTOS entry ("" unless a symlink).
     pub linkto: &'a str,
+    /// The FILELINKTOS entry's exact bytes (compared with the link on disk).
+    pub linkto_bytes: &'a [u8],
     /// FILEFLAGS (`attrs::fileflags`).
     pub flags: u32,
     /// FILEVERIFYFLAGS (`attrs::verify`); 0 when the tag is absent, as in rpm 4.18.
@@ -58,6 +65,7 @@ impl<'a> From<&'a rpmdb::FileEntry> for FileSpec<'a> {
         use rpmdb::DigestAlgo;
         FileSpec {
             path: &f.path,
+            path_bytes: f.path_raw(),
             mode: f.mode,
             size: f.size,
             mtime: f.mtime,
@@ -73,6 +81,7 @@ impl<'a> From<&'a rpmdb::FileEntry> for FileSpec<'a> {
                 DigestAlgo::Unknown(n) => n,
             },
             linkto: &f.linkto,
+            linkto_bytes: f.linkto_raw(),
             flags: f.flags,
             verify_flags: f.verify_flags,
             user: &f.user,
@@ -206,7 +215,8 @@ impl<'a> Verifier<'a> {
 
         // One resolution gives the lstat and, for a regular file, the handle that serves the
         // digest and the capability xattr.
-        let (mut sb, opened_regular) = match self.root.lstat_open(f.path) {
+        let disk_path = Path::new(OsStr::from_bytes(f.path_bytes));
+        let (mut sb, opened_regular) = match self.root.lstat_open(disk_path) {
             Ok(both) => both,
             Err(e) => {
                 return FileResult {
@@ -237,7 +247,7 @@ impl<'a> Verifier<'a> {
 
         // Expected a directory, found a symlink to one owned by root or the target's owner.
         if exp_mode & S_IFMT == S_IFDIR && sb.mode() & S_IFMT == S_IFLNK {
-            if let Ok(dsb) = self.root.metadata(f.path) {
+            if let Ok(dsb) = self.root.metadata(disk_path) {
                 if dsb.is_dir() && (sb.uid() == 0 || sb.uid() == dsb.uid()) {
                     sb = dsb;
                 }
@@ -284,9 +294,9 @@ impl<'a> Verifier<'a> {
             }
         }
         if flags & verify::LINKTO != 0 {
-            match self.root.read_link(f.path) {
+            match self.root.read_link(disk_path) {
                 Ok(target) => {
-                    if target.as_os_str().as_encoded_bytes() != f.linkto.as_bytes() {
+                    if target.as_os_str().as_bytes() != f.linkto_bytes {
                         vfy |= verify::LINKTO;
                     }
                 }
@@ -326,7 +336,11 @@ impl<'a> Verifier<'a> {
         if flags & verify::CAPS != 0 {
             let xattr = match &opened {
                 Some(Ok(file)) => caps::file_xattr(file),
-                _ => self.root.lgetxattr(f.path, caps::XATTR_NAME).ok().flatten(),
+                _ => self
+                    .root
+                    .lgetxattr(disk_path, caps::XATTR_NAME)
+                    .ok()
+                    .flatten(),
             };
             if caps::differs(f.caps, xattr.as_deref()) {
                 vfy |= verify::CAPS;

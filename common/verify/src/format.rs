@@ -63,26 +63,36 @@ pub fn strerror(errno: i32) -> String {
 }
 
 /// The line `rpm -V` prints for this file, or `None` when it prints nothing. `failed` is the
-/// result after the shared-file mtime filter.
+/// result after the shared-file mtime filter. Bytes of the path that are not UTF-8 read as
+/// U+FFFD ([`line_bytes`] has them exactly).
 pub fn line(spec: &FileSpec<'_>, result: &FileResult) -> Option<String> {
+    line_bytes(spec, result).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// The exact bytes of the line `rpm -V` prints for this file (the path as the header has it),
+/// or `None` when it prints nothing.
+pub fn line_bytes(spec: &FileSpec<'_>, result: &FileResult) -> Option<Vec<u8>> {
     let ac = attr_char(spec.flags);
     let state = spec.state.label();
     let mut buf = if result.failed & verify::LSTATFAIL != 0 {
         if spec.flags & (fileflags::MISSINGOK | fileflags::GHOST) != 0 {
             return None;
         }
-        let mut s = format!("missing   {ac} {}", spec.path);
+        let mut s = format!("missing   {ac} ").into_bytes();
+        s.extend_from_slice(spec.path_bytes);
         if let Some(e) = result.missing_errno {
-            s.push_str(&format!(" ({})", strerror(e)));
+            s.extend_from_slice(format!(" ({})", strerror(e)).as_bytes());
         }
         s
     } else if result.failed != 0 || state.is_some() {
-        format!("{}  {ac} {}", verify_string(result.failed), spec.path)
+        let mut s = format!("{}  {ac} ", verify_string(result.failed)).into_bytes();
+        s.extend_from_slice(spec.path_bytes);
+        s
     } else {
         return None;
     };
     if let Some(st) = state {
-        buf.push_str(&format!(" ({st})"));
+        buf.extend_from_slice(format!(" ({st})").as_bytes());
     }
     Some(buf)
 }

@@ -4,7 +4,10 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::hash::{Hash, Hasher};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::Path;
 
 use rayon::prelude::*;
 use rootfs::Rootfs;
@@ -18,14 +21,14 @@ use crate::format;
 /// `/lib` links to `usr/lib`). Keeps one 64-bit key per path.
 #[derive(Debug, Default)]
 pub struct SharedPaths {
-    dirs: HashMap<String, u64>,
+    dirs: HashMap<Vec<u8>, u64>,
     counts: HashMap<u64, u32>,
 }
 
-fn split(path: &str) -> (&str, &str) {
-    match path.rfind('/') {
+fn split(path: &[u8]) -> (&[u8], &[u8]) {
+    match path.iter().rposition(|b| *b == b'/') {
         Some(i) => (&path[..=i], &path[i + 1..]),
-        None => ("", path),
+        None => (&[], path),
     }
 }
 
@@ -43,37 +46,40 @@ impl SharedPaths {
         SharedPaths::default()
     }
 
-    fn dir_key(&mut self, root: &Rootfs, dir: &str) -> u64 {
+    fn dir_key(&mut self, root: &Rootfs, dir: &[u8]) -> u64 {
         if let Some(k) = self.dirs.get(dir) {
             return *k;
         }
         let canon = root
-            .resolve(dir)
-            .map(|p| p.as_os_str().as_encoded_bytes().to_vec())
-            .unwrap_or_else(|_| dir.trim_end_matches('/').as_bytes().to_vec());
+            .resolve(Path::new(OsStr::from_bytes(dir)))
+            .map(|p| p.into_os_string().into_vec())
+            .unwrap_or_else(|_| {
+                let end = dir.iter().rposition(|b| *b != b'/').map_or(0, |i| i + 1);
+                dir[..end].to_vec()
+            });
         let k = hash_of(&[&canon]);
-        self.dirs.insert(dir.to_string(), k);
+        self.dirs.insert(dir.to_vec(), k);
         k
     }
 
-    /// Records one owner (one package's file entry) of `path`.
-    pub fn add(&mut self, root: &Rootfs, path: &str) {
+    /// Records one owner (one package's file entry) of `path` (its exact bytes).
+    pub fn add(&mut self, root: &Rootfs, path: &[u8]) {
         let (dir, base) = split(path);
         let dk = self.dir_key(root, dir);
         *self
             .counts
-            .entry(hash_of(&[&dk.to_le_bytes(), base.as_bytes()]))
+            .entry(hash_of(&[&dk.to_le_bytes(), base]))
             .or_insert(0) += 1;
     }
 
     /// How many recorded entries own `path` (0 when it was never added).
-    pub fn owners(&self, path: &str) -> u32 {
+    pub fn owners(&self, path: &[u8]) -> u32 {
         let (dir, base) = split(path);
         let Some(dk) = self.dirs.get(dir) else {
             return 0;
         };
         self.counts
-            .get(&hash_of(&[&dk.to_le_bytes(), base.as_bytes()]))
+            .get(&hash_of(&[&dk.to_le_bytes(), base]))
             .copied()
             .unwrap_or(0)
     }
@@ -86,8 +92,11 @@ pub struct Finding {
     pub index: usize,
     /// The check outcome, after the shared-file mtime filter.
     pub result: FileResult,
-    /// The exact line rpm prints (without newline).
+    /// The line rpm prints (without newline), as text: bytes of the path that are not UTF-8
+    /// read as U+FFFD.
     pub line: String,
+    /// The exact bytes of the line rpm prints (without newline).
+    pub line_bytes: Vec<u8>,
 }
 
 /// Verifies a package's files in parallel and returns, in file order, the lines `rpm -V`
@@ -103,13 +112,14 @@ pub fn verify_files(
         .with_min_len(8)
         .filter_map(|(index, spec)| {
             let mut result = verifier.verify_file(spec);
-            if result.failed & verify::MTIME != 0 && shared.owners(spec.path) > 1 {
+            if result.failed & verify::MTIME != 0 && shared.owners(spec.path_bytes) > 1 {
                 result.failed &= !verify::MTIME;
             }
-            format::line(spec, &result).map(|line| Finding {
+            format::line_bytes(spec, &result).map(|line_bytes| Finding {
                 index,
                 result,
-                line,
+                line: String::from_utf8_lossy(&line_bytes).into_owned(),
+                line_bytes,
             })
         })
         .collect()

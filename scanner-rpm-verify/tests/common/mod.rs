@@ -75,3 +75,29 @@ pub fn assert_same(root: &Path, expect_findings: bool) -> Vec<String> {
     }
     theirs
 }
+
+/// Asserts our `rpm-Va.txt` bytes equal rpm's stdout bytes (lines sorted), for paths that are
+/// not UTF-8 (the text comparison of [`assert_same`] reads both lossily).
+pub fn assert_same_bytes(root: &Path) {
+    let out = testkit::rpm(root)
+        .args(["-Va", "--nodeps", "--noscripts"])
+        .output()
+        .expect("run rpm -Va");
+    let sorted_lines = |bytes: &[u8]| {
+        let mut v: Vec<Vec<u8>> = bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect();
+        v.sort();
+        v
+    };
+    let rootfs = rootfs::Rootfs::open(root).expect("open rootfs");
+    let v = scanner_rpm_verify::scan::verify_root(&rootfs).expect("verify");
+    assert_eq!(
+        sorted_lines(&v.rpm_va_bytes()),
+        sorted_lines(&out.stdout),
+        "our rpm-Va.txt bytes differ from rpm -Va's on {}",
+        root.display()
+    );
+}
