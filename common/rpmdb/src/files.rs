@@ -286,11 +286,22 @@ impl<'h> Columns<'h> {
                 let mut path = Vec::with_capacity(s.dir.len() + s.base.len());
                 path.extend_from_slice(s.dir);
                 path.extend_from_slice(s.base);
-                let raw = |b: &[u8]| std::str::from_utf8(b).is_err().then(|| b.to_vec());
+                // The text, and the exact bytes only when they are not UTF-8 (validated once).
+                let (path, path_bytes) = match String::from_utf8(path) {
+                    Ok(text) => (text, None),
+                    Err(e) => {
+                        let bytes = e.into_bytes();
+                        (String::from_utf8_lossy(&bytes).into_owned(), Some(bytes))
+                    }
+                };
+                let linkto_bytes = s
+                    .linkto
+                    .filter(|b| std::str::from_utf8(b).is_err())
+                    .map(<[u8]>::to_vec);
                 FileEntry {
-                    path_bytes: raw(&path),
-                    linkto_bytes: s.linkto.and_then(raw),
-                    path: String::from_utf8_lossy(&path).into_owned(),
+                    path,
+                    path_bytes,
+                    linkto_bytes,
                     size: Self::num(&self.long_sizes, i)
                         .or_else(|| Self::num(&self.sizes, i))
                         .unwrap_or(0),
