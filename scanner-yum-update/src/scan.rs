@@ -42,6 +42,12 @@ pub enum ScanError {
     Config(#[from] ConfigError),
     #[error("failed to load repositories: {}", .0.iter().map(|(id, e)| format!("{id}: {e}")).collect::<Vec<_>>().join("; "))]
     Repos(Vec<(String, String)>),
+    #[error(
+        "no enabled repository ({defined} defined; the image's reposdir: {reposdir}): nothing \
+         to compare the installed packages with (dnf check-update fails the same way); add one \
+         with --repo-file FILE or enable one with --enable-repo ID"
+    )]
+    NoEnabledRepos { defined: usize, reposdir: String },
 }
 
 /// One line of updates.tsv.
@@ -172,6 +178,12 @@ pub fn scan(rootfs: &Rootfs, overrides: &Overrides, cache: &Cache) -> Result<Out
     }
     let config = Config::load(&files, builtin, overrides)?;
     warnings.extend(config.warnings.iter().cloned());
+    if !config.repos.iter().any(|r| r.enabled) {
+        return Err(ScanError::NoEnabledRepos {
+            defined: config.repos.len(),
+            reposdir: config.main.reposdir.join(", "),
+        });
+    }
     let os = rootfs::os_release::load(rootfs).ok().flatten();
     let os_release = os.as_ref().and_then(|o| o.pretty_name.clone());
 

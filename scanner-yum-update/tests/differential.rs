@@ -10,7 +10,7 @@ use std::fs;
 use std::path::Path;
 
 use common::*;
-use yum_update::{output, scan_path, Cache, Overrides};
+use yum_update::{output, scan_path, Cache, Overrides, ScanError};
 
 fn tools() -> bool {
     ["rpm", "rpmbuild", "createrepo_c", "modifyrepo_c", "dnf"]
@@ -762,6 +762,40 @@ fn unparsable_dnf_conf_fails_like_dnf() {
         )],
     );
     assert_eq!(d.rc, 1);
+}
+
+/// No enabled repository (every section `enabled=0`, or no .repo file at all): dnf check-update
+/// fails ("There are no enabled repositories"), and so does the scan, saying why, rather than
+/// answering "no updates" when nothing was compared.
+#[test]
+fn no_enabled_repository_fails_like_dnf() {
+    if !tools() {
+        return;
+    }
+    let all_disabled = (
+        "/etc/yum.repos.d/test.repo",
+        standard_repo_file(
+            Path::new("@R@"),
+            "enabled=0\n",
+            "enabled=0\n",
+            "enabled=0\n",
+        ),
+    );
+    for files in [vec![all_disabled], vec![]] {
+        let d = edge_scenario(&[], &[], "[main]\n", &files);
+        assert_eq!(d.rc, 1, "dnf:\n{}{}", d.stdout, d.stderr);
+        assert!(d.stderr.contains("no enabled repositories"), "{}", d.stderr);
+    }
+    let t = tempfile::tempdir().unwrap();
+    make_root(
+        t.path(),
+        INSTALLED,
+        &[("/etc/dnf/dnf.conf", "[main]\n".into())],
+    );
+    match scan_path(t.path(), &Overrides::default(), &Cache::default()) {
+        Err(ScanError::NoEnabledRepos { defined: 0, .. }) => {}
+        other => panic!("expected NoEnabledRepos, got {:?}", other.map(|_| ())),
+    }
 }
 
 /// Builds `name-version-1.src.rpm` (or `.nosrc.rpm`) into `dir` with rpmbuild -bs.
