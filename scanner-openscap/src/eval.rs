@@ -220,7 +220,9 @@ impl<'d> Engine<'d> {
         let r = match doc.definition(id) {
             None => OvalResult::Error,
             Some(d) => match &d.criteria {
-                None => OvalResult::Unknown,
+                // A definition without criteria (the schema allows it for deprecated ones) is
+                // not evaluated, as oscap reports it.
+                None => OvalResult::NotEvaluated,
                 Some(c) => self.criteria(c),
             },
         };

@@ -83,7 +83,8 @@ impl Operation {
     }
 }
 
-/// OVAL CheckEnumeration (`none exist` is the deprecated spelling of `none satisfy`).
+/// OVAL CheckEnumeration (`none exist` is the deprecated spelling of `none satisfy`; on a test it
+/// also forces check_existence `none_exist`, see `parse_test`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Check {
     All,

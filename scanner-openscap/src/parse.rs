@@ -208,9 +208,14 @@ fn kind_of(node: &Node, suffix: &str) -> String {
 
 fn parse_test(node: &mut Node) -> Result<Test, XmlError> {
     let check = node.attr("check").unwrap_or("all");
-    let ce = node
-        .attr("check_existence")
-        .unwrap_or("at_least_one_exists");
+    // The deprecated check "none exist" stands for check "none satisfy" *and* check_existence
+    // "none_exist" (whatever the test says), as oscap evaluates and reports it.
+    let ce = if check == "none exist" {
+        "none_exist"
+    } else {
+        node.attr("check_existence")
+            .unwrap_or("at_least_one_exists")
+    };
     let so = node.attr("state_operator").unwrap_or("AND");
     let mut t = Test {
         id: id_of(node)?,

@@ -460,3 +460,139 @@ fn accounts_and_symlinks_match_oscap() {
         );
     }
 }
+
+/// An OVAL 5.11 document around the given definitions, tests, objects and states (linux family).
+fn linux_document(defs: &str, tests: &str, objects: &str, states: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<oval_definitions \
+         xmlns=\"http://oval.mitre.org/XMLSchema/oval-definitions-5\" \
+         xmlns:oval=\"http://oval.mitre.org/XMLSchema/oval-common-5\" \
+         xmlns:ind=\"http://oval.mitre.org/XMLSchema/oval-definitions-5#independent\" \
+         xmlns:linux=\"http://oval.mitre.org/XMLSchema/oval-definitions-5#linux\" \
+         xmlns:unix=\"http://oval.mitre.org/XMLSchema/oval-definitions-5#unix\">\n\
+         <generator><oval:schema_version>5.11</oval:schema_version>\
+         <oval:timestamp>2026-01-01T00:00:00</oval:timestamp></generator>\n\
+         <definitions>{defs}</definitions><tests>{tests}</tests><objects>{objects}</objects>\
+         <states>{states}</states></oval_definitions>\n"
+    )
+}
+
+/// A compliance definition `oval:c:def:N` with the given criteria XML (may be empty).
+fn definition(n: u32, criteria: &str, attrs: &str) -> String {
+    format!(
+        "<definition class=\"compliance\" id=\"oval:c:def:{n}\" version=\"1\"{attrs}><metadata>\
+         <title>{n}</title><description>{n}</description></metadata>{criteria}</definition>\n"
+    )
+}
+
+/// Corners of the result algebra the feeds never use: a (deprecated) definition without
+/// criteria is "not evaluated" — alone, extended, and mixed into every operator — and a test
+/// with the deprecated check "none exist" means check "none satisfy" *and* check_existence
+/// "none_exist", whatever check_existence says (so it is false as soon as one item exists).
+#[test]
+fn criteria_less_definitions_and_none_exist_checks_match_oscap() {
+    if !tools() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let specs = [
+        RpmSpec::new("pkga", "1.0", "1")
+            .arch("x86_64")
+            .file(SpecFile::file("/usr/share/pkga/a", "a\n")),
+        RpmSpec::new("kernel", "4.18.0", "80.el8")
+            .arch("x86_64")
+            .file(SpecFile::file("/usr/share/k/80", "80\n")),
+        RpmSpec::new("kernel", "4.18.0", "147.el8")
+            .arch("x86_64")
+            .file(SpecFile::file("/usr/share/k/147", "147\n")),
+    ];
+    let root = common::build_root(work.path(), &specs, None);
+    let mut defs = String::new();
+    let mut tests = String::new();
+    let objects = "<linux:rpminfo_object id=\"oval:c:obj:1\" version=\"1\"><linux:name>pkga</linux:name></linux:rpminfo_object>\
+        <linux:rpminfo_object id=\"oval:c:obj:2\" version=\"1\"><linux:name>nothere</linux:name></linux:rpminfo_object>\
+        <linux:rpminfo_object id=\"oval:c:obj:3\" version=\"1\"><linux:name>kernel</linux:name></linux:rpminfo_object>\
+        <unix:uname_object id=\"oval:c:obj:4\" version=\"1\"/>";
+    let states = "<linux:rpminfo_state id=\"oval:c:ste:1\" version=\"1\"><linux:evr datatype=\"evr_string\">0:4.18.0-80.el8</linux:evr></linux:rpminfo_state>\
+        <linux:rpminfo_state id=\"oval:c:ste:2\" version=\"1\"><linux:name>nothere</linux:name></linux:rpminfo_state>";
+    // Tests 1..4: true, false, not applicable (uname offline), error (bad regex in the state).
+    tests.push_str(
+        "<linux:rpminfo_test id=\"oval:c:tst:1\" version=\"1\" check=\"all\" comment=\"t\"><linux:object object_ref=\"oval:c:obj:1\"/></linux:rpminfo_test>\
+         <linux:rpminfo_test id=\"oval:c:tst:2\" version=\"1\" check=\"all\" comment=\"f\"><linux:object object_ref=\"oval:c:obj:2\"/></linux:rpminfo_test>\
+         <unix:uname_test id=\"oval:c:tst:3\" version=\"1\" check=\"all\" comment=\"na\"><unix:object object_ref=\"oval:c:obj:4\"/></unix:uname_test>",
+    );
+    defs.push_str(&definition(1, "", " deprecated=\"true\""));
+    let ext = |neg: bool| {
+        format!(
+            "<extend_definition definition_ref=\"oval:c:def:1\"{}/>",
+            if neg { " negate=\"true\"" } else { "" }
+        )
+    };
+    let crit = |t: u32| format!("<criterion test_ref=\"oval:c:tst:{t}\"/>");
+    let mut n = 10;
+    defs.push_str(&definition(
+        n,
+        &format!("<criteria>{}</criteria>", ext(true)),
+        "",
+    ));
+    n += 1;
+    for op in ["AND", "OR", "ONE", "XOR"] {
+        for other in [1, 2, 3] {
+            for crits in [
+                format!("{}{}", ext(false), crit(other)),
+                format!("{}{}{}", crit(1), crit(other), ext(false)),
+            ] {
+                defs.push_str(&definition(
+                    n,
+                    &format!("<criteria operator=\"{op}\">{crits}</criteria>"),
+                    "",
+                ));
+                n += 1;
+            }
+        }
+    }
+    // "none exist" on objects with 0, 1 and 2 items, with and without states, under every
+    // check_existence.
+    let mut t = 100;
+    for obj in [1, 2, 3] {
+        for ce in [
+            "all_exist",
+            "any_exist",
+            "at_least_one_exists",
+            "none_exist",
+            "only_one_exists",
+        ] {
+            for state in ["", "oval:c:ste:1", "oval:c:ste:2"] {
+                let st = if state.is_empty() {
+                    String::new()
+                } else {
+                    format!("<linux:state state_ref=\"{state}\"/>")
+                };
+                tests.push_str(&format!(
+                    "<linux:rpminfo_test id=\"oval:c:tst:{t}\" version=\"1\" check=\"none exist\" \
+                     check_existence=\"{ce}\" comment=\"c\"><linux:object object_ref=\"oval:c:obj:{obj}\"/>{st}\
+                     </linux:rpminfo_test>"
+                ));
+                defs.push_str(&definition(
+                    t,
+                    &format!("<criteria>{}</criteria>", crit(t)),
+                    "",
+                ));
+                t += 1;
+            }
+        }
+    }
+    let doc = work.path().join("corners.oval.xml");
+    fs::write(&doc, linux_document(&defs, &tests, objects, states)).unwrap();
+    common::prepare_root_for_oscap(&root, work.path());
+    let mine = ours(&doc, &root);
+    let theirs = common::oscap_eval_root(&doc, &root, work.path());
+    common::assert_same(&mine, &theirs, "criteria corners");
+    for want in [
+        OvalResult::True,
+        OvalResult::False,
+        OvalResult::NotEvaluated,
+    ] {
+        assert!(mine.iter().any(|(_, r)| *r == want), "no {want:?} result");
+    }
+}
