@@ -752,9 +752,14 @@ impl<'d> Engine<'d> {
                 Ok(out)
             }
             Component::Function { name, attrs, args } => {
-                let mut vals = Vec::new();
+                let mut vals: Vec<Vec<String>> = Vec::new();
                 for a in args {
                     vals.push(self.component(a)?.into_iter().map(|(v, _)| v).collect());
+                }
+                // oscap: counting an object (or variable) that does not exist gives a variable
+                // that does not exist, not the value 0.
+                if name == "count" && vals.iter().any(Vec::is_empty) {
+                    return Ok(Vec::new());
                 }
                 let out = crate::functions::apply(name, attrs, vals, &self.re)?;
                 let dt = match name.as_str() {

@@ -72,13 +72,12 @@ pub fn apply(
                     for v in p {
                         nums.push(v.trim().parse::<f64>().ok()?);
                     }
-                    Some(
-                        match op {
-                            "multiply" => nums.iter().product::<f64>(),
-                            _ => nums.iter().sum::<f64>(),
-                        }
-                        .to_string(),
-                    )
+                    // oscap prints float results with printf's %f (six decimals).
+                    let r = match op {
+                        "multiply" => nums.iter().product::<f64>(),
+                        _ => nums.iter().sum::<f64>(),
+                    };
+                    Some(format!("{r:.6}"))
                 }
             })
         }
@@ -112,7 +111,11 @@ pub fn apply(
         "split" => {
             let d = attr(attrs, "delimiter").unwrap_or("");
             if d.is_empty() {
-                return Err(Flag::Error);
+                // oscap splits at every character when the delimiter is empty.
+                return Ok(single()
+                    .iter()
+                    .flat_map(|v| v.chars().map(String::from).collect::<Vec<_>>())
+                    .collect());
             }
             Ok(single()
                 .iter()
@@ -148,13 +151,15 @@ pub fn apply(
             let rx = re.get(pat).ok_or(Flag::Error)?;
             let mut out = Vec::new();
             for v in single() {
+                // oscap gives one value per input: the first group's text, or the empty
+                // string when the pattern does not match or the group did not take part.
                 match rx.captures(v.as_bytes()) {
-                    Ok(Some(c)) => {
-                        if let Some(m) = c.get(1) {
-                            out.push(String::from_utf8_lossy(m.as_bytes()).into_owned());
-                        }
-                    }
-                    Ok(None) => {}
+                    Ok(c) => out.push(
+                        c.as_ref()
+                            .and_then(|c| c.get(1))
+                            .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
+                            .unwrap_or_default(),
+                    ),
                     Err(_) => return Err(Flag::Error),
                 }
             }

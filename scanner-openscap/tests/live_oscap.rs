@@ -461,8 +461,8 @@ fn accounts_and_symlinks_match_oscap() {
     }
 }
 
-/// An OVAL 5.11 document around the given definitions, tests, objects and states (linux family).
-fn linux_document(defs: &str, tests: &str, objects: &str, states: &str) -> String {
+/// An OVAL 5.11 document around the given definitions, tests, objects, states and variables.
+fn linux_document(defs: &str, tests: &str, objects: &str, states: &str, variables: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<oval_definitions \
          xmlns=\"http://oval.mitre.org/XMLSchema/oval-definitions-5\" \
@@ -473,7 +473,7 @@ fn linux_document(defs: &str, tests: &str, objects: &str, states: &str) -> Strin
          <generator><oval:schema_version>5.11</oval:schema_version>\
          <oval:timestamp>2026-01-01T00:00:00</oval:timestamp></generator>\n\
          <definitions>{defs}</definitions><tests>{tests}</tests><objects>{objects}</objects>\
-         <states>{states}</states></oval_definitions>\n"
+         <states>{states}</states>{variables}</oval_definitions>\n"
     )
 }
 
@@ -583,7 +583,7 @@ fn criteria_less_definitions_and_none_exist_checks_match_oscap() {
         }
     }
     let doc = work.path().join("corners.oval.xml");
-    fs::write(&doc, linux_document(&defs, &tests, objects, states)).unwrap();
+    fs::write(&doc, linux_document(&defs, &tests, objects, states, "")).unwrap();
     common::prepare_root_for_oscap(&root, work.path());
     let mine = ours(&doc, &root);
     let theirs = common::oscap_eval_root(&doc, &root, work.path());
@@ -595,4 +595,117 @@ fn criteria_less_definitions_and_none_exist_checks_match_oscap() {
     ] {
         assert!(mine.iter().any(|(_, r)| *r == want), "no {want:?} result");
     }
+}
+
+/// Local-variable functions on the values oscap treats specially: regex_capture gives one value
+/// per input (the empty string when the pattern does not match or its group does not take
+/// part), counting an object that does not exist gives a variable that does not exist (not
+/// 0), split with an empty delimiter splits at every character, and float arithmetic results
+/// are printed with six decimals. Each variable is read through a variable_object, with and
+/// without a state, and its values are pinned by `equals` states (check="all").
+#[test]
+fn local_variable_function_corners_match_oscap() {
+    if !tools() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let specs = [
+        RpmSpec::new("kernel", "4.18.0", "80.el8")
+            .arch("x86_64")
+            .file(SpecFile::file("/usr/share/k/80", "80\n")),
+        RpmSpec::new("kernel", "4.18.0", "147.el8")
+            .arch("x86_64")
+            .file(SpecFile::file("/usr/share/k/147", "147\n")),
+    ];
+    let root = common::build_root(work.path(), &specs, None);
+    let lit = |s: &str| format!("<literal_component>{s}</literal_component>");
+    let missing = "<object_component object_ref=\"oval:f:obj:1\" item_field=\"name\"/>";
+    let kernels = "<object_component object_ref=\"oval:f:obj:2\" item_field=\"release\"/>";
+    // (datatype, function, the values oscap gives, "" = none)
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        ("string", format!("<regex_capture pattern=\"b\">{}</regex_capture>", lit("abc")), &[""]),
+        ("string", format!("<regex_capture pattern=\"(x)?b\">{}</regex_capture>", lit("abc")), &[""]),
+        ("string", format!("<regex_capture pattern=\"z(.)\">{}</regex_capture>", lit("abc")), &[""]),
+        ("string", format!("<regex_capture pattern=\"^(\\d)4\">{kernels}</regex_capture>"), &["1", ""]),
+        ("string", format!("<regex_capture pattern=\"a(.)(.)\">{}</regex_capture>", lit("abcabd")), &["b"]),
+        ("int", format!("<count>{missing}</count>"), &[]),
+        ("int", format!("<count>{}{missing}</count>", lit("a")), &[]),
+        ("int", format!("<count>{kernels}{missing}</count>"), &[]),
+        ("int", format!("<count>{kernels}</count>"), &["2"]),
+        ("string", format!("<split delimiter=\"\">{}</split>", lit("abc")), &["a", "b", "c"]),
+        ("float", "<arithmetic arithmetic_operation=\"multiply\"><literal_component datatype=\"float\">1.5</literal_component><literal_component datatype=\"int\">2</literal_component></arithmetic>".to_string(), &["3.000000"]),
+        ("int", "<arithmetic arithmetic_operation=\"add\"><literal_component datatype=\"float\">1.5</literal_component><literal_component datatype=\"int\">2</literal_component></arithmetic>".to_string(), &["3.500000"]),
+    ];
+    let (mut defs, mut tests, mut objects, mut states, mut vars) = (
+        String::new(),
+        String::new(),
+        String::from(
+            "<linux:rpminfo_object id=\"oval:f:obj:1\" version=\"1\"><linux:name>nothere</linux:name></linux:rpminfo_object>\
+             <linux:rpminfo_object id=\"oval:f:obj:2\" version=\"1\"><linux:name>kernel</linux:name></linux:rpminfo_object>",
+        ),
+        String::from(
+            "<ind:variable_state id=\"oval:f:ste:1\" version=\"1\"><ind:value operation=\"pattern match\">^</ind:value></ind:variable_state>",
+        ),
+        String::new(),
+    );
+    let mut n = 1;
+    for (i, (dt, f, values)) in cases.iter().enumerate() {
+        let v = 10 + i;
+        vars.push_str(&format!(
+            "<local_variable id=\"oval:c:var:{v}\" version=\"1\" datatype=\"{dt}\" comment=\"f\">{f}</local_variable>"
+        ));
+        objects.push_str(&format!(
+            "<ind:variable_object id=\"oval:f:obj:{v}\" version=\"1\"><ind:var_ref>oval:c:var:{v}</ind:var_ref></ind:variable_object>"
+        ));
+        let mut state_refs = vec![String::new(), "oval:f:ste:1".to_string()];
+        for (j, value) in values.iter().enumerate() {
+            let s = format!("oval:f:ste:{}", 1000 + v * 10 + j);
+            states.push_str(&format!(
+                "<ind:variable_state id=\"{s}\" version=\"1\"><ind:value entity_check=\"at least one\">{value}</ind:value></ind:variable_state>"
+            ));
+            state_refs.push(s);
+        }
+        for s in state_refs {
+            let st = if s.is_empty() {
+                String::new()
+            } else {
+                format!("<ind:state state_ref=\"{s}\"/>")
+            };
+            // One item holds all the values: a value's own state (entity_check "at least
+            // one") is true when that value is among them.
+            tests.push_str(&format!(
+                "<ind:variable_test id=\"oval:f:tst:{n}\" version=\"1\" check=\"at least one\" comment=\"f\">\
+                 <ind:object object_ref=\"oval:f:obj:{v}\"/>{st}</ind:variable_test>"
+            ));
+            defs.push_str(&definition(
+                n,
+                &format!("<criteria><criterion test_ref=\"oval:f:tst:{n}\"/></criteria>"),
+                "",
+            ));
+            n += 1;
+        }
+    }
+    let doc = work.path().join("functions.oval.xml");
+    fs::write(
+        &doc,
+        linux_document(
+            &defs,
+            &tests,
+            &objects,
+            &states,
+            &format!("<variables>{vars}</variables>"),
+        ),
+    )
+    .unwrap();
+    common::prepare_root_for_oscap(&root, work.path());
+    let mine = ours(&doc, &root);
+    let theirs = common::oscap_eval_root(&doc, &root, work.path());
+    common::assert_same(&mine, &theirs, "function corners");
+    // Every listed value was found (its definition is true); a variable without values is false.
+    let trues = mine.iter().filter(|(_, r)| *r == OvalResult::True).count();
+    let expected: usize = cases
+        .iter()
+        .map(|(_, _, v)| if v.is_empty() { 0 } else { 2 + v.len() })
+        .sum();
+    assert_eq!(trues, expected, "{mine:?}");
 }
