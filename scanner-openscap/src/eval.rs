@@ -597,8 +597,15 @@ impl<'d> Engine<'d> {
                     col.message = Some(format!("filter state {} is not defined", f.state_ref));
                     return;
                 };
-                let matched = self.eval_state(i, state) == OvalResult::True;
-                if matched != f.include {
+                // oscap drops an item only on a definite answer: an include filter whose
+                // state is false, an exclude filter whose state is true (an error keeps it).
+                let r = self.eval_state(i, state);
+                let drop = if f.include {
+                    r == OvalResult::False
+                } else {
+                    r == OvalResult::True
+                };
+                if drop {
                     continue 'items;
                 }
             }
@@ -622,56 +629,51 @@ impl<'d> Engine<'d> {
             self.apply_filters(&mut c, &set.filters);
             parts.push(c);
         }
-        if let Some(bad) = parts.iter().find(|p| {
-            matches!(
-                p.flag,
-                Flag::Error | Flag::NotCollected | Flag::NotApplicable
-            )
-        }) {
-            return Collected::flagged(bad.flag, "a set member could not be collected");
-        }
-        let mut items: Vec<usize> = Vec::new();
-        match set.operator {
-            SetOperator::Union => {
-                for p in &parts {
-                    for &i in &p.items {
+        // Members combine left to right; the flag follows OVAL's set-operator flag tables
+        // (as oscap applies them), the items the set operation.
+        let mut parts = parts.into_iter();
+        let Some(mut acc) = parts.next() else {
+            return Collected::flagged(Flag::Error, "empty set");
+        };
+        for p in parts {
+            let flag = combine_set_flags(set.operator, acc.flag, p.flag);
+            let mut items: Vec<usize> = Vec::new();
+            match set.operator {
+                SetOperator::Union => {
+                    for &i in acc.items.iter().chain(&p.items) {
                         if !items.contains(&i) {
                             items.push(i);
                         }
                     }
                 }
-            }
-            SetOperator::Intersection => {
-                if let Some((first, rest)) = parts.split_first() {
-                    for &i in &first.items {
-                        if rest.iter().all(|p| p.items.contains(&i)) && !items.contains(&i) {
+                SetOperator::Intersection => {
+                    for &i in &acc.items {
+                        if p.items.contains(&i) && !items.contains(&i) {
+                            items.push(i);
+                        }
+                    }
+                }
+                SetOperator::Complement => {
+                    for &i in &acc.items {
+                        if !p.items.contains(&i) && !items.contains(&i) {
                             items.push(i);
                         }
                     }
                 }
             }
-            SetOperator::Complement => {
-                if let Some((first, rest)) = parts.split_first() {
-                    for &i in &first.items {
-                        if !rest.iter().any(|p| p.items.contains(&i)) && !items.contains(&i) {
-                            items.push(i);
-                        }
-                    }
-                }
-            }
+            acc = Collected {
+                flag,
+                items,
+                message: None,
+            };
         }
-        let incomplete = parts.iter().any(|p| p.flag == Flag::Incomplete);
-        Collected {
-            flag: if items.is_empty() {
-                Flag::DoesNotExist
-            } else if incomplete {
-                Flag::Incomplete
-            } else {
-                Flag::Complete
-            },
-            items,
-            message: None,
+        if acc.flag == Flag::Complete && acc.items.is_empty() {
+            acc.flag = Flag::DoesNotExist;
         }
+        if !matches!(acc.flag, Flag::Complete | Flag::Incomplete) {
+            acc.items.clear();
+        }
+        acc
     }
 
     /// The values of a variable (cached).
@@ -771,6 +773,47 @@ impl<'d> Engine<'d> {
                 Ok(out.into_iter().map(|v| (v, dt)).collect())
             }
         }
+    }
+}
+
+/// The flag of `first <operator> second` (OVAL's set-operator flag tables).
+fn combine_set_flags(op: SetOperator, first: Flag, second: Flag) -> Flag {
+    use Flag::*;
+    match op {
+        SetOperator::Union => match (first, second) {
+            (Error, _) | (_, Error) => Error,
+            (NotApplicable, f) => f,
+            (Complete, Complete | DoesNotExist | NotApplicable) => Complete,
+            (Complete, Incomplete | NotCollected) => Incomplete,
+            (Incomplete, _) => Incomplete,
+            (DoesNotExist, Complete) => Complete,
+            (DoesNotExist, Incomplete | NotCollected) => Incomplete,
+            (DoesNotExist, NotApplicable | DoesNotExist) => DoesNotExist,
+            (NotCollected, Complete | Incomplete | DoesNotExist) => Incomplete,
+            (NotCollected, NotApplicable | NotCollected) => NotCollected,
+        },
+        SetOperator::Intersection => match (first, second) {
+            (Error, _) => Error,
+            (DoesNotExist, _) => DoesNotExist,
+            (_, Error) => Error,
+            (_, DoesNotExist) => DoesNotExist,
+            (Complete, Complete | NotApplicable) => Complete,
+            (Complete, f) => f,
+            (Incomplete, NotApplicable) => NotApplicable,
+            (Incomplete, _) => Incomplete,
+            (NotCollected, _) => NotCollected,
+            (NotApplicable, f) => f,
+        },
+        SetOperator::Complement => match (first, second) {
+            (Error | NotApplicable, _) => Error,
+            (DoesNotExist, NotApplicable) => Error,
+            (DoesNotExist, _) => DoesNotExist,
+            (NotCollected, NotApplicable | Error) => Error,
+            (NotCollected, _) => NotCollected,
+            (Complete, Complete | DoesNotExist) => Complete,
+            (Incomplete, Complete | DoesNotExist) => Incomplete,
+            (Complete | Incomplete, _) => Error,
+        },
     }
 }
 

@@ -163,6 +163,18 @@ impl ImageProbes {
             Ok(p) => p,
             Err(e) => return ProbeOutput::flagged(Flag::Error, e),
         };
+        // oscap compiles the name pattern before looking at the packages: one that does not
+        // compile makes the object an error, not an empty match.
+        if let Some(e) = q.entity("name") {
+            if !e.nil && e.operation == Operation::PatternMatch {
+                if let Some(bad) = e.values.iter().find(|v| q.re.get(v).is_none()) {
+                    return ProbeOutput::flagged(
+                        Flag::Error,
+                        format!("rpminfo name pattern {bad:?} does not compile"),
+                    );
+                }
+            }
+        }
         let mut items = Vec::new();
         for p in pkgs {
             if !q.matches("name", &p.name) {

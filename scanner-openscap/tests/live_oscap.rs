@@ -709,3 +709,121 @@ fn local_variable_function_corners_match_oscap() {
         .sum();
     assert_eq!(trues, expected, "{mine:?}");
 }
+
+/// Sets and filters around objects that do not exist or are in error: an rpminfo name pattern
+/// that does not compile is an error (not an empty match); set members combine by OVAL's flag
+/// tables, which are not symmetric (an INTERSECTION or COMPLEMENT whose first member does not
+/// exist does not exist, even when the second is an error); and a filter only drops an item on
+/// a definite answer (a state that errors keeps it, for include and exclude alike).
+#[test]
+fn sets_and_filters_with_errors_match_oscap() {
+    if !tools() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let pkg = |n: &str, arch: &str| {
+        RpmSpec::new(n, "1.0", "1")
+            .arch(arch)
+            .file(SpecFile::file(&format!("/usr/share/{n}/f"), "x\n"))
+    };
+    let specs = [
+        pkg("pkga", "x86_64"),
+        pkg("pkgb", "x86_64"),
+        pkg("pkgn", "noarch"),
+    ];
+    let root = common::build_root(work.path(), &specs, None);
+    let obj = |n: u32, body: &str| {
+        format!("<linux:rpminfo_object id=\"oval:s:obj:{n}\" version=\"1\">{body}</linux:rpminfo_object>")
+    };
+    let refs = |a: u32, b: u32| {
+        format!("<object_reference>oval:s:obj:{a}</object_reference><object_reference>oval:s:obj:{b}</object_reference>")
+    };
+    let filter =
+        |action: &str, s: u32| format!("<filter action=\"{action}\">oval:s:ste:{s}</filter>");
+    // 1 pkg*, 2 nothing, 3 an error (bad pattern), 4 pkga
+    let mut objects = [
+        obj(
+            1,
+            "<linux:name operation=\"pattern match\">^pkg</linux:name>",
+        ),
+        obj(2, "<linux:name>nothere</linux:name>"),
+        obj(3, "<linux:name operation=\"pattern match\">(</linux:name>"),
+        obj(4, "<linux:name>pkga</linux:name>"),
+    ]
+    .concat();
+    let states = "<linux:rpminfo_state id=\"oval:s:ste:1\" version=\"1\"><linux:arch>x86_64</linux:arch></linux:rpminfo_state>\
+        <linux:rpminfo_state id=\"oval:s:ste:2\" version=\"1\"><linux:name operation=\"pattern match\">(</linux:name></linux:rpminfo_state>\
+        <linux:rpminfo_state id=\"oval:s:ste:3\" version=\"1\"><linux:arch>noarch</linux:arch></linux:rpminfo_state>";
+    let mut bodies = vec![
+        String::from("<linux:name operation=\"pattern match\">(</linux:name>"),
+        format!(
+            "<linux:name operation=\"pattern match\">^pkg</linux:name>{}",
+            filter("include", 2)
+        ),
+        format!(
+            "<linux:name operation=\"pattern match\">^pkg</linux:name>{}",
+            filter("exclude", 2)
+        ),
+        format!(
+            "<linux:name operation=\"pattern match\">^pkg</linux:name>{}{}",
+            filter("include", 1),
+            filter("exclude", 3)
+        ),
+        format!("<set>{}{}</set>", refs(1, 1), filter("include", 2)),
+    ];
+    for op in ["UNION", "INTERSECTION", "COMPLEMENT"] {
+        for (a, b) in [
+            (1, 3),
+            (3, 1),
+            (2, 3),
+            (3, 2),
+            (1, 2),
+            (2, 1),
+            (1, 4),
+            (4, 1),
+        ] {
+            bodies.push(format!("<set set_operator=\"{op}\">{}</set>", refs(a, b)));
+        }
+    }
+    let (mut defs, mut tests) = (String::new(), String::new());
+    let mut n = 1;
+    for (k, body) in bodies.iter().enumerate() {
+        let o = 100 + k as u32;
+        objects.push_str(&obj(o, body));
+        for (check, existence, state) in [
+            ("all", "at_least_one_exists", ""),
+            ("all", "none_exist", ""),
+            (
+                "at least one",
+                "any_exist",
+                "<linux:state state_ref=\"oval:s:ste:1\"/>",
+            ),
+            (
+                "only one",
+                "at_least_one_exists",
+                "<linux:state state_ref=\"oval:s:ste:3\"/>",
+            ),
+        ] {
+            tests.push_str(&format!(
+                "<linux:rpminfo_test id=\"oval:s:tst:{n}\" version=\"1\" check=\"{check}\" \
+                 check_existence=\"{existence}\" comment=\"s\"><linux:object object_ref=\"oval:s:obj:{o}\"/>{state}\
+                 </linux:rpminfo_test>"
+            ));
+            defs.push_str(&definition(
+                n,
+                &format!("<criteria><criterion test_ref=\"oval:s:tst:{n}\"/></criteria>"),
+                "",
+            ));
+            n += 1;
+        }
+    }
+    let doc = work.path().join("sets.oval.xml");
+    fs::write(&doc, linux_document(&defs, &tests, &objects, states, "")).unwrap();
+    common::prepare_root_for_oscap(&root, work.path());
+    let mine = ours(&doc, &root);
+    let theirs = common::oscap_eval_root(&doc, &root, work.path());
+    common::assert_same(&mine, &theirs, "sets and filters");
+    for want in [OvalResult::True, OvalResult::False, OvalResult::Error] {
+        assert!(mine.iter().any(|(_, r)| *r == want), "no {want:?} result");
+    }
+}
