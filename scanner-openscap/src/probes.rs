@@ -6,7 +6,6 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
 
 use pcre2::bytes::RegexBuilder;
 use rootfs::{FileKind, Rootfs};
@@ -293,80 +292,117 @@ impl ImageProbes {
         ProbeOutput::found(items)
     }
 
-    /// Image paths selected by `filepath` or `path`+`filename` entities: `(dir, name)` pairs of
-    /// existing entries (`name` empty = the directory itself, for a nil filename).
+    /// Image paths selected by `filepath` or `path`+`filename` entities and the object's
+    /// recursion behaviors, as oscap's file walker selects them: `(dir, name)` pairs of
+    /// existing entries (`name` empty = the directory itself, for a nil filename). Paths that do
+    /// not start with `/` never match (oscap compares them with absolute image paths).
     fn select_paths(
         &self,
+        o: &Object,
         q: &Query<'_>,
         want_files: bool,
     ) -> Result<Vec<(String, String)>, String> {
         let mut out = Vec::new();
         if let Some(fp) = q.entity("filepath") {
             if fp.operation == Operation::Equals {
+                // The path itself (a symlink without target counts), unless it is or leads to
+                // a directory.
                 for v in &fp.values {
-                    if self.root.exists(v) {
-                        let (d, n) = split_path(v);
-                        out.push((d, n));
+                    if v.starts_with('/')
+                        && self.root.symlink_metadata(v).is_ok()
+                        && !self.is_dir(v)
+                    {
+                        out.push(split_path(v));
                     }
                 }
             } else {
-                for p in self.walk_candidates(&fp.values, fp.operation)? {
-                    if q.entity_matches(fp, &p) {
-                        out.push(split_path(&p));
+                for f in self.walk_candidates(&fp.values, fp.operation)? {
+                    if !f.is_dir && !f.cycle && q.entity_matches(fp, &f.path) {
+                        out.push(split_path(&f.path));
                     }
                 }
             }
-        } else if let Some(pe) = q.entity("path") {
-            let dirs: Vec<String> = if pe.operation == Operation::Equals {
-                pe.values.clone()
-            } else {
-                let mut ds = vec![];
-                for d in self.walk_candidates(&pe.values, pe.operation)? {
-                    if q.entity_matches(pe, &d) {
-                        ds.push(d);
+            return Ok(out);
+        }
+        let Some(pe) = q.entity("path") else {
+            return Ok(out);
+        };
+        let dirs: Vec<String> = if pe.operation == Operation::Equals {
+            pe.values
+                .iter()
+                .filter(|v| v.starts_with('/') && self.is_dir(v))
+                .cloned()
+                .collect()
+        } else {
+            let mut ds = vec![];
+            for f in self.walk_candidates(&pe.values, pe.operation)? {
+                if f.is_dir && !f.cycle && q.entity_matches(pe, &f.path) {
+                    ds.push(f.path);
+                }
+            }
+            ds
+        };
+        let rec = Recursion::of(o);
+        let fname = q.entity("filename");
+        for d in dirs {
+            match fname {
+                Some(f) if f.nil => {
+                    if want_files {
+                        continue;
+                    }
+                    if !rec.down {
+                        out.push((d.clone(), String::new()));
+                        continue;
+                    }
+                    // Directories met (a symlink to one only when symlinks are followed).
+                    for e in self.walk_logical(&d, &|e| rec.descend(e))? {
+                        if e.is_dir
+                            && !e.cycle
+                            && (!e.is_link || rec.symlinks || e.depth == 0)
+                            && rec.within(e.depth)
+                        {
+                            out.push((e.path, String::new()));
+                        }
                     }
                 }
-                ds
-            };
-            let fname = q.entity("filename");
-            for d in dirs {
-                match fname {
-                    Some(f) if f.nil => {
-                        let dir_itself = !want_files && self.root.exists(&d);
-                        if dir_itself {
-                            out.push((d.clone(), String::new()));
+                Some(f) => {
+                    // Every entry that is not a directory (a symlink counts by its own name,
+                    // whatever it points to, even a directory above it) in the directory, or
+                    // below it when recursing.
+                    for e in self.walk_logical(&d, &|e| rec.descend(e))? {
+                        if e.depth == 0 || (e.is_dir && !e.is_link) {
+                            continue;
+                        }
+                        let (dir, name) = split_path(&e.path);
+                        if q.entity_matches(f, &name) {
+                            out.push((dir, name));
                         }
                     }
-                    Some(f) if f.operation == Operation::Equals => {
-                        for v in &f.values {
-                            if self.root.exists(Path::new(&d).join(v)) {
-                                out.push((d.clone(), v.clone()));
-                            }
-                        }
-                    }
-                    Some(f) => {
-                        if let Ok(entries) = self.root.read_dir(&d) {
-                            for e in entries {
-                                let n = e.name.to_string_lossy().into_owned();
-                                if q.entity_matches(f, &n) {
-                                    out.push((d.clone(), n));
-                                }
-                            }
-                        }
-                    }
-                    None => {}
                 }
+                None => {}
             }
         }
+        // Matched directories may overlap when recursing: each entry once (oscap keeps one of
+        // identical items).
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|p| seen.insert(p.clone()));
         Ok(out)
     }
 
-    /// Every entry under the longest fixed directory prefix of the patterns.
-    fn walk_candidates(&self, patterns: &[String], op: Operation) -> Result<Vec<String>, String> {
+    fn is_dir(&self, path: &str) -> bool {
+        self.root
+            .metadata(path)
+            .map(|m| m.is_dir())
+            .unwrap_or(false)
+    }
+
+    /// Every entry under the walk start of each pattern (see [`walk_start`]), symlinks
+    /// followed.
+    fn walk_candidates(&self, patterns: &[String], op: Operation) -> Result<Vec<Found>, String> {
         let mut starts: Vec<String> = Vec::new();
         for p in patterns {
             let s = if op == Operation::PatternMatch {
-                fixed_prefix(p)
+                walk_start(p)
             } else {
                 "/".to_string()
             };
@@ -376,25 +412,92 @@ impl ImageProbes {
         }
         let mut out = Vec::new();
         for s in starts {
-            if !self.root.exists(&s) {
+            out.extend(self.walk_logical(&s, &|_| true)?);
+        }
+        Ok(out)
+    }
+
+    /// A pre-order walk from `start` (depth 0) that follows symlinks inside the image, as
+    /// oscap's file walker follows them (an entry keeps the path it was reached by). A
+    /// directory already on the current path (a cycle) is never entered; a symlink leading to
+    /// one is still listed, marked `cycle`. `descend` decides whether to enter a directory
+    /// below the start. Bounded by [`MAX_WALK_ENTRIES`] entries.
+    fn walk_logical(
+        &self,
+        start: &str,
+        descend: &dyn Fn(&Found) -> bool,
+    ) -> Result<Vec<Found>, String> {
+        let mut out = Vec::new();
+        let Ok(md) = self.root.metadata(start) else {
+            return Ok(out);
+        };
+        let is_link = self
+            .root
+            .symlink_metadata(start)
+            .map(|m| m.file_type().is_symlink())
+            .unwrap_or(false);
+        out.push(Found {
+            path: start.to_string(),
+            is_dir: md.is_dir(),
+            is_link,
+            cycle: false,
+            depth: 0,
+        });
+        if !md.is_dir() {
+            return Ok(out);
+        }
+        // (directory, its depth, the (dev, ino) of it and its ancestors)
+        let mut stack = vec![(start.to_string(), 0usize, vec![(md.dev(), md.ino())])];
+        while let Some((dir, depth, ancestors)) = stack.pop() {
+            if depth >= rootfs::DEFAULT_WALK_DEPTH {
                 continue;
             }
-            out.push(s.clone());
-            let r = self
-                .root
-                .walk(&s, rootfs::DEFAULT_WALK_DEPTH, |e: &rootfs::WalkEntry| {
-                    out.push(e.path.to_string_lossy().into_owned());
-                    true
-                });
-            if let Err(e) = r {
-                return Err(e.to_string());
+            let Ok(entries) = self.root.read_dir(&dir) else {
+                continue;
+            };
+            let mut subdirs = Vec::new();
+            for e in entries {
+                let path = join(&dir, &e.name.to_string_lossy());
+                let is_link = e.file_type == FileKind::Symlink;
+                let (is_dir, id) = if is_link || e.file_type == FileKind::Dir {
+                    match self.root.metadata(&path) {
+                        Ok(m) => (m.is_dir(), Some((m.dev(), m.ino()))),
+                        Err(_) => (false, None),
+                    }
+                } else {
+                    (false, None)
+                };
+                let id = id.filter(|_| is_dir);
+                let cycle = id.is_some_and(|id| ancestors.contains(&id));
+                if cycle && !is_link {
+                    continue;
+                }
+                if out.len() >= MAX_WALK_ENTRIES {
+                    return Err(format!(
+                        "more than {MAX_WALK_ENTRIES} entries under {start}"
+                    ));
+                }
+                let f = Found {
+                    path,
+                    is_dir,
+                    is_link,
+                    cycle,
+                    depth: depth + 1,
+                };
+                if let (true, Some(id)) = (is_dir && !cycle && descend(&f), id) {
+                    let mut a = ancestors.clone();
+                    a.push(id);
+                    subdirs.push((f.path.clone(), depth + 1, a));
+                }
+                out.push(f);
             }
+            stack.extend(subdirs.into_iter().rev());
         }
         Ok(out)
     }
 
     fn textfilecontent54(&self, o: &Object, q: &Query<'_>) -> ProbeOutput {
-        let paths = match self.select_paths(q, true) {
+        let paths = match self.select_paths(o, q, true) {
             Ok(p) => p,
             Err(e) => return ProbeOutput::flagged(Flag::Error, e),
         };
@@ -509,8 +612,8 @@ impl ImageProbes {
         ProbeOutput::found(items)
     }
 
-    fn file(&self, q: &Query<'_>) -> ProbeOutput {
-        let paths = match self.select_paths(q, false) {
+    fn file(&self, o: &Object, q: &Query<'_>) -> ProbeOutput {
+        let paths = match self.select_paths(o, q, false) {
             Ok(p) => p,
             Err(e) => return ProbeOutput::flagged(Flag::Error, e),
         };
@@ -721,20 +824,100 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
-/// The directory part of a path regex before its first metacharacter ("^/etc/.*\.conf$" →
-/// "/etc").
-fn fixed_prefix(pattern: &str) -> String {
+/// Upper bound of the entries one symlink-following walk collects.
+const MAX_WALK_ENTRIES: usize = 1 << 20;
+
+/// One entry met by [`ImageProbes::walk_logical`].
+struct Found {
+    /// Image path, through the symlinks it was reached by.
+    path: String,
+    /// A directory, or a symlink to one.
+    is_dir: bool,
+    is_link: bool,
+    /// A symlink to a directory on the current path.
+    cycle: bool,
+    depth: usize,
+}
+
+/// A path object's recursion behaviors (defaults: no recursion, any depth, through
+/// directories and symlinks).
+struct Recursion {
+    down: bool,
+    max_depth: Option<usize>,
+    dirs: bool,
+    symlinks: bool,
+}
+
+impl Recursion {
+    fn of(o: &Object) -> Recursion {
+        let recurse = o.behavior("recurse").unwrap_or("symlinks and directories");
+        Recursion {
+            down: o.behavior("recurse_direction") == Some("down"),
+            max_depth: o
+                .behavior("max_depth")
+                .and_then(|d| d.trim().parse::<i64>().ok())
+                .and_then(|d| usize::try_from(d).ok()),
+            dirs: recurse.contains("directories"),
+            symlinks: recurse.contains("symlinks"),
+        }
+    }
+    fn within(&self, depth: usize) -> bool {
+        self.max_depth.is_none_or(|m| depth <= m)
+    }
+    /// Whether the walk enters this directory (below the start).
+    fn descend(&self, e: &Found) -> bool {
+        self.down && self.within(e.depth) && if e.is_link { self.symlinks } else { self.dirs }
+    }
+}
+
+/// Where oscap's walker starts for a path pattern: the pattern (without `^`) up to its first
+/// unescaped `^*?$.([`, cut back to the last `/` before it, unescaped ("^/etc/.*\.conf$" →
+/// "/etc"); a pattern without any of those is taken whole as the start ("^/etc/su" →
+/// "/etc/su", which must exist); "/" when the prefix is not absolute.
+fn walk_start(pattern: &str) -> String {
     let p = pattern.strip_prefix('^').unwrap_or(pattern);
-    if !p.starts_with('/') {
+    let bytes = p.as_bytes();
+    let mut escaped = false;
+    let mut meta = bytes.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\\' {
+            escaped = !escaped;
+        } else if b"^*?$.([".contains(&b) {
+            if !escaped {
+                meta = i;
+                break;
+            }
+            escaped = false;
+        }
+    }
+    let mut end = meta;
+    if meta < bytes.len() {
+        end = meta.saturating_sub(1);
+        while end > 1 && bytes[end] != b'/' {
+            end -= 1;
+        }
+    }
+    if end <= 1 {
         return "/".into();
     }
-    let end = p
-        .find(|c: char| ".[]()*+?{}|\\$^".contains(c))
-        .unwrap_or(p.len());
-    let fixed = &p[..end];
-    match fixed.rfind('/') {
-        Some(0) | None => "/".into(),
-        Some(i) => fixed[..i].to_string(),
+    let fixed: String = {
+        let mut out = String::new();
+        let mut chars = p[..end].chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    if fixed.starts_with('/') {
+        fixed
+    } else {
+        "/".into()
     }
 }
 
@@ -749,7 +932,7 @@ impl Probes for ImageProbes {
                     Item::new("independent", "family").with("family", "unix")
                 ])
             }
-            ("unix", "file") => self.file(q),
+            ("unix", "file") => self.file(o, q),
             ("unix", "password") => self.password(q),
             ("unix", "symlink") => self.symlink(q),
             // oscap 1.3.7's shadow probe has no offline mode: with OSCAP_PROBE_ROOT every
@@ -799,9 +982,12 @@ mod tests {
 
     #[test]
     fn prefixes() {
-        assert_eq!(fixed_prefix("^/etc/yum\\.repos\\.d/.*"), "/etc");
-        assert_eq!(fixed_prefix("^/etc/ssh/sshd_config$"), "/etc/ssh");
-        assert_eq!(fixed_prefix(".*"), "/");
+        assert_eq!(walk_start("^/etc/yum\\.repos\\.d/.*"), "/etc/yum.repos.d");
+        assert_eq!(walk_start("^/etc/ssh/sshd_config$"), "/etc/ssh");
+        assert_eq!(walk_start("^/etc/.*\\.conf$"), "/etc");
+        assert_eq!(walk_start("^/etc/su"), "/etc/su");
+        assert_eq!(walk_start("^/e.*"), "/");
+        assert_eq!(walk_start(".*"), "/");
         assert_eq!(
             split_path("/etc/os-release"),
             ("/etc".into(), "os-release".into())
