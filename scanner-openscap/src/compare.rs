@@ -255,7 +255,92 @@ pub fn compare(state: &str, dt: Datatype, sys: &str, op: Operation, re: &RegexCa
         Datatype::EvrString | Datatype::DebianEvrString => ord_result(evr_cmp(sys, state), op),
         Datatype::Version => version_cmp(state, sys, op),
         Datatype::FilesetRevision | Datatype::IosVersion => OvalResult::NotEvaluated,
-        Datatype::Ipv4Address | Datatype::Ipv6Address | Datatype::Record => OvalResult::Error,
+        Datatype::Ipv4Address => match (parse_ipv4(state), parse_ipv4(sys)) {
+            (Some((a, m)), Some((b, n))) => {
+                ip_cmp(u128::from(a), m, u128::from(b), n, op, |x, m| {
+                    x & u128::from(m)
+                })
+            }
+            _ => OvalResult::Error,
+        },
+        Datatype::Ipv6Address => match (parse_ipv6(state), parse_ipv6(sys)) {
+            (Some((a, m)), Some((b, n))) => ip_cmp(a, m, b, n, op, |x, len| match len {
+                0 => 0,
+                1..=127 => x & (u128::MAX << (128 - len)),
+                _ => x,
+            }),
+            _ => OvalResult::Error,
+        },
+        Datatype::Record => OvalResult::Error,
+    }
+}
+
+/// `a.b.c.d[/prefix|/netmask]` as (address, netmask); a prefix of 0 keeps every bit, as
+/// oscap's shift by 32 does on x86.
+fn parse_ipv4(s: &str) -> Option<(u32, u32)> {
+    let (addr, mask) = match s.split_once('/') {
+        None => (s, u32::MAX),
+        Some((addr, m)) => {
+            let octets: Vec<&str> = m.split('.').collect();
+            let mask = if octets.len() == 4 {
+                let mut v = 0u32;
+                for o in octets {
+                    v = (v << 8) | u32::from(o.parse::<u8>().ok()?);
+                }
+                v
+            } else {
+                let digits: String = m.chars().take_while(char::is_ascii_digit).collect();
+                match digits.parse::<u32>().ok()? {
+                    0 => u32::MAX,
+                    n @ 1..=32 => u32::MAX << (32 - n),
+                    _ => return None,
+                }
+            };
+            (addr, mask)
+        }
+    };
+    Some((u32::from(addr.parse::<std::net::Ipv4Addr>().ok()?), mask))
+}
+
+/// `address[/prefix-length]` (default 128; the length read as strtol reads it, so garbage is
+/// 0 and lengths over 128 are kept, as oscap keeps them).
+fn parse_ipv6(s: &str) -> Option<(u128, u32)> {
+    let (addr, len) = match s.split_once('/') {
+        None => (s, 128),
+        Some((addr, l)) => {
+            let digits: String = l
+                .trim_start()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            (addr, digits.parse::<u32>().unwrap_or(0))
+        }
+    };
+    Some((u128::from(addr.parse::<std::net::Ipv6Addr>().ok()?), len))
+}
+
+/// oscap's address comparison: `a`/`m` from the state, `b`/`n` from the item; equality is of
+/// address and mask, subset/superset compare the networks, ordering needs equal masks.
+fn ip_cmp(
+    a: u128,
+    m: u32,
+    b: u128,
+    n: u32,
+    op: Operation,
+    mask: impl Fn(u128, u32) -> u128,
+) -> OvalResult {
+    use Operation::*;
+    match op {
+        Equals => OvalResult::from_bool(a == b && m == n),
+        NotEqual => OvalResult::from_bool(a != b || m != n),
+        // the item's addresses all within the state's
+        SubsetOf => OvalResult::from_bool(m <= n && mask(a, m) == mask(b, m)),
+        // the state's addresses all within the item's
+        SupersetOf => OvalResult::from_bool(m >= n && mask(a, n) == mask(b, n)),
+        GreaterThan | GreaterThanOrEqual | LessThan | LessThanOrEqual if m == n => {
+            ord_result(mask(b, n).cmp(&mask(a, m)), op)
+        }
+        _ => OvalResult::Error,
     }
 }
 

@@ -1034,3 +1034,147 @@ fn file_walks_match_oscap() {
     let trues = mine.iter().filter(|(_, r)| *r == OvalResult::True).count();
     assert!(trues >= objects.len() - 4, "{trues} true of {}", mine.len());
 }
+
+/// A datatype, (item value, state value) pairs, and the operations tried on each pair.
+type DatatypeGroup<'a> = (&'a str, &'a [(&'a str, &'a str)], Vec<&'a str>);
+
+/// Entity comparisons by datatype, item value (a constant variable read through a
+/// variable_object) against state value: ipv4_address and ipv6_address as oscap compares them
+/// (equality of address and mask, subset/superset of networks, ordering only between equal
+/// masks, an error otherwise), next to version, int, float and evr_string corner values.
+#[test]
+fn datatype_comparisons_match_oscap() {
+    if !testkit::require_tool("oscap") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("root");
+    fs::create_dir_all(&root).unwrap();
+    let ops = |list: &[&'static str]| list.to_vec();
+    let order = ops(&[
+        "equals",
+        "not equal",
+        "less than",
+        "greater than",
+        "greater than or equal",
+        "less than or equal",
+    ]);
+    let ip = ops(&[
+        "equals",
+        "not equal",
+        "less than",
+        "greater than",
+        "less than or equal",
+        "subset of",
+        "superset of",
+    ]);
+    // (datatype, item value, state value, operations)
+    let groups: Vec<DatatypeGroup<'_>> = vec![
+        (
+            "ipv4_address",
+            &[
+                ("192.168.1.1", "192.168.1.1"),
+                ("192.168.1.1", "192.168.1.0/24"),
+                ("10.0.0.1", "10.0.0.2"),
+                ("192.168.1.1/255.255.255.0", "192.168.1.0/24"),
+                ("10.0.0.0/8", "10.1.2.3"),
+                ("10.0.0.1/24", "10.0.1.9/24"),
+                ("1.2.3.4/33", "1.2.3.4"),
+                ("01.2.3.4", "1.2.3.4"),
+            ],
+            ip.clone(),
+        ),
+        (
+            "ipv6_address",
+            &[
+                ("::1", "::1"),
+                ("fe80::1/64", "fe80::2/64"),
+                ("fe80::/64", "fe80::1"),
+                ("fe80::1", "fe80::/10"),
+                ("::ffff:1.2.3.4", "::ffff:1.2.3.5"),
+                ("2001:db8::/129", "2001:db8::"),
+                ("2001:DB8::1", "2001:db8::1"),
+            ],
+            ip,
+        ),
+        (
+            "version",
+            &[
+                ("1.0", "1.0.0"),
+                ("1.10", "1.2"),
+                ("1.2a", "1.2"),
+                ("1..2", "1.2"),
+            ],
+            order.clone(),
+        ),
+        (
+            "int",
+            &[("+5", "5"), (" 5", "5"), ("010", "8"), ("abc", "0")],
+            order.clone(),
+        ),
+        ("float", &[("1e3", "1000"), (".5", "0.5")], order.clone()),
+        (
+            "evr_string",
+            &[
+                ("0:1.0~rc1-1", "0:1.0-1"),
+                ("0:1.0^git1-1", "0:1.0-1"),
+                ("0:1.0-1", "0:1.0"),
+                ("0:2-1", "0:10-1"),
+            ],
+            order,
+        ),
+    ];
+    let (mut defs, mut tests, mut objs, mut states, mut vars) = (
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+    );
+    let mut n = 1;
+    for (dt, pairs, operations) in &groups {
+        for (item, state) in pairs.iter() {
+            for op in operations {
+                vars.push_str(&format!(
+                    "<constant_variable id=\"oval:d:var:{n}\" version=\"1\" datatype=\"{dt}\" comment=\"d\">\
+                     <value>{item}</value></constant_variable>"
+                ));
+                objs.push_str(&format!(
+                    "<ind:variable_object id=\"oval:d:obj:{n}\" version=\"1\"><ind:var_ref>oval:d:var:{n}</ind:var_ref></ind:variable_object>"
+                ));
+                states.push_str(&format!(
+                    "<ind:variable_state id=\"oval:d:ste:{n}\" version=\"1\">\
+                     <ind:value datatype=\"{dt}\" operation=\"{op}\">{state}</ind:value></ind:variable_state>"
+                ));
+                tests.push_str(&format!(
+                    "<ind:variable_test id=\"oval:d:tst:{n}\" version=\"1\" check=\"all\" comment=\"d\">\
+                     <ind:object object_ref=\"oval:d:obj:{n}\"/><ind:state state_ref=\"oval:d:ste:{n}\"/></ind:variable_test>"
+                ));
+                defs.push_str(&definition(
+                    n,
+                    &format!("<criteria><criterion test_ref=\"oval:d:tst:{n}\"/></criteria>"),
+                    "",
+                ));
+                n += 1;
+            }
+        }
+    }
+    let doc = work.path().join("datatypes.oval.xml");
+    fs::write(
+        &doc,
+        linux_document(
+            &defs,
+            &tests,
+            &objs,
+            &states,
+            &format!("<variables>{vars}</variables>"),
+        ),
+    )
+    .unwrap();
+    let mine = ours(&doc, &root);
+    let theirs = common::oscap_eval_root(&doc, &root, work.path());
+    common::assert_same(&mine, &theirs, "datatypes");
+    for want in [OvalResult::True, OvalResult::False, OvalResult::Error] {
+        assert!(mine.iter().any(|(_, r)| *r == want), "no {want:?} result");
+    }
+}
