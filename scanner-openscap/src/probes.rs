@@ -507,20 +507,21 @@ impl ImageProbes {
         let multiline = o.behavior("multiline").map(|v| v == "true").unwrap_or(true);
         let singleline = o.behavior("singleline") == Some("true");
         let caseless = o.behavior("ignore_case") == Some("true");
-        // One compiled pattern for every file of the object.
-        let compiled = match pat.values.first() {
-            Some(p) => match RegexBuilder::new()
+        // Every value of the pattern (a variable may give several) is searched for on its
+        // own, as oscap runs the object once per value; compiled once for every file.
+        let mut compiled = Vec::new();
+        for p in &pat.values {
+            match RegexBuilder::new()
                 .utf(true)
                 .multi_line(multiline)
                 .dotall(singleline)
                 .caseless(caseless)
                 .build(p)
             {
-                Ok(r) => Some((p, r)),
+                Ok(r) => compiled.push((p, r)),
                 Err(e) => return ProbeOutput::flagged(Flag::Error, format!("pattern {p:?}: {e}")),
-            },
-            None => None,
-        };
+            }
+        }
         let mut items = Vec::new();
         let mut scanned = 0u64;
         for (dir, name) in paths {
@@ -544,7 +545,7 @@ impl ImageProbes {
                 Some(n) => &bytes[..n],
                 None => &bytes[..],
             };
-            if let Some((p, re)) = &compiled {
+            for (p, re) in &compiled {
                 let mut locs = re.capture_locations();
                 let used = subject.len() + 1;
                 let mut ofs = 0usize;

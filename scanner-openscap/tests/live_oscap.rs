@@ -1178,3 +1178,75 @@ fn datatype_comparisons_match_oscap() {
         assert!(mine.iter().any(|(_, r)| *r == want), "no {want:?} result");
     }
 }
+
+/// A textfilecontent54 pattern taken from a variable with several values: oscap searches the
+/// file once per value (whatever var_check says), so the items of every pattern are there; a
+/// value that does not compile makes the object an error.
+#[test]
+fn textfilecontent_pattern_variables_match_oscap() {
+    if !testkit::require_tool("oscap") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("root");
+    fs::create_dir_all(root.join("etc")).unwrap();
+    fs::write(
+        root.join("etc/multi.conf"),
+        "# head\nkey = one\nKey = two\n\nkey=three\n",
+    )
+    .unwrap();
+    let vars = "<variables>\
+        <constant_variable id=\"oval:p:var:1\" version=\"1\" datatype=\"string\" comment=\"p\">\
+        <value>^key\\s*=\\s*(\\w+)$</value><value>^Key\\s*=\\s*(\\w+)$</value></constant_variable>\
+        <constant_variable id=\"oval:p:var:2\" version=\"1\" datatype=\"string\" comment=\"p\">\
+        <value>^key</value><value>(</value></constant_variable></variables>";
+    let states = "<ind:textfilecontent54_state id=\"oval:p:ste:1\" version=\"1\"><ind:subexpression>two</ind:subexpression></ind:textfilecontent54_state>\
+        <ind:textfilecontent54_state id=\"oval:p:ste:2\" version=\"1\"><ind:subexpression operation=\"pattern match\">^t</ind:subexpression></ind:textfilecontent54_state>";
+    let (mut defs, mut tests, mut objs) = (String::new(), String::new(), String::new());
+    let mut n = 1;
+    let objects = [
+        (1, "all"),
+        (1, "at least one"),
+        (1, "none satisfy"),
+        (1, "only one"),
+        (2, "all"),
+    ];
+    for (o, (var, check)) in (1..).zip(objects) {
+        objs.push_str(&format!(
+            "<ind:textfilecontent54_object id=\"oval:p:obj:{o}\" version=\"1\"><ind:filepath>/etc/multi.conf</ind:filepath>\
+             <ind:pattern operation=\"pattern match\" var_ref=\"oval:p:var:{var}\" var_check=\"{check}\"/>\
+             <ind:instance datatype=\"int\" operation=\"greater than or equal\">1</ind:instance></ind:textfilecontent54_object>"
+        ));
+        for (state, test_check) in [
+            ("", "all"),
+            ("oval:p:ste:1", "none satisfy"),
+            ("oval:p:ste:1", "only one"),
+            ("oval:p:ste:2", "all"),
+            ("oval:p:ste:2", "at least one"),
+        ] {
+            let st = if state.is_empty() {
+                String::new()
+            } else {
+                format!("<ind:state state_ref=\"{state}\"/>")
+            };
+            tests.push_str(&format!(
+                "<ind:textfilecontent54_test id=\"oval:p:tst:{n}\" version=\"1\" check=\"{test_check}\" comment=\"p\">\
+                 <ind:object object_ref=\"oval:p:obj:{o}\"/>{st}</ind:textfilecontent54_test>"
+            ));
+            defs.push_str(&definition(
+                n,
+                &format!("<criteria><criterion test_ref=\"oval:p:tst:{n}\"/></criteria>"),
+                "",
+            ));
+            n += 1;
+        }
+    }
+    let doc = work.path().join("patterns.oval.xml");
+    fs::write(&doc, linux_document(&defs, &tests, &objs, states, vars)).unwrap();
+    let mine = ours(&doc, &root);
+    let theirs = common::oscap_eval_root(&doc, &root, work.path());
+    common::assert_same(&mine, &theirs, "pattern variables");
+    for want in [OvalResult::True, OvalResult::False, OvalResult::Error] {
+        assert!(mine.iter().any(|(_, r)| *r == want), "no {want:?} result");
+    }
+}
