@@ -307,8 +307,10 @@ impl ImageProbes {
             if fp.operation == Operation::Equals {
                 // The path itself (a symlink without target counts), unless it is or leads to
                 // a directory.
+                // Each value is a candidate, kept when it satisfies the entity's var_check.
                 for v in &fp.values {
                     if v.starts_with('/')
+                        && q.entity_matches(fp, v)
                         && self.root.symlink_metadata(v).is_ok()
                         && !self.is_dir(v)
                     {
@@ -330,7 +332,7 @@ impl ImageProbes {
         let dirs: Vec<String> = if pe.operation == Operation::Equals {
             pe.values
                 .iter()
-                .filter(|v| v.starts_with('/') && self.is_dir(v))
+                .filter(|v| v.starts_with('/') && q.entity_matches(pe, v) && self.is_dir(v))
                 .cloned()
                 .collect()
         } else {

@@ -1181,7 +1181,8 @@ fn datatype_comparisons_match_oscap() {
 
 /// A textfilecontent54 pattern taken from a variable with several values: oscap searches the
 /// file once per value (whatever var_check says), so the items of every pattern are there; a
-/// value that does not compile makes the object an error.
+/// value that does not compile makes the object an error. A filepath or path from a
+/// multi-valued variable, by contrast, keeps its var_check (with "all" no path qualifies).
 #[test]
 fn textfilecontent_pattern_variables_match_oscap() {
     if !testkit::require_tool("oscap") {
@@ -1195,26 +1196,51 @@ fn textfilecontent_pattern_variables_match_oscap() {
         "# head\nkey = one\nKey = two\n\nkey=three\n",
     )
     .unwrap();
+    fs::create_dir_all(root.join("etc/sub")).unwrap();
+    fs::write(root.join("etc/other.conf"), "key=four\n").unwrap();
+    fs::write(root.join("etc/sub/multi.conf"), "key=five\n").unwrap();
     let vars = "<variables>\
         <constant_variable id=\"oval:p:var:1\" version=\"1\" datatype=\"string\" comment=\"p\">\
         <value>^key\\s*=\\s*(\\w+)$</value><value>^Key\\s*=\\s*(\\w+)$</value></constant_variable>\
         <constant_variable id=\"oval:p:var:2\" version=\"1\" datatype=\"string\" comment=\"p\">\
-        <value>^key</value><value>(</value></constant_variable></variables>";
+        <value>^key</value><value>(</value></constant_variable>\
+        <constant_variable id=\"oval:p:var:3\" version=\"1\" datatype=\"string\" comment=\"p\">\
+        <value>/etc/multi.conf</value><value>/etc/other.conf</value><value>/etc/nonexist</value></constant_variable>\
+        <constant_variable id=\"oval:p:var:4\" version=\"1\" datatype=\"string\" comment=\"p\">\
+        <value>/etc</value><value>/etc/sub</value></constant_variable></variables>";
     let states = "<ind:textfilecontent54_state id=\"oval:p:ste:1\" version=\"1\"><ind:subexpression>two</ind:subexpression></ind:textfilecontent54_state>\
         <ind:textfilecontent54_state id=\"oval:p:ste:2\" version=\"1\"><ind:subexpression operation=\"pattern match\">^t</ind:subexpression></ind:textfilecontent54_state>";
     let (mut defs, mut tests, mut objs) = (String::new(), String::new(), String::new());
     let mut n = 1;
+    let pattern_var = |var: u32, check: &str| {
+        format!(
+            "<ind:filepath>/etc/multi.conf</ind:filepath>\
+             <ind:pattern operation=\"pattern match\" var_ref=\"oval:p:var:{var}\" var_check=\"{check}\"/>"
+        )
+    };
+    let path_var = |entities: &str, check: &str| {
+        format!(
+            "{}<ind:pattern operation=\"pattern match\">^key=(\\w+)</ind:pattern>",
+            entities.replace("CHECK", check)
+        )
+    };
+    let filepath = "<ind:filepath var_ref=\"oval:p:var:3\" var_check=\"CHECK\"/>";
+    let path = "<ind:path var_ref=\"oval:p:var:4\" var_check=\"CHECK\"/><ind:filename>multi.conf</ind:filename>";
     let objects = [
-        (1, "all"),
-        (1, "at least one"),
-        (1, "none satisfy"),
-        (1, "only one"),
-        (2, "all"),
+        pattern_var(1, "all"),
+        pattern_var(1, "at least one"),
+        pattern_var(1, "none satisfy"),
+        pattern_var(1, "only one"),
+        pattern_var(2, "all"),
+        path_var(filepath, "all"),
+        path_var(filepath, "at least one"),
+        path_var(filepath, "only one"),
+        path_var(path, "all"),
+        path_var(path, "at least one"),
     ];
-    for (o, (var, check)) in (1..).zip(objects) {
+    for (o, body) in (1..).zip(objects) {
         objs.push_str(&format!(
-            "<ind:textfilecontent54_object id=\"oval:p:obj:{o}\" version=\"1\"><ind:filepath>/etc/multi.conf</ind:filepath>\
-             <ind:pattern operation=\"pattern match\" var_ref=\"oval:p:var:{var}\" var_check=\"{check}\"/>\
+            "<ind:textfilecontent54_object id=\"oval:p:obj:{o}\" version=\"1\">{body}\
              <ind:instance datatype=\"int\" operation=\"greater than or equal\">1</ind:instance></ind:textfilecontent54_object>"
         ));
         for (state, test_check) in [
