@@ -157,7 +157,9 @@ impl ImageProbes {
             .map_err(|e| e.clone())
     }
 
-    fn rpminfo(&self, q: &Query<'_>) -> ProbeOutput {
+    fn rpminfo(&self, o: &Object, q: &Query<'_>) -> ProbeOutput {
+        // Behavior `filepaths` (OVAL 5.11.1): every path of the package as `filepath`.
+        let with_files = o.behavior("filepaths") == Some("true");
         let pkgs = match self.packages() {
             Ok(p) => p,
             Err(e) => return ProbeOutput::flagged(Flag::Error, e),
@@ -186,12 +188,17 @@ impl ImageProbes {
                 .with("release", p.release.clone())
                 .with("version", p.version.clone());
             it.push("evr", p.evr(), Datatype::EvrString);
-            let it = it
+            let mut it = it
                 .with(
                     "signature_keyid",
                     p.key_id.clone().unwrap_or_else(|| "0".into()),
                 )
                 .with("extended_name", p.extended_name());
+            if with_files {
+                for f in &p.files {
+                    it.push("filepath", f.path.clone(), Datatype::String);
+                }
+            }
             items.push(it);
         }
         ProbeOutput::found(items)
@@ -927,7 +934,7 @@ fn walk_start(pattern: &str) -> String {
 impl Probes for ImageProbes {
     fn collect(&self, o: &Object, q: &Query<'_>) -> ProbeOutput {
         match (o.family.as_str(), o.kind.as_str()) {
-            ("linux", "rpminfo") => self.rpminfo(q),
+            ("linux", "rpminfo") => self.rpminfo(o, q),
             ("linux", "rpmverifyfile") => self.rpmverifyfile(o, q),
             ("independent", "textfilecontent54") => self.textfilecontent54(o, q),
             ("independent", "family") => {

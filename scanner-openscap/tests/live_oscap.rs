@@ -1276,3 +1276,84 @@ fn textfilecontent_pattern_variables_match_oscap() {
         assert!(mine.iter().any(|(_, r)| *r == want), "no {want:?} result");
     }
 }
+
+/// rpminfo_object behavior `filepaths="true"` (OVAL 5.11.1): each item lists every path of its
+/// package as `filepath` (owned directories, config files and symlinks included), which states
+/// and variables can then use.
+///
+/// Reference-tool defect, deliberately not copied: oscap 1.3.7's rpminfo probe (and its
+/// current source) walks the package's file list twice, so every path appears twice in its
+/// item; an entity_check "only one" state or a count of the paths then differs from the
+/// package's real list (rpm -ql). Only comparisons the duplication cannot change are made here.
+#[test]
+fn rpminfo_filepaths_behavior_matches_oscap() {
+    if !tools() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let specs = [
+        RpmSpec::new("pkgf", "1.0", "1")
+            .arch("x86_64")
+            .file(SpecFile::dir("/usr/share/pkgf"))
+            .file(SpecFile::file("/usr/share/pkgf/a", "a\n"))
+            .file(SpecFile::file("/etc/pkgf.conf", "x=1\n").directive("%config(noreplace)"))
+            .file(SpecFile::symlink("/usr/share/pkgf/link", "a")),
+        RpmSpec::new("pkgg", "2.0", "1")
+            .arch("x86_64")
+            .file(SpecFile::file("/usr/share/pkgg/b", "b\n")),
+    ];
+    let root = common::build_root(work.path(), &specs, None);
+    let objects = "<linux:rpminfo_object id=\"oval:r:obj:1\" version=\"1\"><linux:behaviors filepaths=\"true\"/>\
+        <linux:name operation=\"pattern match\">^pkg[fg]$</linux:name></linux:rpminfo_object>\
+        <linux:rpminfo_object id=\"oval:r:obj:2\" version=\"1\"><linux:behaviors filepaths=\"true\"/>\
+        <linux:name>pkgf</linux:name></linux:rpminfo_object>";
+    let mut states = String::new();
+    let mut state_refs = Vec::new();
+    for (i, entity) in [
+        "<linux:filepath entity_check=\"at least one\">/usr/share/pkgf</linux:filepath>",
+        "<linux:filepath entity_check=\"at least one\">/etc/pkgf.conf</linux:filepath>",
+        "<linux:filepath entity_check=\"at least one\">/usr/share/pkgf/link</linux:filepath>",
+        "<linux:filepath operation=\"pattern match\">^/usr/share/</linux:filepath>",
+    ]
+    .iter()
+    .enumerate()
+    {
+        states.push_str(&format!(
+            "<linux:rpminfo_state id=\"oval:r:ste:{}\" version=\"1\">{entity}</linux:rpminfo_state>",
+            i + 1
+        ));
+        state_refs.push(i + 1);
+    }
+    let (mut defs, mut tests) = (String::new(), String::new());
+    let mut n = 1;
+    for s in &state_refs {
+        for (obj, check) in [(1, "all"), (1, "at least one"), (2, "all")] {
+            tests.push_str(&format!(
+                "<linux:rpminfo_test id=\"oval:r:tst:{n}\" version=\"1\" check=\"{check}\" comment=\"r\">\
+                 <linux:object object_ref=\"oval:r:obj:{obj}\"/><linux:state state_ref=\"oval:r:ste:{s}\"/></linux:rpminfo_test>"
+            ));
+            defs.push_str(&definition(
+                n,
+                &format!("<criteria><criterion test_ref=\"oval:r:tst:{n}\"/></criteria>"),
+                "",
+            ));
+            n += 1;
+        }
+    }
+    let doc = work.path().join("filepaths.oval.xml");
+    fs::write(
+        &doc,
+        linux_document(&defs, &tests, objects, &states, "").replace(
+            "<oval:schema_version>5.11</oval:schema_version>",
+            "<oval:schema_version>5.11.1</oval:schema_version>",
+        ),
+    )
+    .unwrap();
+    common::prepare_root_for_oscap(&root, work.path());
+    let mine = ours(&doc, &root);
+    let theirs = common::oscap_eval_root(&doc, &root, work.path());
+    common::assert_same(&mine, &theirs, "rpminfo filepaths");
+    for want in [OvalResult::True, OvalResult::False] {
+        assert!(mine.iter().any(|(_, r)| *r == want), "no {want:?} result");
+    }
+}
