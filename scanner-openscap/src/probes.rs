@@ -948,6 +948,12 @@ impl Probes for ImageProbes {
             // oscap 1.3.7's shadow probe has no offline mode: with OSCAP_PROBE_ROOT every
             // shadow_object is "not applicable". Same verdicts as oscap means the same here,
             // rather than reading the image's /etc/shadow and disagreeing.
+            // Likewise oscap 1.3.7's sysctl probe ("offline mode is not supported"; 1.3.8+
+            // reads <root>/proc/sys, which an image does not have anyway).
+            ("unix", "sysctl") => ProbeOutput::flagged(
+                Flag::NotApplicable,
+                "sysctl items are not collected from an image (oscap 1.3.7's sysctl probe has no offline mode)",
+            ),
             ("unix", "shadow") => ProbeOutput::flagged(
                 Flag::NotApplicable,
                 "shadow items are not collected from an image (oscap's shadow probe has no offline mode)",

@@ -424,6 +424,8 @@ fn accounts_and_symlinks_match_oscap() {
         ("password", any_user, uid0, "only one", "at_least_one_exists"),
         ("shadow", any_user, "", "all", "at_least_one_exists"),
         ("shadow", &root_user, "<unix:encrypt_method>SHA-512</unix:encrypt_method>", "all", "all_exist"),
+        ("sysctl", "<unix:name>kernel.hostname</unix:name>", "", "all", "at_least_one_exists"),
+        ("sysctl", "<unix:name>kernel.hostname</unix:name>", "", "all", "none_exist"),
         ("symlink", &p_absolute, &c_passwd, "all", "all_exist"),
         ("symlink", &p_chain, &c_passwd, "all", "all_exist"),
         ("symlink", &p_relative, &c_real, "all", "all_exist"),
