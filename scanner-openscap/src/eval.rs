@@ -562,6 +562,16 @@ impl<'d> Engine<'d> {
         let vv = self.variable(&var_id);
         match vv.flag {
             Flag::Complete | Flag::Incomplete => {}
+            // oscap: a variable that could not be computed still gives its variable_object one
+            // item, without any value (a state on `value` is then unknown).
+            Flag::Error => {
+                let item = Item::new("independent", "variable").with("var_ref", var_id.clone());
+                return Collected {
+                    flag: Flag::Complete,
+                    items: vec![self.store.intern(item)],
+                    message: None,
+                };
+            }
             f => return Collected::flagged(f, format!("variable {var_id} not available")),
         }
         if vv.values.is_empty() {

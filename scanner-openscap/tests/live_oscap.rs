@@ -1359,3 +1359,86 @@ fn rpminfo_filepaths_behavior_matches_oscap() {
         assert!(mine.iter().any(|(_, r)| *r == want), "no {want:?} result");
     }
 }
+
+/// A variable that cannot be computed (its object is an error, its regex_capture pattern does
+/// not compile): oscap still gives its variable_object one item, without any value — a test
+/// without state is true, a state on `value` is unknown — whereas a variable over an object
+/// that does not exist gives an object that does not exist.
+#[test]
+fn variables_in_error_match_oscap() {
+    if !tools() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let root = common::build_root(work.path(), &[common::release_pkg("8.6", "0.1.el8")], None);
+    let objects_base = "<linux:rpminfo_object id=\"oval:e:obj:1\" version=\"1\"><linux:name operation=\"pattern match\">(</linux:name></linux:rpminfo_object>\
+        <linux:rpminfo_object id=\"oval:e:obj:2\" version=\"1\"><linux:name>nothere</linux:name></linux:rpminfo_object>\
+        <linux:rpminfo_object id=\"oval:e:obj:3\" version=\"1\"><set><object_reference>oval:e:obj:1</object_reference><object_reference>oval:e:obj:2</object_reference></set></linux:rpminfo_object>";
+    let functions = [
+        "<count><object_component object_ref=\"oval:e:obj:1\" item_field=\"name\"/></count>",
+        "<count><object_component object_ref=\"oval:e:obj:3\" item_field=\"name\"/></count>",
+        "<object_component object_ref=\"oval:e:obj:1\" item_field=\"name\"/>",
+        "<regex_capture pattern=\"(\"><literal_component>abc</literal_component></regex_capture>",
+        "<count><object_component object_ref=\"oval:e:obj:2\" item_field=\"name\"/></count>",
+        "<object_component object_ref=\"oval:e:obj:2\" item_field=\"name\"/>",
+    ];
+    let states = "<ind:variable_state id=\"oval:e:ste:1\" version=\"1\"><ind:value operation=\"pattern match\">^</ind:value></ind:variable_state>\
+        <ind:variable_state id=\"oval:e:ste:2\" version=\"1\"><ind:value datatype=\"int\">0</ind:value></ind:variable_state>";
+    let (mut defs, mut tests, mut objs, mut vars) = (
+        String::new(),
+        String::new(),
+        objects_base.to_string(),
+        String::new(),
+    );
+    let mut n = 1;
+    for (v, f) in (10..).zip(functions) {
+        vars.push_str(&format!(
+            "<local_variable id=\"oval:e:var:{v}\" version=\"1\" datatype=\"string\" comment=\"e\">{f}</local_variable>"
+        ));
+        objs.push_str(&format!(
+            "<ind:variable_object id=\"oval:e:obj:{v}\" version=\"1\"><ind:var_ref>oval:e:var:{v}</ind:var_ref></ind:variable_object>"
+        ));
+        for (state, existence) in [
+            ("", "at_least_one_exists"),
+            ("", "none_exist"),
+            (
+                "<ind:state state_ref=\"oval:e:ste:1\"/>",
+                "at_least_one_exists",
+            ),
+            (
+                "<ind:state state_ref=\"oval:e:ste:2\"/>",
+                "at_least_one_exists",
+            ),
+        ] {
+            tests.push_str(&format!(
+                "<ind:variable_test id=\"oval:e:tst:{n}\" version=\"1\" check=\"all\" check_existence=\"{existence}\" \
+                 comment=\"e\"><ind:object object_ref=\"oval:e:obj:{v}\"/>{state}</ind:variable_test>"
+            ));
+            defs.push_str(&definition(
+                n,
+                &format!("<criteria><criterion test_ref=\"oval:e:tst:{n}\"/></criteria>"),
+                "",
+            ));
+            n += 1;
+        }
+    }
+    let doc = work.path().join("var-errors.oval.xml");
+    fs::write(
+        &doc,
+        linux_document(
+            &defs,
+            &tests,
+            &objs,
+            states,
+            &format!("<variables>{vars}</variables>"),
+        ),
+    )
+    .unwrap();
+    common::prepare_root_for_oscap(&root, work.path());
+    let mine = ours(&doc, &root);
+    let theirs = common::oscap_eval_root(&doc, &root, work.path());
+    common::assert_same(&mine, &theirs, "variables in error");
+    for want in [OvalResult::True, OvalResult::False, OvalResult::Unknown] {
+        assert!(mine.iter().any(|(_, r)| *r == want), "no {want:?} result");
+    }
+}
