@@ -498,8 +498,12 @@ impl<'d> Engine<'d> {
                         let vv = self.variable(v);
                         match vv.flag {
                             Flag::Complete | Flag::Incomplete if !vv.values.is_empty() => vv.values,
-                            // As oscap: an object whose variable has no value matches nothing.
-                            Flag::Complete | Flag::Incomplete | Flag::DoesNotExist => {
+                            // As oscap: an object whose variable has no value (or could not
+                            // be computed) matches nothing.
+                            Flag::Complete
+                            | Flag::Incomplete
+                            | Flag::DoesNotExist
+                            | Flag::Error => {
                                 return Collected::flagged(
                                     Flag::DoesNotExist,
                                     format!("Referenced variable has no values ({v})."),

@@ -1361,9 +1361,10 @@ fn rpminfo_filepaths_behavior_matches_oscap() {
 }
 
 /// A variable that cannot be computed (its object is an error, its regex_capture pattern does
-/// not compile): oscap still gives its variable_object one item, without any value — a test
-/// without state is true, a state on `value` is unknown — whereas a variable over an object
-/// that does not exist gives an object that does not exist.
+/// not compile, an external variable without value): oscap still gives its variable_object one
+/// item, without any value — a test without state is true, a state on `value` is unknown —
+/// whereas a variable over an object that does not exist gives an object that does not exist.
+/// An object entity taking its value from such a variable matches nothing (does not exist).
 #[test]
 fn variables_in_error_match_oscap() {
     if !tools() {
@@ -1381,6 +1382,7 @@ fn variables_in_error_match_oscap() {
         "<regex_capture pattern=\"(\"><literal_component>abc</literal_component></regex_capture>",
         "<count><object_component object_ref=\"oval:e:obj:2\" item_field=\"name\"/></count>",
         "<object_component object_ref=\"oval:e:obj:2\" item_field=\"name\"/>",
+        "<variable_component var_ref=\"oval:e:var:1\"/>",
     ];
     let states = "<ind:variable_state id=\"oval:e:ste:1\" version=\"1\"><ind:value operation=\"pattern match\">^</ind:value></ind:variable_state>\
         <ind:variable_state id=\"oval:e:ste:2\" version=\"1\"><ind:value datatype=\"int\">0</ind:value></ind:variable_state>";
@@ -1413,6 +1415,28 @@ fn variables_in_error_match_oscap() {
             tests.push_str(&format!(
                 "<ind:variable_test id=\"oval:e:tst:{n}\" version=\"1\" check=\"all\" check_existence=\"{existence}\" \
                  comment=\"e\"><ind:object object_ref=\"oval:e:obj:{v}\"/>{state}</ind:variable_test>"
+            ));
+            defs.push_str(&definition(
+                n,
+                &format!("<criteria><criterion test_ref=\"oval:e:tst:{n}\"/></criteria>"),
+                "",
+            ));
+            n += 1;
+        }
+    }
+    // rpminfo objects whose name comes from each variable (and from the external one).
+    vars.push_str(
+        "<external_variable id=\"oval:e:var:1\" version=\"1\" datatype=\"string\" comment=\"no value given\"/>",
+    );
+    for v in (10..17).chain([1]) {
+        let o = 100 + v;
+        objs.push_str(&format!(
+            "<linux:rpminfo_object id=\"oval:e:obj:{o}\" version=\"1\"><linux:name var_ref=\"oval:e:var:{v}\"/></linux:rpminfo_object>"
+        ));
+        for existence in ["at_least_one_exists", "none_exist"] {
+            tests.push_str(&format!(
+                "<linux:rpminfo_test id=\"oval:e:tst:{n}\" version=\"1\" check=\"all\" check_existence=\"{existence}\" \
+                 comment=\"e\"><linux:object object_ref=\"oval:e:obj:{o}\"/></linux:rpminfo_test>"
             ));
             defs.push_str(&definition(
                 n,
