@@ -40,6 +40,13 @@ impl std::fmt::Display for Esc<'_> {
                 b'>' => "&gt;",
                 b'"' => "&quot;",
                 b'\'' => "&apos;",
+                // A raw CR would come back as LF from any XML parser (oscap writes &#13; too).
+                b'\r' => "&#13;",
+                // Control characters cannot appear in XML 1.0 at all, not even as references:
+                // left out (as oscap's results leave them out), so the document stays
+                // well-formed when a matched text contains them.
+                b'\t' | b'\n' => continue,
+                0..=0x1f => "",
                 _ => continue,
             };
             f.write_str(&s[last..i])?;
@@ -384,4 +391,18 @@ fn item_id(e: &Engine<'_>, i: usize) -> String {
         .get(i)
         .and_then(|x| x.clone())
         .unwrap_or_else(|| (i + 1).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn carriage_returns_survive_a_parser() {
+        assert_eq!(esc("a=1\r\n<b>").to_string(), "a=1&#13;\n&lt;b&gt;");
+        assert_eq!(esc("c=\u{1}x\u{1b}[0m\t").to_string(), "c=x[0m\t");
+        let doc = format!("<t>{}</t>", esc("x\r\ny\r"));
+        let parsed = roxmltree::Document::parse(&doc).unwrap();
+        assert_eq!(parsed.root_element().text(), Some("x\r\ny\r"));
+    }
 }
