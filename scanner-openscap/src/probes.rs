@@ -646,7 +646,8 @@ impl ImageProbes {
             };
             let mut it = Item::new("unix", "file");
             if name.is_empty() {
-                it = it.with("path", dir.clone());
+                // oscap's directory items carry an empty (nil) filename.
+                it = it.with("path", dir.clone()).with("filename", "");
             } else {
                 it = it
                     .with("filepath", fp.clone())
@@ -677,9 +678,42 @@ impl ImageProbes {
             ] {
                 it.push(e, (mode & bit != 0).to_string(), Datatype::Boolean);
             }
+            match self.has_extended_acl(&fp, kind) {
+                Some(acl) => it.push("has_extended_acl", acl.to_string(), Datatype::Boolean),
+                // A symlink without target: the entity "does not exist", as in oscap.
+                None => it.entities.push(crate::system::ItemEntity {
+                    name: "has_extended_acl".into(),
+                    value: String::new(),
+                    datatype: crate::system::DatatypeKey::of(Datatype::Boolean),
+                    status: crate::system::StatusKey::of(crate::result::Status::DoesNotExist),
+                }),
+            }
             items.push(it);
         }
         ProbeOutput::found(items)
+    }
+
+    /// Whether the file (a symlink's target) has a POSIX ACL beyond its mode bits, as libacl's
+    /// `acl_extended_file` tells oscap: an access ACL, or a default ACL on a directory (the
+    /// kernel keeps neither attribute when the ACL is only the mode); unreadable: false. `None`
+    /// for a symlink without target.
+    fn has_extended_acl(&self, path: &str, kind: FileKind) -> Option<bool> {
+        let (target, kind) = if kind == FileKind::Symlink {
+            match (self.root.resolve(path), self.root.metadata(path)) {
+                (Ok(t), Ok(m)) => (
+                    t.to_string_lossy().into_owned(),
+                    FileKind::from_mode(m.mode()),
+                ),
+                _ => return None,
+            }
+        } else {
+            (path.to_string(), kind)
+        };
+        let has = |name: &str| matches!(self.root.lgetxattr(&target, name), Ok(Some(_)));
+        Some(
+            has("system.posix_acl_access")
+                || (kind == FileKind::Dir && has("system.posix_acl_default")),
+        )
     }
 
     /// `unix:password_object`: the image's /etc/passwd entries whose name matches `username`,

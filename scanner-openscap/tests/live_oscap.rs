@@ -1466,3 +1466,82 @@ fn variables_in_error_match_oscap() {
         assert!(mine.iter().any(|(_, r)| *r == want), "no {want:?} result");
     }
 }
+
+/// file_object items as oscap fills them: `has_extended_acl` (an access ACL, or a default ACL
+/// on a directory; a symlink answers for its target, a dangling one has the entity "does not
+/// exist") and the empty filename of a directory item.
+#[test]
+fn file_items_match_oscap() {
+    if !tools() || !testkit::require_tool("setfacl") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let root = common::build_root(work.path(), &[common::release_pkg("8.6", "0.1.el8")], None);
+    let d = root.join("etc/acls");
+    fs::create_dir_all(d.join("plaindir")).unwrap();
+    fs::create_dir_all(d.join("defdir")).unwrap();
+    fs::write(d.join("plain"), "x\n").unwrap();
+    fs::write(d.join("acl"), "x\n").unwrap();
+    std::os::unix::fs::symlink("acl", d.join("link")).unwrap();
+    std::os::unix::fs::symlink("nowhere", d.join("dangling")).unwrap();
+    let setfacl = |args: &[&str], p: &Path| {
+        testkit::command("setfacl")
+            .args(args)
+            .arg(p)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !setfacl(&["-m", "u:nobody:r"], &d.join("acl"))
+        || !setfacl(&["-d", "-m", "u:nobody:r"], &d.join("defdir"))
+    {
+        eprintln!("skipping: the work directory's filesystem has no ACLs");
+        return;
+    }
+    let mut objects = String::new();
+    for (i, name) in ["plain", "acl", "link", "dangling"].iter().enumerate() {
+        objects.push_str(&format!(
+            "<unix:file_object id=\"oval:f:obj:{}\" version=\"1\"><unix:filepath>/etc/acls/{name}</unix:filepath></unix:file_object>",
+            i + 1
+        ));
+    }
+    for (i, name) in ["plaindir", "defdir"].iter().enumerate() {
+        objects.push_str(&format!(
+            "<unix:file_object id=\"oval:f:obj:{}\" version=\"1\"><unix:path>/etc/acls/{name}</unix:path>\
+             <unix:filename xsi:nil=\"true\"/></unix:file_object>",
+            i + 5
+        ));
+    }
+    let states = "<unix:file_state id=\"oval:f:ste:1\" version=\"1\"><unix:has_extended_acl datatype=\"boolean\">false</unix:has_extended_acl></unix:file_state>\
+        <unix:file_state id=\"oval:f:ste:2\" version=\"1\"><unix:has_extended_acl datatype=\"boolean\">true</unix:has_extended_acl></unix:file_state>\
+        <unix:file_state id=\"oval:f:ste:3\" version=\"1\"><unix:filename></unix:filename></unix:file_state>\
+        <unix:file_state id=\"oval:f:ste:4\" version=\"1\"><unix:filename operation=\"pattern match\">^$</unix:filename></unix:file_state>";
+    let (mut defs, mut tests) = (String::new(), String::new());
+    let mut n = 1;
+    for o in 1..=6 {
+        for s in 1..=4 {
+            tests.push_str(&format!(
+                "<unix:file_test id=\"oval:f:tst:{n}\" version=\"1\" check=\"all\" comment=\"f\">\
+                 <unix:object object_ref=\"oval:f:obj:{o}\"/><unix:state state_ref=\"oval:f:ste:{s}\"/></unix:file_test>"
+            ));
+            defs.push_str(&definition(
+                n,
+                &format!("<criteria><criterion test_ref=\"oval:f:tst:{n}\"/></criteria>"),
+                "",
+            ));
+            n += 1;
+        }
+    }
+    let doc = work.path().join("file-items.oval.xml");
+    let text = linux_document(&defs, &tests, &objects, states, "").replace(
+        "xmlns:unix=",
+        "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:unix=",
+    );
+    fs::write(&doc, text).unwrap();
+    common::prepare_root_for_oscap(&root, work.path());
+    let mine = ours(&doc, &root);
+    let theirs = common::oscap_eval_root(&doc, &root, work.path());
+    common::assert_same(&mine, &theirs, "file items");
+    for want in [OvalResult::True, OvalResult::False] {
+        assert!(mine.iter().any(|(_, r)| *r == want), "no {want:?} result");
+    }
+}
