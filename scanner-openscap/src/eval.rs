@@ -146,6 +146,10 @@ pub struct Engine<'d> {
     pub unsupported: FastMap<String, usize>,
     /// Nesting of definition/variable/object evaluations in progress (bounded).
     depth: usize,
+    /// Objects or variables that do not exist met while computing variables (a variable left
+    /// without values because of one does not exist; one left without values otherwise is
+    /// complete and empty, as oscap tells them apart).
+    dne_seen: usize,
 }
 
 /// Longest chain of extend_definition / variable / object references followed.
@@ -180,6 +184,7 @@ impl<'d> Engine<'d> {
             external: FastMap::default(),
             unsupported: FastMap::default(),
             depth: 0,
+            dne_seen: 0,
         }
     }
 
@@ -579,7 +584,14 @@ impl<'d> Engine<'d> {
             f => return Collected::flagged(f, format!("variable {var_id} not available")),
         }
         if vv.values.is_empty() {
-            return Collected::flagged(Flag::DoesNotExist, "variable has no value");
+            // Complete without values (a substring past the end, say): one item without
+            // value, as for a variable in error.
+            let item = Item::new("independent", "variable").with("var_ref", var_id.clone());
+            return Collected {
+                flag: Flag::Complete,
+                items: vec![self.store.intern(item)],
+                message: None,
+            };
         }
         let mut item = Item::new("independent", "variable").with("var_ref", var_id.clone());
         let dt = self
@@ -708,14 +720,17 @@ impl<'d> Engine<'d> {
                     Some(vals) => VarValue::typed(vals.clone(), v.datatype),
                     None => VarValue::none(Flag::Error),
                 },
-                VariableKind::Local(c) => match self.component(c) {
-                    Ok(values) if values.is_empty() => VarValue::none(Flag::DoesNotExist),
+                VariableKind::Local(c) => match (self.dne_seen, self.component(c)) {
+                    (before, Ok(values)) if values.is_empty() && self.dne_seen > before => {
+                        VarValue::none(Flag::DoesNotExist)
+                    }
+                    (_, Ok(values)) if values.is_empty() => VarValue::typed(Vec::new(), v.datatype),
                     // oscap types a local variable's values with the variable's datatype
                     // (checked against oscap: features.oval.xml definition 120).
-                    Ok(values) => {
+                    (_, Ok(values)) => {
                         VarValue::typed(values.into_iter().map(|(v, _)| v).collect(), v.datatype)
                     }
-                    Err(flag) => VarValue::none(flag),
+                    (_, Err(flag)) => VarValue::none(flag),
                 },
             },
         };
@@ -731,10 +746,16 @@ impl<'d> Engine<'d> {
             Component::Variable(v) => {
                 let vv = self.variable(v);
                 match vv.flag {
+                    // oscap: a reference to a variable left without values (not for want of
+                    // an object) cannot be computed.
+                    Flag::Complete | Flag::Incomplete if vv.values.is_empty() => Err(Flag::Error),
                     Flag::Complete | Flag::Incomplete => {
                         Ok(vv.values.into_iter().zip(vv.types).collect())
                     }
-                    Flag::DoesNotExist => Ok(Vec::new()),
+                    Flag::DoesNotExist => {
+                        self.dne_seen += 1;
+                        Ok(Vec::new())
+                    }
                     f => Err(f),
                 }
             }
@@ -748,7 +769,8 @@ impl<'d> Engine<'d> {
                 }
                 let col = self.collect(object_ref).ok_or(Flag::NotCollected)?;
                 match col.flag {
-                    Flag::Complete | Flag::Incomplete | Flag::DoesNotExist => {}
+                    Flag::Complete | Flag::Incomplete => {}
+                    Flag::DoesNotExist => self.dne_seen += 1,
                     f => return Err(f),
                 }
                 let mut out = Vec::new();
@@ -769,12 +791,13 @@ impl<'d> Engine<'d> {
             }
             Component::Function { name, attrs, args } => {
                 let mut vals: Vec<Vec<String>> = Vec::new();
+                let before = self.dne_seen;
                 for a in args {
                     vals.push(self.component(a)?.into_iter().map(|(v, _)| v).collect());
                 }
                 // oscap: counting an object (or variable) that does not exist gives a variable
                 // that does not exist, not the value 0.
-                if name == "count" && vals.iter().any(Vec::is_empty) {
+                if name == "count" && self.dne_seen > before {
                     return Ok(Vec::new());
                 }
                 let out = crate::functions::apply(name, attrs, vals, &self.re)?;

@@ -130,19 +130,20 @@ pub fn apply(
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(-1);
             let start = if start < 1 { 0 } else { (start - 1) as usize };
+            // A value the start lies beyond gives nothing (not an empty string), as in oscap.
             Ok(single()
                 .iter()
-                .map(|v| {
+                .filter_map(|v| {
                     let chars: Vec<char> = v.chars().collect();
                     if start >= chars.len() {
-                        return String::new();
+                        return None;
                     }
                     let end = if len < 0 {
                         chars.len()
                     } else {
                         (start + len as usize).min(chars.len())
                     };
-                    chars[start..end].iter().collect()
+                    Some(chars[start..end].iter().collect())
                 })
                 .collect())
         }

@@ -1364,7 +1364,9 @@ fn rpminfo_filepaths_behavior_matches_oscap() {
 /// not compile, an external variable without value): oscap still gives its variable_object one
 /// item, without any value — a test without state is true, a state on `value` is unknown —
 /// whereas a variable over an object that does not exist gives an object that does not exist.
-/// An object entity taking its value from such a variable matches nothing (does not exist).
+/// A variable that is computed but has no value (a substring past the end) also gives one
+/// item without value, and a reference to it cannot be computed. An object entity taking its
+/// value from any of these matches nothing (does not exist).
 #[test]
 fn variables_in_error_match_oscap() {
     if !tools() {
@@ -1383,6 +1385,11 @@ fn variables_in_error_match_oscap() {
         "<count><object_component object_ref=\"oval:e:obj:2\" item_field=\"name\"/></count>",
         "<object_component object_ref=\"oval:e:obj:2\" item_field=\"name\"/>",
         "<variable_component var_ref=\"oval:e:var:1\"/>",
+        // complete but without values: a substring past the end; a reference to that; a count
+        // of an empty split (0)
+        "<substring substring_start=\"10\" substring_length=\"2\"><literal_component>abc</literal_component></substring>",
+        "<count><variable_component var_ref=\"oval:e:var:17\"/></count>",
+        "<count><split delimiter=\"\"><literal_component></literal_component></split></count>",
     ];
     let states = "<ind:variable_state id=\"oval:e:ste:1\" version=\"1\"><ind:value operation=\"pattern match\">^</ind:value></ind:variable_state>\
         <ind:variable_state id=\"oval:e:ste:2\" version=\"1\"><ind:value datatype=\"int\">0</ind:value></ind:variable_state>";
@@ -1428,7 +1435,7 @@ fn variables_in_error_match_oscap() {
     vars.push_str(
         "<external_variable id=\"oval:e:var:1\" version=\"1\" datatype=\"string\" comment=\"no value given\"/>",
     );
-    for v in (10..17).chain([1]) {
+    for v in (10..20).chain([1]) {
         let o = 100 + v;
         objs.push_str(&format!(
             "<linux:rpminfo_object id=\"oval:e:obj:{o}\" version=\"1\"><linux:name var_ref=\"oval:e:var:{v}\"/></linux:rpminfo_object>"
