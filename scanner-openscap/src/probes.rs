@@ -309,6 +309,8 @@ impl ImageProbes {
         q: &Query<'_>,
         want_files: bool,
     ) -> Result<Vec<(String, String)>, String> {
+        // One budget for every walk this object makes (overlapping starts included).
+        let budget = &mut WalkBudget::new();
         let mut out = Vec::new();
         if let Some(fp) = q.entity("filepath") {
             if fp.operation == Operation::Equals {
@@ -325,7 +327,7 @@ impl ImageProbes {
                     }
                 }
             } else {
-                for f in self.walk_candidates(&fp.values, fp.operation)? {
+                for f in self.walk_candidates(&fp.values, fp.operation, budget)? {
                     if !f.is_dir && !f.cycle && q.entity_matches(fp, &f.path) {
                         out.push(split_path(&f.path));
                     }
@@ -344,7 +346,7 @@ impl ImageProbes {
                 .collect()
         } else {
             let mut ds = vec![];
-            for f in self.walk_candidates(&pe.values, pe.operation)? {
+            for f in self.walk_candidates(&pe.values, pe.operation, budget)? {
                 if f.is_dir && !f.cycle && q.entity_matches(pe, &f.path) {
                     ds.push(f.path);
                 }
@@ -364,7 +366,7 @@ impl ImageProbes {
                         continue;
                     }
                     // Directories met (a symlink to one only when symlinks are followed).
-                    for e in self.walk_logical(&d, &|e| rec.descend(e))? {
+                    for e in self.walk_logical(&d, &|e| rec.descend(e), budget)? {
                         if e.is_dir
                             && !e.cycle
                             && (!e.is_link || rec.symlinks || e.depth == 0)
@@ -378,7 +380,7 @@ impl ImageProbes {
                     // Every entry that is not a directory (a symlink counts by its own name,
                     // whatever it points to, even a directory above it) in the directory, or
                     // below it when recursing.
-                    for e in self.walk_logical(&d, &|e| rec.descend(e))? {
+                    for e in self.walk_logical(&d, &|e| rec.descend(e), budget)? {
                         if e.depth == 0 || (e.is_dir && !e.is_link) {
                             continue;
                         }
@@ -407,7 +409,12 @@ impl ImageProbes {
 
     /// Every entry under the walk start of each pattern (see [`walk_start`]), symlinks
     /// followed.
-    fn walk_candidates(&self, patterns: &[String], op: Operation) -> Result<Vec<Found>, String> {
+    fn walk_candidates(
+        &self,
+        patterns: &[String],
+        op: Operation,
+        budget: &mut WalkBudget,
+    ) -> Result<Vec<Found>, String> {
         let mut starts: Vec<String> = Vec::new();
         for p in patterns {
             let s = if op == Operation::PatternMatch {
@@ -421,7 +428,7 @@ impl ImageProbes {
         }
         let mut out = Vec::new();
         for s in starts {
-            out.extend(self.walk_logical(&s, &|_| true)?);
+            out.extend(self.walk_logical(&s, &|_| true, budget)?);
         }
         Ok(out)
     }
@@ -430,11 +437,15 @@ impl ImageProbes {
     /// oscap's file walker follows them (an entry keeps the path it was reached by). A
     /// directory already on the current path (a cycle) is never entered; a symlink leading to
     /// one is still listed, marked `cycle`. `descend` decides whether to enter a directory
-    /// below the start. Bounded by [`MAX_WALK_ENTRIES`] entries.
+    /// below the start. Paths of [`PATH_MAX`] bytes or more are left out (`stat` cannot name
+    /// them). Every entry is charged to `budget`, shared by the object's walks: symlinks to
+    /// directories can make a small image hold exponentially many paths, so an exhausted budget
+    /// is an error, not a partial answer.
     fn walk_logical(
         &self,
         start: &str,
         descend: &dyn Fn(&Found) -> bool,
+        budget: &mut WalkBudget,
     ) -> Result<Vec<Found>, String> {
         let mut out = Vec::new();
         let Ok(md) = self.root.metadata(start) else {
@@ -445,6 +456,7 @@ impl ImageProbes {
             .symlink_metadata(start)
             .map(|m| m.file_type().is_symlink())
             .unwrap_or(false);
+        budget.charge(start, start)?;
         out.push(Found {
             path: start.to_string(),
             is_dir: md.is_dir(),
@@ -456,7 +468,11 @@ impl ImageProbes {
             return Ok(out);
         }
         // (directory, its depth, the (dev, ino) of it and its ancestors)
-        let mut stack = vec![(start.to_string(), 0usize, vec![(md.dev(), md.ino())])];
+        let mut stack = vec![(
+            start.to_string(),
+            0usize,
+            Ancestors::root((md.dev(), md.ino())),
+        )];
         while let Some((dir, depth, ancestors)) = stack.pop() {
             if depth >= rootfs::DEFAULT_WALK_DEPTH {
                 continue;
@@ -467,6 +483,9 @@ impl ImageProbes {
             let mut subdirs = Vec::new();
             for e in entries {
                 let path = join(&dir, &e.name.to_string_lossy());
+                if path.len() >= PATH_MAX {
+                    continue;
+                }
                 let is_link = e.file_type == FileKind::Symlink;
                 let (is_dir, id) = if is_link || e.file_type == FileKind::Dir {
                     match self.root.metadata(&path) {
@@ -477,15 +496,11 @@ impl ImageProbes {
                     (false, None)
                 };
                 let id = id.filter(|_| is_dir);
-                let cycle = id.is_some_and(|id| ancestors.contains(&id));
+                let cycle = id.is_some_and(|id| ancestors.contains(id));
                 if cycle && !is_link {
                     continue;
                 }
-                if out.len() >= MAX_WALK_ENTRIES {
-                    return Err(format!(
-                        "more than {MAX_WALK_ENTRIES} entries under {start}"
-                    ));
-                }
+                budget.charge(&path, start)?;
                 let f = Found {
                     path,
                     is_dir,
@@ -494,9 +509,7 @@ impl ImageProbes {
                     depth: depth + 1,
                 };
                 if let (true, Some(id)) = (is_dir && !cycle && descend(&f), id) {
-                    let mut a = ancestors.clone();
-                    a.push(id);
-                    subdirs.push((f.path.clone(), depth + 1, a));
+                    subdirs.push((f.path.clone(), depth + 1, ancestors.push(id)));
                 }
                 out.push(f);
             }
@@ -868,8 +881,69 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
-/// Upper bound of the entries one symlink-following walk collects.
+/// Upper bounds of what the symlink-following walks of one object collect: entries, and the
+/// bytes of their paths (a path reached through symlinks grows with every level).
 const MAX_WALK_ENTRIES: usize = 1 << 20;
+const MAX_WALK_PATH_BYTES: usize = 128 << 20;
+
+/// Linux's PATH_MAX: the longest path (with its NUL) a system call takes.
+const PATH_MAX: usize = 4096;
+
+/// What the walks of one object may still collect ([`MAX_WALK_ENTRIES`],
+/// [`MAX_WALK_PATH_BYTES`]).
+struct WalkBudget {
+    entries: usize,
+    bytes: usize,
+}
+
+impl WalkBudget {
+    fn new() -> WalkBudget {
+        WalkBudget {
+            entries: MAX_WALK_ENTRIES,
+            bytes: MAX_WALK_PATH_BYTES,
+        }
+    }
+
+    /// Takes one entry with path `path` (met walking from `start`) from the budget.
+    fn charge(&mut self, path: &str, start: &str) -> Result<(), String> {
+        if self.entries == 0 || self.bytes < path.len() {
+            return Err(format!(
+                "the walk from {start} met more than {MAX_WALK_ENTRIES} entries or {} MiB of \
+                 paths (symlinks to directories repeat what they lead to)",
+                MAX_WALK_PATH_BYTES >> 20
+            ));
+        }
+        self.entries -= 1;
+        self.bytes -= path.len();
+        Ok(())
+    }
+}
+
+/// The (dev, ino) of a directory and of the directories above it on the walked path: a
+/// shared chain, so entering a directory costs one link whatever the depth.
+#[derive(Clone)]
+struct Ancestors(std::rc::Rc<(u64, u64, Option<Ancestors>)>);
+
+impl Ancestors {
+    fn root(id: (u64, u64)) -> Ancestors {
+        Ancestors(std::rc::Rc::new((id.0, id.1, None)))
+    }
+
+    fn push(&self, id: (u64, u64)) -> Ancestors {
+        Ancestors(std::rc::Rc::new((id.0, id.1, Some(self.clone()))))
+    }
+
+    fn contains(&self, id: (u64, u64)) -> bool {
+        let mut at = Some(self);
+        while let Some(a) = at {
+            if (a.0 .0, a.0 .1) == id {
+                return true;
+            }
+            at = a.0 .2.as_ref();
+        }
+        false
+    }
+}
 
 /// One entry met by [`ImageProbes::walk_logical`].
 struct Found {

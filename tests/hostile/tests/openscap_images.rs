@@ -121,8 +121,9 @@ fn run_oval_within(sb: &Sandbox, oval: &Path, address_space: u64) -> Run {
 }
 
 /// Scans the sandbox's targets with [`OVAL`] within 1 GiB of address space and checks that
-/// `img` completed, succeeded, does not report `title`, and nothing outside was touched.
-fn assert_bounded_scan_without(mut sb: Sandbox, title: &str) {
+/// `img` completed, succeeded, does not report `title`, and nothing outside was touched. Returns
+/// the sandbox for more checks.
+fn assert_bounded_scan_without(mut sb: Sandbox, title: &str) -> Sandbox {
     let oval = sb.tmp.path().join("hostile.oval.xml");
     write(&oval, OVAL);
     sb.seal_outside();
@@ -131,6 +132,7 @@ fn assert_bounded_scan_without(mut sb: Sandbox, title: &str) {
     assert!(successful(&j), "{j:#}");
     assert!(!titles(&j).contains(&title.to_string()), "{j:#}");
     sb.assert_outside_untouched();
+    sb
 }
 
 #[test]
@@ -269,6 +271,35 @@ fn file_of_matches_is_bounded() {
         "SENTINEL\n".repeat(7_000_000),
     );
     assert_bounded_scan_without(sb, "leak-sentinel");
+}
+
+/// Symlinks to directories making a DAG: 24 levels under /usr/share/hx/d, each holding two
+/// links with 200-byte names to the next level, so a walk that follows symlinks (`leak-walk`:
+/// recurse down through symlinks and directories) meets 2^24 paths growing by 200 bytes a level,
+/// from 48 inodes. The walk stops at its budget (the definition is an error, not a verdict) and
+/// the scan completes within 1 GiB of address space. (Before the budget counted path bytes and
+/// was shared by the object's walks, 16 levels took 2 GB and 35 s, and each level doubled it.)
+#[test]
+fn symlink_dag_under_a_walked_directory_is_bounded() {
+    let sb = rhel9_sandbox();
+    let d = sb.scanin.join("img/usr/share/hx/d");
+    let levels = 24;
+    for i in 1..=levels {
+        let dir = d.join(format!("L{i}"));
+        fs::create_dir_all(&dir).unwrap();
+        if i < levels {
+            for c in ['a', 'b'] {
+                let name: String = std::iter::repeat_n(c, 200).collect();
+                symlink(format!("/usr/share/hx/d/L{}", i + 1), dir.join(name)).unwrap();
+            }
+        } else {
+            write(&dir.join("f"), "no sentinel here\n");
+        }
+    }
+    let sb = assert_bounded_scan_without(sb, "leak-walk");
+    let tsv = fs::read_to_string(sb.scanout.join("img/results.tsv")).unwrap();
+    let walk = tsv.lines().find(|l| l.starts_with("oval:h:def:4\t"));
+    assert!(walk.is_some_and(|l| l.contains("error")), "{tsv}");
 }
 
 /// XML with a DTD in the OVAL feed: every target fails with the reason, nothing is fetched.
