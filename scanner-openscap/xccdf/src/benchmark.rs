@@ -173,6 +173,16 @@ impl Rule {
 pub const FIX_SH: &str = "urn:xccdf:fix:script:sh";
 
 impl Value {
+    /// The `value` whose selector is exactly `selector` (a `value` without one counts as the
+    /// empty selector); for the empty selector with no such `value`, the first one (oscap 1.3.7).
+    pub fn select_exact(&self, selector: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(s, _)| s.as_deref().unwrap_or("") == selector)
+            .or_else(|| self.values.first().filter(|_| selector.is_empty()))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The value chosen by `selector` (XCCDF: an unknown selector falls back to the default,
     /// i.e. the `value` without selector, else the first one).
     pub fn select(&self, selector: Option<&str>) -> Option<&str> {
@@ -221,6 +231,8 @@ pub struct Profile {
     pub title: String,
     pub description: String,
     pub extends: Option<String>,
+    /// `@abstract`: only a base for other profiles (oscap drops it: it cannot be evaluated).
+    pub abstract_: bool,
     pub statements: Vec<ProfileStatement>,
 }
 
@@ -378,6 +390,7 @@ fn parse_profile(p: Node) -> Result<Profile, Error> {
         title: child_text(p, NS_XCCDF, "title"),
         description: child_text(p, NS_XCCDF, "description"),
         extends: p.attribute("extends").map(str::to_string),
+        abstract_: bool_attr(p, "abstract").unwrap_or(false),
         id,
         statements,
     })

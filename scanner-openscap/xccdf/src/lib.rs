@@ -93,7 +93,7 @@ pub fn list_profiles_in(
         .profiles
         .iter()
         .map(|p| {
-            let r = profile::resolve(bench, Some(&p.id))?;
+            let r = profile::resolve_profile(bench, p)?;
             Ok(ProfileInfo {
                 id: p.id.clone(),
                 title: p.title.clone(),

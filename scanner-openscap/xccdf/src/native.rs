@@ -71,7 +71,12 @@ enum Plan {
         negate: bool,
         children: Vec<Plan>,
     },
+    /// A rule whose role is `unscored`: its check runs, its result is `informational`.
+    Informational(Box<Plan>),
 }
+
+/// The message oscap gives a check none of whose content references resolved.
+const NONE_RESOLVABLE: &str = "None of the check-content-ref elements was resolvable.";
 
 /// What one OVAL component must evaluate: (href, definitions, external variables).
 type ComponentRequest = (String, BTreeSet<String>, BTreeMap<String, Vec<String>>);
@@ -116,6 +121,13 @@ impl Ctx<'_> {
                 format!("check system {} is not supported", c.system),
             );
         }
+        // oscap 1.3.7 binds every exported Value first: one missing from the benchmark, without
+        // any value, or refined with a selector no `value` has makes the check `unknown`.
+        if c.exports.iter().any(|(vid, _)| {
+            !self.resolved.values.contains_key(vid) || self.resolved.unbindable.contains(vid)
+        }) {
+            return Plan::Fixed(XccdfResult::Unknown, "Value bindings not found.".into());
+        }
         let exports: Vec<(String, String, String)> = c
             .exports
             .iter()
@@ -134,11 +146,16 @@ impl Ctx<'_> {
             let ComponentContent::Oval(info) = &comp.content else {
                 continue;
             };
-            let defs: Vec<String> = match &r.name {
+            let mut defs: Vec<String> = match &r.name {
                 Some(n) if info.classes.contains_key(n) => vec![n.clone()],
                 Some(_) => continue,
                 None => info.order.clone(),
             };
+            if c.multi_check && r.name.is_none() {
+                // oscap 1.3.7 walks the definitions in descending id order (byte-wise): that
+                // is the order of the rule-results, and the first one is what the score uses.
+                defs.sort_unstable_by(|a, b| b.as_bytes().cmp(a.as_bytes()));
+            }
             requests.add(&comp.id, &r.href, &defs, &exports);
             return Plan::Check {
                 component: comp.id.clone(),
@@ -153,10 +170,7 @@ impl Ctx<'_> {
                 },
             };
         }
-        Plan::Fixed(
-            XccdfResult::NotChecked,
-            "None of the check-content-ref elements was resolvable.".into(),
-        )
+        Plan::Fixed(XccdfResult::NotChecked, NONE_RESOLVABLE.into())
     }
 
     fn plan_complex(&self, cc: &ComplexCheck, requests: &mut Requests) -> Plan {
@@ -184,9 +198,6 @@ impl Ctx<'_> {
     /// XCCDF 1.2 §7.2.3.5: complex-check wins; else checks with the refined selector (or none),
     /// the first whose system is supported.
     fn plan_rule(&self, r: &Rule, requests: &mut Requests) -> Plan {
-        if self.resolved.rule_role(r) == "unchecked" {
-            return Plan::Fixed(XccdfResult::NotChecked, "rule role is unchecked".into());
-        }
         if let Some(cc) = &r.complex_check {
             return self.plan_complex(cc, requests);
         }
@@ -201,7 +212,21 @@ impl Ctx<'_> {
             candidates = r.checks.iter().filter(|c| c.selector.is_none()).collect();
         }
         match candidates.iter().find(|c| c.system == OVAL_SYSTEM) {
-            Some(c) => self.plan_check(c, requests),
+            Some(c) => {
+                let p = self.plan_check(c, requests);
+                if self.resolved.rule_role(r) != "unscored" {
+                    return p;
+                }
+                // oscap 1.3.7 turns the result of a single check (resolvable or not) of an
+                // unscored rule into informational; a multi-check keeps its results.
+                match p {
+                    Plan::Check { multi: false, .. } => Plan::Informational(Box::new(p)),
+                    Plan::Fixed(XccdfResult::NotChecked, m) if m == NONE_RESOLVABLE => {
+                        Plan::Fixed(XccdfResult::Informational, m)
+                    }
+                    p => p,
+                }
+            }
             None if candidates.is_empty() => Plan::Fixed(
                 XccdfResult::NotChecked,
                 "No candidate or applicable check found.".into(),
@@ -301,6 +326,10 @@ fn run_plan(
             let r = acc.unwrap_or(XccdfResult::Unknown);
             vec![(if *negate { r.negate() } else { r }, None)]
         }
+        Plan::Informational(inner) => {
+            run_plan(ds, table, inner, msgs);
+            vec![(XccdfResult::Informational, None)]
+        }
     }
 }
 
@@ -309,6 +338,7 @@ fn plan_infos(p: &Plan, out: &mut Vec<CheckInfo>) {
         Plan::Fixed(..) => {}
         Plan::Check { info, .. } => out.push(info.clone()),
         Plan::Complex { children, .. } => children.iter().for_each(|c| plan_infos(c, out)),
+        Plan::Informational(inner) => plan_infos(inner, out),
     }
 }
 
@@ -413,6 +443,9 @@ pub fn evaluate_native(
     for (r, groups) in &rules {
         let plan = if !resolved.rule_selected(&r.id) {
             None
+        } else if resolved.rule_role(r) == "unchecked" {
+            // Before applicability, as oscap 1.3.7 decides it.
+            Some(Plan::Fixed(XccdfResult::NotChecked, String::new()))
         } else if !benchmark_applicable
             || !any_applies(&r.platforms)
             || !groups.iter().all(|g| any_applies(&g.platforms))
@@ -439,9 +472,9 @@ pub fn evaluate_native(
             }
         };
         msgs.retain(|m| !m.is_empty());
-        let combined = results.iter().map(|(x, _)| *x).reduce(XccdfResult::and);
-        if let Some(c) = combined {
-            by_rule.insert(r.id.clone(), c);
+        // The score takes a rule's first result (oscap looks rule-results up by id).
+        if let Some((first, _)) = results.first() {
+            by_rule.insert(r.id.clone(), *first);
         }
         for (res, instance) in results {
             let mut checks = infos.clone();

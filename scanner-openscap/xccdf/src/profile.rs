@@ -1,7 +1,7 @@
-//! Profile resolution: `extends` chains, then `select`, `refine-value`, `set-value` and
-//! `refine-rule` applied in document order (by item id or cluster-id), giving the selected rules,
-//! the bound Value of every `Value`, and per-rule refinements.
-
+//! Profile resolution as oscap 1.3.7 does it: `extends` chains (per-idref overrides), then
+//! `select`, `refine-value`, `set-value` and `refine-rule` (by item id or cluster-id), giving the
+//! rules evaluated (with `requires`/`conflicts`), the bound value of every `Value`, and per-rule
+//! refinements.
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::benchmark::{Benchmark, Item, ProfileStatement, Rule};
@@ -29,6 +29,9 @@ pub struct Resolved {
     pub selected_rules: BTreeSet<String>,
     /// Bound value of every Value.
     pub values: BTreeMap<String, String>,
+    /// Values a `refine-value` gives a selector no `value` has: exporting one makes a rule
+    /// `unknown` ("Value bindings not found.").
+    pub unbindable: BTreeSet<String>,
     pub refinements: BTreeMap<String, Refinement>,
 }
 
@@ -51,26 +54,30 @@ impl Resolved {
             .and_then(|x| x.weight)
             .unwrap_or(r.weight)
     }
+    /// A `refine-rule` replaces the rule's role even when it has no `role` attribute (oscap
+    /// 1.3.7 then treats the rule as `full`).
     pub fn rule_role<'a>(&'a self, r: &'a Rule) -> &'a str {
-        self.refinements
-            .get(&r.id)
-            .and_then(|x| x.role.as_deref())
-            .unwrap_or(&r.role)
+        match self.refinements.get(&r.id) {
+            Some(x) => x.role.as_deref().unwrap_or("full"),
+            None => &r.role,
+        }
     }
 }
 
 /// Finds a profile by exact id, else by a unique suffix (`standard` or
 /// `content_profile_standard`), as `oscap --profile` and the historical scanner accepted.
+/// Abstract profiles are not candidates (oscap drops them when it resolves the benchmark).
 pub fn find_profile<'a>(
     b: &'a Benchmark,
     wanted: &str,
 ) -> Result<&'a crate::benchmark::Profile, Error> {
-    if let Some(p) = b.profile(wanted) {
+    if let Some(p) = b.profile(wanted).filter(|p| !p.abstract_) {
         return Ok(p);
     }
     let matches: Vec<_> = b
         .profiles
         .iter()
+        .filter(|p| !p.abstract_)
         .filter(|p| {
             p.id.ends_with(&format!("_profile_{wanted}"))
                 || (wanted.len() > 3 && p.id.ends_with(wanted))
@@ -97,6 +104,11 @@ pub fn find_profile<'a>(
     }
 }
 
+/// The statements of a profile after `extends` (as oscap 1.3.7 resolves it): the parent's
+/// resolved statements, minus those of a kind (select, set-value, refine-value, refine-rule) whose
+/// idref the child also names with that kind, then the child's own. A child's `refine-rule` thus
+/// replaces the parent's for the same idref as a whole (attributes it leaves out are not
+/// inherited), and a parent's `set-value` survives a child's `refine-value` of the same Value.
 fn statements(b: &Benchmark, id: &str, depth: usize) -> Result<Vec<ProfileStatement>, Error> {
     if depth > 32 {
         return Err(Error::Content(format!("profile {id}: extends loop")));
@@ -104,27 +116,53 @@ fn statements(b: &Benchmark, id: &str, depth: usize) -> Result<Vec<ProfileStatem
     let p = b
         .profile(id)
         .ok_or_else(|| Error::Content(format!("profile {id} extends an unknown profile")))?;
+    let key = |st: &ProfileStatement| -> (u8, String) {
+        match st {
+            ProfileStatement::Select { idref, .. } => (0, idref.clone()),
+            ProfileStatement::SetValue { idref, .. } => (1, idref.clone()),
+            ProfileStatement::RefineValue { idref, .. } => (2, idref.clone()),
+            ProfileStatement::RefineRule { idref, .. } => (3, idref.clone()),
+        }
+    };
     let mut out = match &p.extends {
-        Some(parent) => statements(b, parent, depth + 1)?,
+        Some(parent) => {
+            let own: BTreeSet<(u8, String)> = p.statements.iter().map(key).collect();
+            statements(b, parent, depth + 1)?
+                .into_iter()
+                .filter(|st| !own.contains(&key(st)))
+                .collect()
+        }
         None => Vec::new(),
     };
     out.extend(p.statements.iter().cloned());
     Ok(out)
 }
 
-/// Applies `profile` (None: benchmark defaults) to the benchmark.
+/// Applies `profile` (None: benchmark defaults) to the benchmark. An abstract profile cannot be
+/// chosen (oscap drops abstract profiles before evaluating).
 pub fn resolve(b: &Benchmark, profile: Option<&str>) -> Result<Resolved, Error> {
-    let (profile_id, profile_title, stmts) = match profile {
-        Some(wanted) => {
-            let p = find_profile(b, wanted)?;
-            (
-                Some(p.id.clone()),
-                p.title.clone(),
-                statements(b, &p.id, 0)?,
-            )
-        }
-        None => (None, String::new(), Vec::new()),
-    };
+    match profile {
+        Some(wanted) => resolve_profile(b, find_profile(b, wanted)?),
+        None => resolve_with(b, None, String::new(), Vec::new()),
+    }
+}
+
+/// Applies a profile of the benchmark, abstract or not (for listings).
+pub fn resolve_profile(b: &Benchmark, p: &crate::benchmark::Profile) -> Result<Resolved, Error> {
+    resolve_with(
+        b,
+        Some(p.id.clone()),
+        p.title.clone(),
+        statements(b, &p.id, 0)?,
+    )
+}
+
+fn resolve_with(
+    b: &Benchmark,
+    profile_id: Option<String>,
+    profile_title: String,
+    stmts: Vec<ProfileStatement>,
+) -> Result<Resolved, Error> {
     // Default selection of every item, and the idref -> item ids map (ids and cluster-ids).
     let mut item_selected = BTreeMap::new();
     let mut by_ref: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -149,15 +187,13 @@ pub fn resolve(b: &Benchmark, profile: Option<&str>) -> Result<Resolved, Error> 
         }
     }
     index(&b.items, &mut item_selected, &mut by_ref);
-    let mut value_sel: BTreeMap<String, Result<String, String>> = BTreeMap::new(); // Ok(set) / Err(selector)
+    // Values: the last set-value wins over any refine-value (whatever their order); else the
+    // refine-value's selector, which must name a `value` (oscap 1.3.7 falls back to the default
+    // only for an empty selector; another unknown selector leaves the Value without a value: it
+    // shows as empty in the TestResult and a rule exporting it is `unknown`).
+    let mut set_values: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut refine_values: BTreeMap<&str, &str> = BTreeMap::new();
     let mut refinements: BTreeMap<String, Refinement> = BTreeMap::new();
-    let value_ids = |idref: &str| -> Vec<String> {
-        if b.values.contains_key(idref) {
-            vec![idref.to_string()]
-        } else {
-            Vec::new()
-        }
-    };
     for st in &stmts {
         match st {
             ProfileStatement::Select { idref, selected } => {
@@ -166,14 +202,10 @@ pub fn resolve(b: &Benchmark, profile: Option<&str>) -> Result<Resolved, Error> 
                 }
             }
             ProfileStatement::RefineValue { idref, selector } => {
-                for v in value_ids(idref) {
-                    value_sel.insert(v, Err(selector.clone()));
-                }
+                refine_values.insert(idref, selector);
             }
             ProfileStatement::SetValue { idref, value } => {
-                for v in value_ids(idref) {
-                    value_sel.insert(v, Ok(value.clone()));
-                }
+                set_values.insert(idref, value);
             }
             ProfileStatement::RefineRule {
                 idref,
@@ -201,53 +233,103 @@ pub fn resolve(b: &Benchmark, profile: Option<&str>) -> Result<Resolved, Error> 
         }
     }
     let mut values = BTreeMap::new();
+    let mut unbindable = BTreeSet::new();
     for (id, v) in &b.values {
-        let bound = match value_sel.get(id) {
-            Some(Ok(set)) => Some(set.clone()),
-            Some(Err(sel)) => v.select(Some(sel)).map(str::to_string),
-            None => v.select(None).map(str::to_string),
+        let chosen = match refine_values.get(id.as_str()) {
+            Some(sel) => {
+                let found = v.select_exact(sel);
+                if found.is_none() {
+                    unbindable.insert(id.clone());
+                }
+                found
+            }
+            None => v.select(None),
+        };
+        let bound = match set_values.get(id.as_str()) {
+            Some(set) => Some(set.to_string()),
+            None if refine_values.contains_key(id.as_str()) => {
+                Some(chosen.unwrap_or_default().to_string())
+            }
+            None => chosen.map(str::to_string),
         };
         if let Some(val) = bound {
             values.insert(id.clone(), val);
         }
     }
-    // Selection by flags, then XCCDF `requires`/`conflicts`: an item whose requirement is not met
-    // (no id of a `requires` selected, or a `conflicts` id selected) is not processed.
-    let flagged: BTreeSet<String> = b
-        .rules_with_groups()
-        .into_iter()
-        .filter(|(r, groups)| {
-            item_selected.get(&r.id).copied().unwrap_or(false)
-                && groups
-                    .iter()
-                    .all(|g| item_selected.get(&g.id).copied().unwrap_or(false))
-        })
-        .map(|(r, _)| r.id.clone())
-        .collect();
-    let is_on = |id: &str| {
-        flagged.contains(id)
-            || (item_selected.get(id).copied().unwrap_or(false)
-                && !b.rules().iter().any(|r| r.id == id))
-    };
-    let met = |requires: &[Vec<String>], conflicts: &[String]| {
-        requires.iter().all(|alts| alts.iter().any(|a| is_on(a)))
-            && !conflicts.iter().any(|c| is_on(c))
-    };
-    let mut selected_rules = BTreeSet::new();
-    for (r, groups) in b.rules_with_groups() {
-        if flagged.contains(&r.id)
-            && met(&r.requires, &r.conflicts)
-            && groups.iter().all(|g| met(&g.requires, &g.conflicts))
-        {
-            selected_rules.insert(r.id.clone());
-        }
-    }
+    let selected_rules = select_rules(b, &item_selected);
     Ok(Resolved {
         profile_id,
         profile_title,
         item_selected,
         selected_rules,
         values,
+        unbindable,
         refinements,
     })
+}
+
+/// The rules oscap 1.3.7 evaluates. An item's "selected" state is its own flag after the profile
+/// (its groups do not count), walked in document order: a rule is evaluated when it and every
+/// ancestor group are selected and its `requires`/`conflicts` are met; a rule or group whose
+/// requirement is not met is deselected (with its descendants) on the spot, which later items'
+/// `requires`/`conflicts` see, earlier ones do not.
+fn select_rules(b: &Benchmark, own: &BTreeMap<String, bool>) -> BTreeSet<String> {
+    struct Walk {
+        state: BTreeMap<String, bool>,
+        out: BTreeSet<String>,
+    }
+    impl Walk {
+        fn on(&self, id: &str) -> bool {
+            self.state.get(id).copied().unwrap_or(false)
+        }
+        fn met(&self, requires: &[Vec<String>], conflicts: &[String]) -> bool {
+            requires.iter().all(|alts| alts.iter().any(|a| self.on(a)))
+                && !conflicts.iter().any(|c| self.on(c))
+        }
+        fn deselect(&mut self, it: &Item) {
+            match it {
+                Item::Rule(r) => {
+                    self.state.insert(r.id.clone(), false);
+                }
+                Item::Group(g) => {
+                    self.state.insert(g.id.clone(), false);
+                    for c in &g.children {
+                        self.deselect(c);
+                    }
+                }
+            }
+        }
+        fn item(&mut self, it: &Item, parent_selected: bool) {
+            match it {
+                Item::Rule(r) => {
+                    if !parent_selected || !self.on(&r.id) {
+                        return;
+                    }
+                    if self.met(&r.requires, &r.conflicts) {
+                        self.out.insert(r.id.clone());
+                    } else {
+                        self.deselect(it);
+                    }
+                }
+                Item::Group(g) => {
+                    for c in &g.children {
+                        let mut on = self.on(&g.id);
+                        if on && !self.met(&g.requires, &g.conflicts) {
+                            self.deselect(it);
+                            on = false;
+                        }
+                        self.item(c, parent_selected && on);
+                    }
+                }
+            }
+        }
+    }
+    let mut w = Walk {
+        state: own.clone(),
+        out: BTreeSet::new(),
+    };
+    for it in &b.items {
+        w.item(it, true);
+    }
+    w.out
 }

@@ -1,6 +1,7 @@
 //! The XCCDF default scoring model (`urn:xccdf:scoring:default`, XCCDF 1.2 §7.3.2.1): a
-//! weighted, normalised score computed per group over selected children, maximum 100. A
-//! multi-check rule counts once, with the AND of its results (as oscap scores it).
+//! weighted, normalised score computed per group over the children with a scored result,
+//! maximum 100. Rules whose role is `unscored` do not count; a multi-check rule counts once, with
+//! its first result (oscap 1.3.7 looks a rule's result up by id).
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,9 @@ pub fn default_score(
                 let Some(res) = results.get(&r.id) else {
                     return (0, 0.0);
                 };
+                if resolved.rule_role(r) == "unscored" {
+                    return (0, 0.0);
+                }
                 let counted = !matches!(
                     res,
                     XccdfResult::NotApplicable
@@ -46,19 +50,13 @@ pub fn default_score(
             Item::Group(g) => g.weight,
         }
     }
-    fn selected(it: &Item, resolved: &Resolved) -> bool {
-        match it {
-            Item::Rule(r) => resolved.rule_selected(&r.id),
-            Item::Group(g) => resolved.item_selected.get(&g.id).copied().unwrap_or(false),
-        }
-    }
     fn group(
         children: &[Item],
         resolved: &Resolved,
         results: &BTreeMap<String, XccdfResult>,
     ) -> (u32, f64) {
         let (mut count, mut s, mut a) = (0u32, 0.0f64, 0.0f64);
-        for c in children.iter().filter(|c| selected(c, resolved)) {
+        for c in children {
             let (cc, cs) = node(c, resolved, results);
             if cc != 0 {
                 let w = weight(c);
