@@ -60,6 +60,8 @@ pub struct OvalReports {
 enum Plan {
     Fixed(XccdfResult, String),
     Check {
+        /// Index of the OVAL session (component and variable bindings) that evaluates it.
+        session: usize,
         component: String,
         defs: Vec<String>,
         multi: bool,
@@ -78,31 +80,59 @@ enum Plan {
 /// The message oscap gives a check none of whose content references resolved.
 const NONE_RESOLVABLE: &str = "None of the check-content-ref elements was resolvable.";
 
-/// What one OVAL component must evaluate: (href, definitions, external variables).
-type ComponentRequest = (String, BTreeSet<String>, BTreeMap<String, Vec<String>>);
+/// One OVAL evaluation: a component, the definitions wanted from it and the external variable
+/// bindings they are evaluated with.
+struct Session {
+    component: String,
+    href: String,
+    defs: BTreeSet<String>,
+    vars: BTreeMap<String, Vec<String>>,
+}
 
+/// The OVAL evaluations a native run needs. Checks whose exports agree share a session; a check
+/// binding an external variable to another value than a session has gets its own session (oscap
+/// evaluates each rule with its own bindings; SSG always exports one Value per variable, so its
+/// checks share one session per component).
 #[derive(Default)]
 struct Requests {
-    /// component id -> request
-    per_component: BTreeMap<String, ComponentRequest>,
+    sessions: Vec<Session>,
 }
 
 impl Requests {
+    /// Adds definitions to evaluate with these exports; returns the session index.
     fn add(
         &mut self,
         component: &str,
         href: &str,
         defs: &[String],
         exports: &[(String, String, String)],
-    ) {
-        let e = self
-            .per_component
-            .entry(component.to_string())
-            .or_insert_with(|| (href.to_string(), BTreeSet::new(), BTreeMap::new()));
-        e.1.extend(defs.iter().cloned());
+    ) -> usize {
+        let agrees = |s: &Session| {
+            s.component == component
+                && exports.iter().all(|(_, var, value)| {
+                    s.vars
+                        .get(var)
+                        .is_none_or(|v| v.len() == 1 && v[0] == *value)
+                })
+        };
+        let i = match self.sessions.iter().position(agrees) {
+            Some(i) => i,
+            None => {
+                self.sessions.push(Session {
+                    component: component.to_string(),
+                    href: href.to_string(),
+                    defs: BTreeSet::new(),
+                    vars: BTreeMap::new(),
+                });
+                self.sessions.len() - 1
+            }
+        };
+        let s = &mut self.sessions[i];
+        s.defs.extend(defs.iter().cloned());
         for (_, var, value) in exports {
-            e.2.insert(var.clone(), vec![value.clone()]);
+            s.vars.insert(var.clone(), vec![value.clone()]);
         }
+        i
     }
 }
 
@@ -156,8 +186,9 @@ impl Ctx<'_> {
                 // is the order of the rule-results, and the first one is what the score uses.
                 defs.sort_unstable_by(|a, b| b.as_bytes().cmp(a.as_bytes()));
             }
-            requests.add(&comp.id, &r.href, &defs, &exports);
+            let session = requests.add(&comp.id, &r.href, &defs, &exports);
             return Plan::Check {
+                session,
                 component: comp.id.clone(),
                 multi: c.multi_check && r.name.is_none(),
                 negate: c.negate,
@@ -246,11 +277,13 @@ impl Ctx<'_> {
     }
 }
 
-type OvalTable = BTreeMap<String, BTreeMap<String, OvalResult>>;
+/// Definition results of every session, by session index.
+type OvalTable = Vec<BTreeMap<String, OvalResult>>;
 
 fn def_result(
     ds: &DataStreamCollection,
     table: &OvalTable,
+    session: usize,
     component: &str,
     def: &str,
 ) -> (XccdfResult, Option<String>) {
@@ -258,7 +291,7 @@ fn def_result(
         Some(ComponentContent::Oval(info)) => info.classes.get(def).cloned().unwrap_or_default(),
         _ => String::new(),
     };
-    match table.get(component).and_then(|m| m.get(def)) {
+    match table.get(session).and_then(|m| m.get(def)) {
         Some(r) => (XccdfResult::from_oval(*r, &class), None),
         None => (
             XccdfResult::NotChecked,
@@ -280,6 +313,7 @@ fn run_plan(
             vec![(*r, None)]
         }
         Plan::Check {
+            session,
             component,
             defs,
             multi,
@@ -288,7 +322,7 @@ fn run_plan(
         } => {
             let mut each = Vec::new();
             for d in defs {
-                let (r, m) = def_result(ds, table, component, d);
+                let (r, m) = def_result(ds, table, *session, component, d);
                 if let Some(m) = m {
                     msgs.push(m);
                 }
@@ -362,7 +396,6 @@ pub fn evaluate_native(
     let (stream, checklist, bench) = ds.select(input.datastream_id, input.xccdf_id)?;
     let resolved = profile::resolve(bench, input.profile)?;
     let mut reports = OvalReports::default();
-    let mut table: OvalTable = BTreeMap::new();
 
     // 1. CPE applicability: the benchmark platforms and those of selected rules and their groups.
     let dicts = ds.dictionaries(stream);
@@ -383,24 +416,25 @@ pub fn evaluate_native(
     }
     // Resolve each needed check's href through the dictionaries' catalogs (then the checklist's).
     let mut cpe_requests = Requests::default();
-    let mut cpe_where: BTreeMap<(String, String), String> = BTreeMap::new(); // (href,id) -> component
+    let mut cpe_where: BTreeMap<(String, String), usize> = BTreeMap::new(); // (href,id) -> session
     for c in needed.iter().filter(|c| c.system == OVAL_SYSTEM) {
         let from: Vec<&ComponentRef> = dicts.iter().map(|(r, _)| *r).chain([checklist]).collect();
         for f in from {
             if let Target::Local(comp) = ds.resolve_href(stream, f, &c.href) {
                 if matches!(comp.content, ComponentContent::Oval(_)) {
-                    cpe_requests.add(&comp.id, &c.href, std::slice::from_ref(&c.id), &[]);
-                    cpe_where.insert((c.href.clone(), c.id.clone()), comp.id.clone());
+                    let session =
+                        cpe_requests.add(&comp.id, &c.href, std::slice::from_ref(&c.id), &[]);
+                    cpe_where.insert((c.href.clone(), c.id.clone()), session);
                     break;
                 }
             }
         }
     }
-    run_requests(ds, root, oval, &cpe_requests, &mut table, &mut reports)?;
+    let cpe_table = run_requests(ds, root, oval, &cpe_requests, &mut reports)?;
     let cpe_true = |c: &CpeCheck| {
         cpe_where
             .get(&(c.href.clone(), c.id.clone()))
-            .and_then(|comp| table.get(comp))
+            .and_then(|session| cpe_table.get(*session))
             .and_then(|m| m.get(&c.id))
             == Some(&OvalResult::True)
     };
@@ -456,7 +490,7 @@ pub fn evaluate_native(
         };
         plans.push(plan);
     }
-    run_requests(ds, root, oval, &requests, &mut table, &mut reports)?;
+    let table = run_requests(ds, root, oval, &requests, &mut reports)?;
 
     // 3. Results.
     let mut out_rules = Vec::new();
@@ -541,38 +575,32 @@ fn run_requests(
     root: &rootfs::Rootfs,
     oval: &dyn OvalEvaluator,
     requests: &Requests,
-    table: &mut OvalTable,
     reports: &mut OvalReports,
-) -> Result<(), Error> {
-    for (comp_id, (href, defs, vars)) in &requests.per_component {
-        let entry = table.entry(comp_id.clone()).or_default();
-        let todo: Vec<String> = defs
-            .iter()
-            .filter(|d| !entry.contains_key(*d))
-            .cloned()
-            .collect();
-        if todo.is_empty() {
-            continue;
-        }
+) -> Result<OvalTable, Error> {
+    let mut table = OvalTable::with_capacity(requests.sessions.len());
+    for s in &requests.sessions {
         let comp = ds
-            .component(comp_id)
-            .ok_or_else(|| Error::Content(format!("component {comp_id} vanished")))?;
+            .component(&s.component)
+            .ok_or_else(|| Error::Content(format!("component {} vanished", s.component)))?;
         let document = ds.component_xml(comp);
+        let todo: Vec<String> = s.defs.iter().cloned().collect();
         let req = OvalRequest {
-            component_id: comp_id,
-            href,
+            component_id: &s.component,
+            href: &s.href,
             document: &document,
-            external_variables: vars,
+            external_variables: &s.vars,
             definition_ids: &todo,
         };
         let outcome = oval.evaluate(root, &req).map_err(|e| Error::Oval {
-            component: comp_id.clone(),
+            component: s.component.clone(),
             message: e.to_string(),
         })?;
-        entry.extend(outcome.results);
+        table.push(outcome.results);
         if let Some(doc) = outcome.results_document {
-            reports.documents.push((comp_id.clone(), href.clone(), doc));
+            reports
+                .documents
+                .push((s.component.clone(), s.href.clone(), doc));
         }
     }
-    Ok(())
+    Ok(table)
 }

@@ -173,3 +173,37 @@ fn checks_and_roles_equal_oscap() {
 fn scoring_equal_oscap() {
     same_as_oscap("scoring.xml", &[None]);
 }
+
+/// Rules exporting different Values to the same OVAL external variable: oscap evaluates each
+/// rule's definitions with that rule's values. Here with scanner-openscap's OVAL engine (not
+/// oscap's OVAL results, which hold one result per definition).
+#[test]
+fn exports_to_one_variable_with_scanner_oval_equal_oscap() {
+    if !testkit::require_tool("oscap") {
+        return;
+    }
+    let (_dir, ds_path, root) = compose("exports.xml");
+    let ds = DataStreamCollection::load(&ds_path).unwrap();
+    let rootfs = rootfs::Rootfs::open(&root).unwrap();
+    for profile in [None, Some("xccdf_org.t_profile_p1")] {
+        let mut opts = ComplianceOptions::new(&ds_path).engine(Engine::Oscap);
+        if let Some(p) = profile {
+            opts = opts.profile(p);
+        }
+        opts.oscap.skip_validation = true;
+        let run = openscap_xccdf::oscap::run_eval(&root, &opts).unwrap();
+        let input = NativeInput {
+            ds: &ds,
+            profile,
+            datastream_id: None,
+            xccdf_id: None,
+        };
+        let (ours, _) = evaluate_native(&rootfs, &input, &common::ScannerOval::default()).unwrap();
+        assert_eq!(
+            results(&ours),
+            results(&run.result),
+            "{profile:?}: rule-results"
+        );
+        assert!((ours.score - run.result.score).abs() < 1e-3, "{profile:?}");
+    }
+}
