@@ -113,9 +113,21 @@ pub fn read_arf(bytes: &[u8], engine: Engine) -> Result<ComplianceResult, Error>
             rule_id: id,
         });
     }
-    let score_node = children(tr, NS_XCCDF, "score").find(|s| {
-        s.attribute("system").unwrap_or("urn:xccdf:scoring:default") == "urn:xccdf:scoring:default"
-    });
+    let score_node = children(tr, NS_XCCDF, "score")
+        .find(|s| s.attribute("system").unwrap_or(crate::score::DEFAULT) == crate::score::DEFAULT);
+    let other_scores = children(tr, NS_XCCDF, "score")
+        .filter_map(|s| {
+            let system = s.attribute("system").unwrap_or(crate::score::DEFAULT);
+            (system != crate::score::DEFAULT).then(|| crate::model::Score {
+                system: system.to_string(),
+                score: flat_text(s).trim().parse().unwrap_or(0.0),
+                maximum: s
+                    .attribute("maximum")
+                    .and_then(|m| m.parse().ok())
+                    .unwrap_or(100.0),
+            })
+        })
+        .collect();
     let profile_id = child(tr, NS_XCCDF, "profile")
         .and_then(|p| p.attribute("idref"))
         .map(str::to_string);
@@ -161,6 +173,7 @@ pub fn read_arf(bytes: &[u8], engine: Engine) -> Result<ComplianceResult, Error>
             .and_then(|s| s.attribute("maximum"))
             .and_then(|m| m.parse().ok())
             .unwrap_or(100.0),
+        other_scores,
         warnings: Vec::new(),
     };
     crate::warn_all_notapplicable(&mut result);
@@ -345,7 +358,17 @@ pub fn test_result(
     }
     let _ = writeln!(
         s,
-        "  <score system=\"urn:xccdf:scoring:default\" maximum=\"{:.6}\">{:.6}</score>\n</TestResult>",
+        "  <score system=\"urn:xccdf:scoring:default\" maximum=\"{:.6}\">{:.6}</score>",
         r.score_max, r.score
     );
+    for o in &r.other_scores {
+        let _ = writeln!(
+            s,
+            "  <score system=\"{}\" maximum=\"{:.6}\">{:.6}</score>",
+            escape(&o.system),
+            o.maximum,
+            o.score
+        );
+    }
+    s.push_str("</TestResult>\n");
 }

@@ -25,6 +25,8 @@ pub struct Benchmark {
     pub values: BTreeMap<String, Value>,
     /// Top-level groups and rules in document order.
     pub items: Vec<Item>,
+    /// `model/@system` of the scoring models besides the default one, in document order.
+    pub models: Vec<String>,
 }
 
 /// A group or a rule of the item tree.
@@ -306,6 +308,11 @@ impl Benchmark {
             profiles,
             values,
             items,
+            models: children(node, NS_XCCDF, "model")
+                .filter_map(|m| m.attribute("system"))
+                .filter(|s| *s != crate::score::DEFAULT)
+                .map(str::to_string)
+                .collect(),
         })
     }
 

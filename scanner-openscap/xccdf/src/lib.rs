@@ -62,7 +62,7 @@ use std::path::{Path, PathBuf};
 pub use benchmark::Benchmark;
 pub use datastream::DataStreamCollection;
 pub use error::Error;
-pub use model::{CheckInfo, ComplianceResult, Engine, RuleResult};
+pub use model::{CheckInfo, ComplianceResult, Engine, RuleResult, Score};
 pub use native::{OvalEvaluator, OvalOutcome, OvalRequest};
 pub use oscap::{ContainerMarker, OscapOptions};
 pub use result::{OvalResult, XccdfResult};

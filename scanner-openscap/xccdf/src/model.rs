@@ -56,6 +56,14 @@ pub struct RuleResult {
     pub remediation: Option<String>,
 }
 
+/// A TestResult `score` of a model other than the default one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    pub system: String,
+    pub score: f64,
+    pub maximum: f64,
+}
+
 /// The result of evaluating a profile on one target.
 #[derive(Debug, Clone)]
 pub struct ComplianceResult {
@@ -85,6 +93,8 @@ pub struct ComplianceResult {
     pub rules: Vec<RuleResult>,
     pub score: f64,
     pub score_max: f64,
+    /// Scores of the other models the Benchmark lists (`urn:xccdf:scoring:flat`, ...).
+    pub other_scores: Vec<Score>,
     /// Things a user must know (e.g. "every rule is notapplicable: is the rpmdb readable?").
     pub warnings: Vec<String>,
 }

@@ -521,6 +521,7 @@ pub fn evaluate_native(
         }
     }
     let (score, score_max) = crate::score::default_score(bench, &resolved, &by_rule);
+    let other_scores = crate::score::other_scores(bench, &resolved, &by_rule);
     let mut result = ComplianceResult {
         engine: Engine::Native,
         datastream: ds.path.clone(),
@@ -540,6 +541,7 @@ pub fn evaluate_native(
         rules: out_rules,
         score,
         score_max,
+        other_scores,
         warnings: Vec::new(),
     };
     crate::warn_all_notapplicable(&mut result);

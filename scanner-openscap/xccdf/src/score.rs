@@ -1,3 +1,5 @@
+//! The XCCDF scoring models: the default one, and the flat ones a Benchmark may list.
+//!
 //! The XCCDF default scoring model (`urn:xccdf:scoring:default`, XCCDF 1.2 §7.3.2.1): a
 //! weighted, normalised score computed per group over the children with a scored result,
 //! maximum 100. Rules whose role is `unscored` do not count; a multi-check rule counts once, with
@@ -6,8 +8,79 @@
 use std::collections::BTreeMap;
 
 use crate::benchmark::{Benchmark, Item};
+use crate::model::Score;
 use crate::profile::Resolved;
 use crate::result::XccdfResult;
+
+/// The default scoring model.
+pub const DEFAULT: &str = "urn:xccdf:scoring:default";
+
+/// Whether a rule's result counts in a score (oscap 1.3.7: not for unscored rules, nor
+/// notselected, notapplicable, informational or notchecked results); Some(passed) if it does.
+fn scored(r: &crate::benchmark::Rule, resolved: &Resolved, res: XccdfResult) -> Option<bool> {
+    if resolved.rule_role(r) == "unscored"
+        || matches!(
+            res,
+            XccdfResult::NotApplicable
+                | XccdfResult::NotChecked
+                | XccdfResult::Informational
+                | XccdfResult::NotSelected
+        )
+    {
+        return None;
+    }
+    Some(matches!(res, XccdfResult::Pass | XccdfResult::Fixed))
+}
+
+/// The flat model (XCCDF 1.2 §7.3.2.2): (sum of the weights of passed rules, sum of the weights
+/// of scored rules); weights 1 when `unweighted`. Groups and their weights do not matter.
+pub fn flat_score(
+    b: &Benchmark,
+    resolved: &Resolved,
+    results: &BTreeMap<String, XccdfResult>,
+    unweighted: bool,
+) -> (f64, f64) {
+    let (mut score, mut max) = (0.0, 0.0);
+    for r in b.rules() {
+        let Some(pass) = results.get(&r.id).and_then(|x| scored(r, resolved, *x)) else {
+            continue;
+        };
+        let w = if unweighted { 1.0 } else { r.weight };
+        max += w;
+        if pass {
+            score += w;
+        }
+    }
+    (score, max)
+}
+
+/// The scores of the models the Benchmark lists besides the default one (flat, flat-unweighted,
+/// absolute: 1 when every scored rule passed, else 0); models oscap does not know are skipped.
+pub fn other_scores(
+    b: &Benchmark,
+    resolved: &Resolved,
+    results: &BTreeMap<String, XccdfResult>,
+) -> Vec<Score> {
+    b.models
+        .iter()
+        .filter_map(|m| {
+            let (score, maximum) = match m.as_str() {
+                "urn:xccdf:scoring:flat" => flat_score(b, resolved, results, false),
+                "urn:xccdf:scoring:flat-unweighted" => flat_score(b, resolved, results, true),
+                "urn:xccdf:scoring:absolute" => {
+                    let (s, max) = flat_score(b, resolved, results, false);
+                    (if s == max { 1.0 } else { 0.0 }, max)
+                }
+                _ => return None,
+            };
+            Some(Score {
+                system: m.clone(),
+                score,
+                maximum,
+            })
+        })
+        .collect()
+}
 
 /// Score of the benchmark given every rule's result; (score, maximum).
 pub fn default_score(
@@ -22,21 +95,10 @@ pub fn default_score(
                 let Some(res) = results.get(&r.id) else {
                     return (0, 0.0);
                 };
-                if resolved.rule_role(r) == "unscored" {
-                    return (0, 0.0);
+                match scored(r, resolved, *res) {
+                    None => (0, 0.0),
+                    Some(pass) => (1, if pass { 100.0 } else { 0.0 }),
                 }
-                let counted = !matches!(
-                    res,
-                    XccdfResult::NotApplicable
-                        | XccdfResult::NotChecked
-                        | XccdfResult::Informational
-                        | XccdfResult::NotSelected
-                );
-                if !counted {
-                    return (0, 0.0);
-                }
-                let pass = matches!(res, XccdfResult::Pass | XccdfResult::Fixed);
-                (1, if pass { 100.0 } else { 0.0 })
             }
             Item::Group(g) => group(&g.children, resolved, results),
         }

@@ -82,6 +82,23 @@ fn same_as_oscap(benchmark: &str, profiles: &[Option<&str>]) {
             ours.score,
             run.result.score
         );
+        let systems = |r: &ComplianceResult| {
+            r.other_scores
+                .iter()
+                .map(|s| s.system.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            systems(&ours),
+            systems(&run.result),
+            "{benchmark} {profile:?}"
+        );
+        for (o, t) in ours.other_scores.iter().zip(&run.result.other_scores) {
+            assert!(
+                (o.score - t.score).abs() < 1e-3 && (o.maximum - t.maximum).abs() < 1e-3,
+                "{benchmark} {profile:?}: {o:?} vs oscap {t:?}"
+            );
+        }
         eprintln!(
             "{benchmark} {profile:?}: {} rule-results equal to oscap, score {:.6}",
             ours.rules.len(),
@@ -168,7 +185,8 @@ fn checks_and_roles_equal_oscap() {
     same_as_oscap("checks.xml", &[None, Some("xccdf_org.t_profile_p1")]);
 }
 
-/// Default scoring with group and rule weights (fractional and nested).
+/// Default scoring with group and rule weights (fractional and nested), and the flat,
+/// flat-unweighted and absolute models the benchmark lists.
 #[test]
 fn scoring_equal_oscap() {
     same_as_oscap("scoring.xml", &[None]);
