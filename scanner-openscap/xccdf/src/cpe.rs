@@ -158,14 +158,21 @@ pub fn checks_needed(
             }
         }
     }
-    match platform.strip_prefix('#') {
-        Some(id) => {
-            if let Some(e) = specs.get(id) {
-                expr(e, dicts, out);
-            }
-        }
-        None => name_checks(platform, dicts, out),
+    if let Some(e) = spec_of(platform, specs) {
+        expr(e, dicts, out);
     }
+    if !platform.starts_with('#') {
+        name_checks(platform, dicts, out);
+    }
+}
+
+/// The CPE-AL platform a platform reference names: `#id`, or (as oscap 1.3.7 also accepts, for
+/// content that leaves the `#` out) a bare id.
+fn spec_of<'a>(
+    platform: &str,
+    specs: &'a BTreeMap<String, PlatformExpr>,
+) -> Option<&'a PlatformExpr> {
+    specs.get(platform.strip_prefix('#').unwrap_or(platform))
 }
 
 /// Whether a platform reference (a CPE name or `#platform-id`) applies, given `check` which
@@ -204,13 +211,10 @@ pub fn platform_applies(
             PlatformExpr::CheckFactRef(c) => check(c),
         }
     }
-    match platform.strip_prefix('#') {
-        Some(id) => specs
-            .get(id)
-            .map(|e| eval(e, &name_applies, check))
-            .unwrap_or(false),
-        None => name_applies(platform),
-    }
+    // oscap 1.3.7 tries the reference both as a CPE-AL platform id and (without `#`) as a CPE
+    // name of the dictionaries: either applying is enough.
+    spec_of(platform, specs).is_some_and(|e| eval(e, &name_applies, check))
+        || (!platform.starts_with('#') && name_applies(platform))
 }
 
 #[cfg(test)]

@@ -185,6 +185,15 @@ fn checks_and_roles_equal_oscap() {
     same_as_oscap("checks.xml", &[None, Some("xccdf_org.t_profile_p1")]);
 }
 
+/// CPE-AL platforms (check-fact-ref, fact-ref to an unknown name, negation, nesting, several
+/// platforms, inherited from nested groups), an unknown platform id, a platform referenced
+/// without `#` (oscap takes it as a platform id too), role unchecked on a platform that does not
+/// apply.
+#[test]
+fn platforms_equal_oscap() {
+    same_as_oscap("platforms.xml", &[None]);
+}
+
 /// Default scoring with group and rule weights (fractional and nested), and the flat,
 /// flat-unweighted and absolute models the benchmark lists.
 #[test]
