@@ -185,6 +185,20 @@ fn checks_and_roles_equal_oscap() {
     same_as_oscap("checks.xml", &[None, Some("xccdf_org.t_profile_p1")]);
 }
 
+/// select and refine-rule by cluster-id (merged with a refine-rule of one member, inherited and
+/// partly overridden), a group selected through its cluster-id, a refine-rule on a group.
+#[test]
+fn clusters_equal_oscap() {
+    same_as_oscap(
+        "clusters.xml",
+        &[
+            None,
+            Some("xccdf_org.t_profile_p1"),
+            Some("xccdf_org.t_profile_p2"),
+        ],
+    );
+}
+
 /// CPE-AL platforms (check-fact-ref, fact-ref to an unknown name, negation, nesting, several
 /// platforms, inherited from nested groups), an unknown platform id, a platform referenced
 /// without `#` (oscap takes it as a platform id too), role unchecked on a platform that does not
