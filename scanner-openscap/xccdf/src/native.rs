@@ -99,14 +99,15 @@ struct Requests {
 }
 
 impl Requests {
-    /// Adds definitions to evaluate with these exports; returns the session index.
+    /// Adds definitions to evaluate with these exports; returns the session index, None when
+    /// the component already has [`MAX_SESSIONS`] sessions and none agrees.
     fn add(
         &mut self,
         component: &str,
         href: &str,
         defs: &[String],
         exports: &[(String, String, String)],
-    ) -> usize {
+    ) -> Option<usize> {
         let agrees = |s: &Session| {
             s.component == component
                 && exports.iter().all(|(_, var, value)| {
@@ -118,6 +119,15 @@ impl Requests {
         let i = match self.sessions.iter().position(agrees) {
             Some(i) => i,
             None => {
+                if self
+                    .sessions
+                    .iter()
+                    .filter(|s| s.component == component)
+                    .count()
+                    >= MAX_SESSIONS
+                {
+                    return None;
+                }
                 self.sessions.push(Session {
                     component: component.to_string(),
                     href: href.to_string(),
@@ -132,9 +142,13 @@ impl Requests {
         for (_, var, value) in exports {
             s.vars.insert(var.clone(), vec![value.clone()]);
         }
-        i
+        Some(i)
     }
 }
+
+/// Bound on the OVAL sessions of one component (each evaluates its definitions once more):
+/// content binding one variable to more values than this gets `notchecked` beyond it.
+const MAX_SESSIONS: usize = 64;
 
 struct Ctx<'a> {
     ds: &'a DataStreamCollection,
@@ -186,7 +200,15 @@ impl Ctx<'_> {
                 // is the order of the rule-results, and the first one is what the score uses.
                 defs.sort_unstable_by(|a, b| b.as_bytes().cmp(a.as_bytes()));
             }
-            let session = requests.add(&comp.id, &r.href, &defs, &exports);
+            let Some(session) = requests.add(&comp.id, &r.href, &defs, &exports) else {
+                return Plan::Fixed(
+                    XccdfResult::NotChecked,
+                    format!(
+                        "more than {MAX_SESSIONS} different bindings of exported Values to {}",
+                        r.href
+                    ),
+                );
+            };
             return Plan::Check {
                 session,
                 component: comp.id.clone(),
@@ -422,9 +444,12 @@ pub fn evaluate_native(
         for f in from {
             if let Target::Local(comp) = ds.resolve_href(stream, f, &c.href) {
                 if matches!(comp.content, ComponentContent::Oval(_)) {
-                    let session =
-                        cpe_requests.add(&comp.id, &c.href, std::slice::from_ref(&c.id), &[]);
-                    cpe_where.insert((c.href.clone(), c.id.clone()), session);
+                    // No exports: always the component's first session.
+                    if let Some(session) =
+                        cpe_requests.add(&comp.id, &c.href, std::slice::from_ref(&c.id), &[])
+                    {
+                        cpe_where.insert((c.href.clone(), c.id.clone()), session);
+                    }
                     break;
                 }
             }
@@ -580,16 +605,20 @@ fn run_requests(
     reports: &mut OvalReports,
 ) -> Result<OvalTable, Error> {
     let mut table = OvalTable::with_capacity(requests.sessions.len());
+    let mut documents: BTreeMap<&str, String> = BTreeMap::new();
     for s in &requests.sessions {
-        let comp = ds
-            .component(&s.component)
-            .ok_or_else(|| Error::Content(format!("component {} vanished", s.component)))?;
-        let document = ds.component_xml(comp);
+        if !documents.contains_key(s.component.as_str()) {
+            let comp = ds
+                .component(&s.component)
+                .ok_or_else(|| Error::Content(format!("component {} vanished", s.component)))?;
+            documents.insert(&s.component, ds.component_xml(comp));
+        }
+        let document = &documents[s.component.as_str()];
         let todo: Vec<String> = s.defs.iter().cloned().collect();
         let req = OvalRequest {
             component_id: &s.component,
             href: &s.href,
-            document: &document,
+            document,
             external_variables: &s.vars,
             definition_ids: &todo,
         };
