@@ -209,10 +209,12 @@ fn platforms_equal_oscap() {
 }
 
 /// Default scoring with group and rule weights (fractional and nested), and the flat,
-/// flat-unweighted and absolute models the benchmark lists.
+/// flat-unweighted and absolute models the benchmark lists; rules and groups of weight 0, a
+/// group with only notapplicable rules, a scoring model oscap does not know.
 #[test]
 fn scoring_equal_oscap() {
     same_as_oscap("scoring.xml", &[None]);
+    same_as_oscap("scoring-zero.xml", &[None]);
 }
 
 /// Rules exporting different Values to the same OVAL external variable: oscap evaluates each
