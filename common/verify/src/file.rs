@@ -41,8 +41,6 @@ pub struct FileSpec<'a> {
     pub digest: &'a str,
     /// FILEDIGESTALGO of the package (0 when absent: MD5).
     pub digest_algo: u32,
-    /// FILELINKTOS entry ("" unless a symlink).
-    pub linkto: &'a str,
     /// The FILELINKTOS entry's exact bytes (compared with the link on disk).
     pub linkto_bytes: &'a [u8],
     /// FILEFLAGS (`attrs::fileflags`).
@@ -80,7 +78,6 @@ impl<'a> From<&'a rpmdb::FileEntry> for FileSpec<'a> {
                 DigestAlgo::Sha224 => algo::SHA224,
                 DigestAlgo::Unknown(n) => n,
             },
-            linkto: &f.linkto,
             linkto_bytes: f.linkto_raw(),
             flags: f.flags,
             verify_flags: f.verify_flags,
