@@ -19,7 +19,8 @@ const MAX_TEXT_FILE: u64 = 64 << 20;
 /// Bytes of subject PCRE2 may scan for one object. Every match call re-validates the UTF-8 of
 /// the rest of the subject (PCRE2 does so whenever invalid UTF-8 is allowed, as the pcre2 crate
 /// always allows it), so N matches in a file of S bytes cost about N x S: a 64 MiB file of
-/// matching lines would take days. Real content (config files of kilobytes) stays far below.
+/// matching lines would take days. The bytes read count as well. Real content (config files
+/// of kilobytes) stays far below.
 pub const MAX_MATCH_SCAN_BYTES: u64 = 4 << 30;
 
 /// One installed package as the rpm probes report it.
@@ -559,6 +560,18 @@ impl ImageProbes {
                 Ok(b) => b,
                 Err(e) => return ProbeOutput::flagged(Flag::Error, e.to_string()),
             };
+            // Reading counts too: many paths (symlinks) to one big file whose text a NUL
+            // ends at once would otherwise be read again and again for free.
+            scanned += bytes.len() as u64;
+            if scanned > MAX_MATCH_SCAN_BYTES {
+                return ProbeOutput::flagged(
+                    Flag::Error,
+                    format!(
+                        "reading {fp} makes this object read and scan more than \
+                         {MAX_MATCH_SCAN_BYTES} bytes; refusing to go on"
+                    ),
+                );
+            }
             // As oscap: the file is one C string (up to a NUL byte), matched repeatedly from
             // the end of the previous match (one past it after an empty match) while the
             // offset is inside the string including its terminator, so an empty match at the

@@ -302,6 +302,27 @@ fn symlink_dag_under_a_walked_directory_is_bounded() {
     assert!(walk.is_some_and(|l| l.contains("error")), "{tsv}");
 }
 
+/// Seventy symlinks to one 64 MiB file that starts with a NUL, under a `textfilecontent54_object`
+/// (`leak-sentinel`): oscap matches only up to the NUL, so there is no text to scan, but each
+/// path is still read whole. Reading counts against the object's scan bound, so the object is an
+/// error (4.4 GiB read) instead of reading on for free through as many links as the image holds.
+#[test]
+fn links_to_one_big_file_count_what_they_read() {
+    let sb = rhel9_sandbox();
+    let hx = sb.scanin.join("img/usr/share/hx");
+    let mut big = vec![b'S'; 64 << 20];
+    big[0] = 0;
+    fs::create_dir_all(&hx).unwrap();
+    fs::write(hx.join("big"), &big).unwrap();
+    for i in 0..70 {
+        symlink("big", hx.join(format!("l{i}"))).unwrap();
+    }
+    let sb = assert_bounded_scan_without(sb, "leak-sentinel");
+    let tsv = fs::read_to_string(sb.scanout.join("img/results.tsv")).unwrap();
+    let def = tsv.lines().find(|l| l.starts_with("oval:h:def:2\t"));
+    assert!(def.is_some_and(|l| l.contains("error")), "{tsv}");
+}
+
 /// XML with a DTD in the OVAL feed: every target fails with the reason, nothing is fetched.
 #[test]
 fn billion_laughs_and_external_entities_in_oval() {
