@@ -147,14 +147,17 @@ pub struct Config {
 /// An option's value with the variables substituted; `None` (the word) reads as empty, as in
 /// dnf's `_populate`.
 fn opt(sec: &Section, key: &str, vars: &BTreeMap<String, String>) -> Option<String> {
-    sec.get(key).map(|v| {
-        let v = substitute(v, vars);
-        if v == "None" {
-            String::new()
-        } else {
-            v
-        }
-    })
+    sec.get(key).map(|v| opt_value(v, vars))
+}
+
+/// A raw value as [`opt`] reads it.
+fn opt_value(v: &str, vars: &BTreeMap<String, String>) -> String {
+    let v = substitute(v, vars);
+    if v == "None" {
+        String::new()
+    } else {
+        v
+    }
 }
 
 /// A boolean option, variables substituted (dnf reads every value substituted).
@@ -181,11 +184,11 @@ fn opt_bool(
 /// order adds its items; an empty value, or an empty first item, empties the list first.
 fn opt_list(sec: &Section, keys: &[&str], vars: &BTreeMap<String, String>) -> Vec<String> {
     let mut out = Vec::new();
-    for (k, _) in &sec.entries {
+    for (k, v) in sec.entries() {
         if !keys.contains(&k.as_str()) {
             continue;
         }
-        let v = opt(sec, k, vars).unwrap_or_default();
+        let v = opt_value(v, vars);
         if v.is_empty() {
             out.clear();
         }

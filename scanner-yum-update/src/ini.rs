@@ -13,28 +13,43 @@
 //!   nothing, a missing `]`, `[]`, or text after a header make the whole file unreadable: dnf
 //!   then skips that `.repo` file (and fails on its main configuration file).
 
+use std::collections::HashMap;
 use std::fmt;
 
 /// One section with its keys in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Section {
     pub name: String,
-    pub entries: Vec<(String, String)>,
+    entries: Vec<(String, String)>,
+    /// Where each key is in `entries`: a hostile file may hold many keys.
+    index: HashMap<String, usize>,
 }
 
 impl Section {
+    fn new(name: &str) -> Section {
+        Section {
+            name: name.to_string(),
+            ..Section::default()
+        }
+    }
+
+    /// The keys and their values in file order (a key set twice keeps its first place).
+    pub fn entries(&self) -> &[(String, String)] {
+        &self.entries
+    }
+
     /// The value set for `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.index.get(key).map(|&i| self.entries[i].1.as_str())
     }
 
     fn set(&mut self, key: String, value: String) {
-        match self.entries.iter_mut().find(|(k, _)| *k == key) {
-            Some(e) => e.1 = value,
-            None => self.entries.push((key, value)),
+        match self.index.get(&key) {
+            Some(&i) => self.entries[i].1 = value,
+            None => {
+                self.index.insert(key.clone(), self.entries.len());
+                self.entries.push((key, value));
+            }
         }
     }
 }
@@ -91,6 +106,8 @@ fn finish_value(mut v: String) -> String {
 /// Parses a whole file.
 pub fn parse(text: &str) -> Result<Vec<Section>, IniError> {
     let mut out: Vec<Section> = Vec::new();
+    // Where each section is in `out`: a hostile file may hold many sections.
+    let mut by_name: HashMap<String, usize> = HashMap::new();
     let mut current: Option<usize> = None;
     // The key whose value may still continue on the next lines.
     let mut pending: Option<(String, String)> = None;
@@ -143,13 +160,11 @@ pub fn parse(text: &str) -> Result<Vec<Section>, IniError> {
                 }
             }
             let name = &inner[..close];
-            current = Some(match out.iter().position(|s| s.name == name) {
-                Some(i) => i,
+            current = Some(match by_name.get(name) {
+                Some(&i) => i,
                 None => {
-                    out.push(Section {
-                        name: name.to_string(),
-                        entries: Vec::new(),
-                    });
+                    by_name.insert(name.to_string(), out.len());
+                    out.push(Section::new(name));
                     out.len() - 1
                 }
             });
@@ -279,6 +294,44 @@ mod tests {
         assert_eq!(kind("[]\n"), IniErrorKind::EmptySectionName);
         assert_eq!(kind("[m] xy\n"), IniErrorKind::TextAfterSection);
         assert_eq!(kind("[m]\n  k=v\n"), IniErrorKind::IllegalContinuationLine);
+    }
+
+    #[test]
+    fn many_keys_and_sections() {
+        // Lookups by key or section name must not scan: a hostile image's files may be big.
+        use std::fmt::Write;
+        let mut text = String::from("[big]\n");
+        for i in 0..200_000 {
+            writeln!(text, "k{i}=v{i}").unwrap();
+        }
+        for i in (0..200_000).step_by(1000) {
+            writeln!(text, "k{i}=w{i}").unwrap();
+        }
+        for i in 0..100_000 {
+            writeln!(text, "[s{i}]\nk=a{i}").unwrap();
+        }
+        for i in (0..100_000).rev().step_by(10) {
+            writeln!(text, "[s{i}]\nj=b{i}\n[big]\nk{i}=x{i}").unwrap();
+        }
+        let s = parse(&text).unwrap();
+        assert_eq!(s.len(), 100_001);
+        let big = &s[0];
+        assert_eq!(big.name, "big");
+        assert_eq!(big.entries().len(), 200_000);
+        assert_eq!(big.entries()[1000], ("k1000".into(), "w1000".into()));
+        assert_eq!(big.entries()[1009], ("k1009".into(), "x1009".into()));
+        assert_eq!(big.entries()[199_999], ("k199999".into(), "v199999".into()));
+        assert_eq!(big.get("k150000"), Some("w150000"));
+        assert_eq!(big.get("k99999"), Some("x99999"));
+        assert_eq!(big.get("k99998"), Some("v99998"));
+        assert_eq!(big.get("k200000"), None);
+        for (n, i) in [(10, 9), (50_000, 49_999), (100_000, 99_999)] {
+            assert_eq!(s[n].name, format!("s{i}"));
+            assert_eq!(s[n].entries().len(), 2);
+            assert_eq!(s[n].get("k"), Some(format!("a{i}").as_str()));
+            assert_eq!(s[n].get("j"), Some(format!("b{i}").as_str()));
+        }
+        assert_eq!(s[1].entries(), [("k".into(), "a0".into())]);
     }
 
     #[test]
