@@ -3,7 +3,7 @@
 //! variables of the varsdirs, and the scanner's overrides (extra repo files, base URLs,
 //! releasever, arch, disabled repos). Nothing is read from the host's configuration.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::ini::{self, Section};
 use crate::vars::substitute;
@@ -376,6 +376,14 @@ fn valid_repo_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
+/// The repositories defined so far, and where each id is among them (an image may define
+/// very many).
+#[derive(Default)]
+struct Repos {
+    list: Vec<RepoConfig>,
+    by_id: HashMap<String, usize>,
+}
+
 /// Adds the repositories of one file. A file that does not parse is skipped whole, with a
 /// warning, as dnf skips it.
 fn add_repos(
@@ -383,7 +391,7 @@ fn add_repos(
     file: &str,
     main: &MainConfig,
     vars: &BTreeMap<String, String>,
-    repos: &mut Vec<RepoConfig>,
+    repos: &mut Repos,
     warnings: &mut Vec<String>,
 ) {
     let sections = match ini::parse(text) {
@@ -405,14 +413,15 @@ fn add_repos(
             ));
             continue;
         }
-        if let Some(prev) = repos.iter().find(|r| r.id == repo.id) {
+        if let Some(&prev) = repos.by_id.get(&repo.id) {
             warnings.push(format!(
                 "repository {} is listed more than once ({} and {}); the first is used",
-                repo.id, prev.file, file
+                repo.id, repos.list[prev].file, file
             ));
             continue;
         }
-        repos.push(repo);
+        repos.by_id.insert(repo.id.clone(), repos.list.len());
+        repos.list.push(repo);
     }
 }
 
@@ -472,7 +481,7 @@ impl Config {
             vars.entry("releasever_major".into()).or_insert(major);
             vars.entry("releasever_minor".into()).or_insert(minor);
         }
-        let mut repos = Vec::new();
+        let mut repos = Repos::default();
         // Repositories defined in the main configuration file come first.
         if let (Some(text), Some(file)) = (&main_text, &main.file) {
             add_repos(text, file, &main, &vars, &mut repos, &mut warnings);
@@ -498,7 +507,7 @@ impl Config {
             );
         }
         for (id, url) in &overrides.baseurls {
-            match repos.iter_mut().find(|r| &r.id == id) {
+            match repos.by_id.get(id).map(|&i| &mut repos.list[i]) {
                 Some(r) => {
                     r.baseurl = vec![url.clone()];
                     r.mirrorlist = None;
@@ -512,6 +521,7 @@ impl Config {
                 }
             }
         }
+        let mut repos = repos.list;
         for r in &mut repos {
             if overrides
                 .enable_repos
@@ -534,5 +544,71 @@ impl Config {
             repos,
             warnings,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An image made of files in memory.
+    struct Mem(BTreeMap<String, String>);
+
+    impl ImageFiles for Mem {
+        fn read_text(&self, path: &str) -> Result<Option<String>, ConfigError> {
+            Ok(self.0.get(path).cloned())
+        }
+        fn list_files(&self, dir: &str) -> Result<Vec<String>, ConfigError> {
+            let prefix = format!("{dir}/");
+            Ok(self
+                .0
+                .keys()
+                .filter_map(|k| k.strip_prefix(&prefix))
+                .filter(|n| !n.contains('/'))
+                .map(str::to_string)
+                .collect())
+        }
+    }
+
+    #[test]
+    fn many_repositories() {
+        // Finding an id already defined must not scan the repositories: an image may hold many
+        // .repo files, each with many sections.
+        use std::fmt::Write;
+        let mut a = String::new();
+        let mut b = String::new();
+        for i in 0..60_000 {
+            writeln!(a, "[r{i}]\nbaseurl=http://a/{i}").unwrap();
+            if i % 600 == 7 {
+                writeln!(b, "[r{i}]\nbaseurl=http://b/{i}").unwrap();
+            }
+        }
+        writeln!(b, "[new]\nbaseurl=http://b/new").unwrap();
+        let mut dnf_conf = String::from("[main]\n");
+        for i in 0..1000 {
+            writeln!(dnf_conf, "opt{i}=x").unwrap();
+        }
+        dnf_conf.push_str("exclude=p1 p2\nexcludepkgs=p3\n");
+        let files = [
+            ("/etc/dnf/dnf.conf", dnf_conf),
+            ("/etc/yum.repos.d/a.repo", a),
+            ("/etc/yum.repos.d/b.repo", b),
+        ];
+        let img = Mem(files.map(|(p, t)| (p.to_string(), t)).into());
+        let c = Config::load(&img, BTreeMap::new(), &Overrides::default()).unwrap();
+        assert_eq!(c.main.excludepkgs, ["p1", "p2", "p3"]);
+        assert_eq!(c.repos.len(), 60_001);
+        assert_eq!(c.repos[6007].id, "r6007");
+        assert_eq!(c.repos[6007].baseurl, ["http://a/6007"]);
+        assert_eq!(c.repos[6007].file, "/etc/yum.repos.d/a.repo");
+        assert_eq!(c.repos[60_000].id, "new");
+        assert_eq!(c.repos[60_000].file, "/etc/yum.repos.d/b.repo");
+        let dups = c.warnings.iter().filter(|w| w.contains("more than once"));
+        assert_eq!(dups.count(), 100);
+        assert!(c.warnings.contains(
+            &"repository r59407 is listed more than once (/etc/yum.repos.d/a.repo and \
+              /etc/yum.repos.d/b.repo); the first is used"
+                .to_string()
+        ));
     }
 }
