@@ -1,7 +1,8 @@
 //! dnf's INI dialect as libdnf 0.69 reads it (the facts, verified against dnf 4.14 in the
 //! differential tests):
 //! - `[section]` headers (the name is kept as written, spaces included; after `]` only blanks
-//!   or a `#`/`;` comment may follow); a section named twice is one section, later keys
+//!   or a `#`/`;` comment may follow, except that the line's last non-blank byte is not looked
+//!   at: `[m]x` passes, `[m]é` does not); a section named twice is one section, later keys
 //!   overriding earlier ones in place;
 //! - `key=value` lines start in column 0; the key is case-sensitive, blanks around `=` and at
 //!   the end of the line are dropped; a value wrapped in matching `"` or `'` loses them;
@@ -148,14 +149,14 @@ pub fn parse(text: &str) -> Result<Vec<Section>, IniError> {
             if close == 0 {
                 return Err(err(IniErrorKind::EmptySectionName));
             }
-            // What follows `]`, up to (not including) the line's last non-blank character.
-            let after = &inner[close + 1..];
-            let last = after.char_indices().last().map_or(0, |(i, _)| i);
-            for c in after[..last].chars() {
-                if c == '#' || c == ';' {
+            // What follows `]`, up to (not including) the line's last non-blank byte: libdnf
+            // checks bytes, so one ASCII character is let through but no multibyte one.
+            let after = &inner.as_bytes()[close + 1..];
+            for &c in &after[..after.len().saturating_sub(1)] {
+                if c == b'#' || c == b';' {
                     break;
                 }
-                if !blank(c) {
+                if !blank(char::from(c)) {
                     return Err(err(IniErrorKind::TextAfterSection));
                 }
             }
@@ -271,10 +272,11 @@ mod tests {
             list(s[0].get("exclude").unwrap()),
             ["a", "b", "c", "d", "#", "e"]
         );
-        let s = parse("\u{feff}[ m ] # c\r\nk=\r\n[n]x\n").unwrap();
+        let s = parse("\u{feff}[ m ] # c\r\nk=\r\n[n]x\n[o] ;é\n[p]#é\n[q]x \r\r\n").unwrap();
         assert_eq!(s[0].name, " m ");
         assert_eq!(s[0].get("k"), Some(""));
-        assert_eq!(s[1].name, "n");
+        let names: Vec<&str> = s.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, [" m ", "n", "o", "p", "q"]);
     }
 
     #[test]
@@ -293,6 +295,10 @@ mod tests {
         assert_eq!(kind("[m\n"), IniErrorKind::MissingBracket);
         assert_eq!(kind("[]\n"), IniErrorKind::EmptySectionName);
         assert_eq!(kind("[m] xy\n"), IniErrorKind::TextAfterSection);
+        assert_eq!(kind("[m]é\n"), IniErrorKind::TextAfterSection);
+        assert_eq!(kind("[m] é \r\n"), IniErrorKind::TextAfterSection);
+        assert_eq!(kind("[m]€\n"), IniErrorKind::TextAfterSection);
+        assert_eq!(kind("[m]é#\n"), IniErrorKind::TextAfterSection);
         assert_eq!(kind("[m]\n  k=v\n"), IniErrorKind::IllegalContinuationLine);
     }
 
