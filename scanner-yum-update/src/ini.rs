@@ -5,7 +5,8 @@
 //!   at: `[m]x` passes, `[m]é` does not); a section named twice is one section, later keys
 //!   overriding earlier ones in place;
 //! - `key=value` lines start in column 0; the key is case-sensitive, blanks around `=` and at
-//!   the end of the line are dropped; a value wrapped in matching `"` or `'` loses them;
+//!   the end of the line are dropped; line breaks at the end of a value are dropped unless it
+//!   has nothing else; a value wrapped in matching `"` or `'` loses them;
 //! - an indented line continues the value above it (after a `\n`), comment-like text included;
 //!   a line of blanks only adds an empty line to a value being continued;
 //! - an empty line, or a `#`/`;` in column 0, ends a value: an indented line after it is an
@@ -93,10 +94,13 @@ fn blank(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r')
 }
 
-/// The value as stored: trailing line breaks dropped, then one pair of matching quotes.
+/// The value as stored: trailing line breaks dropped (unless there is nothing else: libdnf
+/// keeps a value made only of line breaks whole), then one pair of matching quotes.
 fn finish_value(mut v: String) -> String {
     let keep = v.trim_end_matches('\n').len();
-    v.truncate(keep);
+    if keep > 0 {
+        v.truncate(keep);
+    }
     let b = v.as_bytes();
     if b.len() > 1 && b[0] == b[b.len() - 1] && matches!(b[0], b'"' | b'\'') {
         v = v[1..v.len() - 1].to_string();
@@ -277,6 +281,35 @@ mod tests {
         assert_eq!(s[0].get("k"), Some(""));
         let names: Vec<&str> = s.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, [" m ", "n", "o", "p", "q"]);
+    }
+
+    #[test]
+    fn values_of_line_breaks_only() {
+        // What libdnf 0.69 stores for these (python3-libdnf's ConfigParser).
+        for (text, value) in [
+            ("[m]\nk=\n \n", "\n"),
+            ("[m]\nk=\n \n \n", "\n\n"),
+            ("[m]\nk=\n \n\n", "\n"),
+            ("[m]\nk=\n \n \n\n \n", "\n\n"),
+            ("[m]\nk= \n\t\n", "\n"),
+            ("[m]\nk=\r\n \r\n \r\n", "\n\n"),
+            ("[m]\nk=\n ", "\n"),
+            ("[m]\nk=\n \n#c\n", "\n"),
+            ("[m]\nk=\n  \n x\n", "\n\nx"),
+            ("[m]\nk=a\n \n", "a"),
+            ("[m]\nk='\n \n '\n", "\n\n"),
+            ("[m]\nk=''\n \n", ""),
+            ("[m]\nk='\n  \n", "'"),
+            ("[m]\nk=\n \nk=\n", ""),
+        ] {
+            let s = parse(text).unwrap();
+            assert_eq!(s[0].get("k"), Some(value), "{text:?}");
+        }
+        let s = parse("[m]\nk=\n \n[n]\n[m]\nj=\n \n \n").unwrap();
+        assert_eq!(
+            s[0].entries(),
+            [("k".into(), "\n".into()), ("j".into(), "\n\n".into())]
+        );
     }
 
     #[test]
