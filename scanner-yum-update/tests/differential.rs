@@ -643,6 +643,11 @@ fn repo_files_dnf_cannot_parse_are_skipped() {
                 "/etc/yum.repos.d/after.repo",
                 b("b-after", "").replace("[b-after]", "[b-after] xy"),
             ),
+            // libdnf skips the header line's last byte, not its last character
+            (
+                "/etc/yum.repos.d/after8.repo",
+                b("b-after8", "").replace("[b-after8]", "[b-after8]é"),
+            ),
             ("/etc/yum.repos.d/nokey.repo", b("b-nokey", "=1\n")),
         ],
     );
