@@ -33,6 +33,11 @@ pub enum ConfigError {
 pub trait ImageFiles {
     /// The text of a regular file, `None` when it does not exist.
     fn read_text(&self, path: &str) -> Result<Option<String>, ConfigError>;
+    /// The bytes of a regular file, `None` when it does not exist: dnf reads its INI files as
+    /// bytes, not text.
+    fn read_bytes(&self, path: &str) -> Result<Option<Vec<u8>>, ConfigError> {
+        Ok(self.read_text(path)?.map(String::into_bytes))
+    }
     /// Names of the regular files (after following links) in a directory; empty when the
     /// directory does not exist.
     fn list_files(&self, dir: &str) -> Result<Vec<String>, ConfigError>;
@@ -217,18 +222,18 @@ fn opt_plain_list(sec: &Section, key: &str, vars: &BTreeMap<String, String>) -> 
 
 impl MainConfig {
     /// Reads the main options from the image: `/etc/dnf/dnf.conf`, else `/etc/yum.conf`. Also
-    /// returns the file's text, whose other sections define repositories. A file dnf cannot
+    /// returns the file's bytes, whose other sections define repositories. A file dnf cannot
     /// parse is an error, as dnf refuses to run with it.
     pub fn load(
         img: &dyn ImageFiles,
         warnings: &mut Vec<String>,
-    ) -> Result<(MainConfig, Option<String>), ConfigError> {
+    ) -> Result<(MainConfig, Option<Vec<u8>>), ConfigError> {
         let mut main = MainConfig::default();
         for path in ["/etc/dnf/dnf.conf", "/etc/yum.conf"] {
-            if let Some(text) = img.read_text(path)? {
+            if let Some(text) = img.read_bytes(path)? {
                 main.file = Some(path.to_string());
                 let no_vars = BTreeMap::new();
-                let sections = ini::parse(&text).map_err(|source| ConfigError::Parse {
+                let sections = ini::parse_bytes(&text).map_err(|source| ConfigError::Parse {
                     path: path.to_string(),
                     source,
                 })?;
@@ -387,14 +392,14 @@ struct Repos {
 /// Adds the repositories of one file. A file that does not parse is skipped whole, with a
 /// warning, as dnf skips it.
 fn add_repos(
-    text: &str,
+    text: &[u8],
     file: &str,
     main: &MainConfig,
     vars: &BTreeMap<String, String>,
     repos: &mut Repos,
     warnings: &mut Vec<String>,
 ) {
-    let sections = match ini::parse(text) {
+    let sections = match ini::parse_bytes(text) {
         Ok(s) => s,
         Err(e) => {
             warnings.push(format!("parsing {file} failed ({e}): skipped"));
@@ -487,16 +492,15 @@ impl Config {
             add_repos(text, file, &main, &vars, &mut repos, &mut warnings);
         }
         for path in repo_files(img, &main.reposdir)? {
-            if let Some(text) = img.read_text(&path)? {
+            if let Some(text) = img.read_bytes(&path)? {
                 add_repos(&text, &path, &main, &vars, &mut repos, &mut warnings);
             }
         }
         for extra in &overrides.extra_repo_files {
-            let text =
-                std::fs::read_to_string(extra).map_err(|source| ConfigError::HostRepoFile {
-                    path: extra.display().to_string(),
-                    source,
-                })?;
+            let text = std::fs::read(extra).map_err(|source| ConfigError::HostRepoFile {
+                path: extra.display().to_string(),
+                source,
+            })?;
             add_repos(
                 &text,
                 &extra.display().to_string(),

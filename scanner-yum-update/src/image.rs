@@ -28,8 +28,14 @@ pub struct RootfsFiles<'a>(pub &'a Rootfs);
 
 impl ImageFiles for RootfsFiles<'_> {
     fn read_text(&self, path: &str) -> Result<Option<String>, ConfigError> {
+        Ok(self
+            .read_bytes(path)?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    fn read_bytes(&self, path: &str) -> Result<Option<Vec<u8>>, ConfigError> {
         match self.0.read(path, MAX_CONFIG) {
-            Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+            Ok(bytes) => Ok(Some(bytes)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(ConfigError::Image {
                 path: path.to_string(),

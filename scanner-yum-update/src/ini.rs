@@ -18,19 +18,21 @@
 use std::collections::HashMap;
 use std::fmt;
 
-/// One section with its keys in file order.
+/// One section with its keys in file order. Names, keys and values are read as UTF-8, an
+/// invalid sequence replaced by U+FFFD; keys and sections are told apart by their bytes, as
+/// libdnf does.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Section {
     pub name: String,
     entries: Vec<(String, String)>,
-    /// Where each key is in `entries`: a hostile file may hold many keys.
-    index: HashMap<String, usize>,
+    /// Where each key (as bytes) is in `entries`: a hostile file may hold many keys.
+    index: HashMap<Vec<u8>, usize>,
 }
 
 impl Section {
-    fn new(name: &str) -> Section {
+    fn new(name: &[u8]) -> Section {
         Section {
-            name: name.to_string(),
+            name: String::from_utf8_lossy(name).into_owned(),
             ..Section::default()
         }
     }
@@ -42,14 +44,17 @@ impl Section {
 
     /// The value set for `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.index.get(key).map(|&i| self.entries[i].1.as_str())
+        self.index
+            .get(key.as_bytes())
+            .map(|&i| self.entries[i].1.as_str())
     }
 
-    fn set(&mut self, key: String, value: String) {
-        match self.index.get(&key) {
+    fn set(&mut self, key: &[u8], value: String) {
+        match self.index.get(key) {
             Some(&i) => self.entries[i].1 = value,
             None => {
-                self.index.insert(key.clone(), self.entries.len());
+                self.index.insert(key.to_vec(), self.entries.len());
+                let key = String::from_utf8_lossy(key).into_owned();
                 self.entries.push((key, value));
             }
         }
@@ -90,89 +95,95 @@ impl fmt::Display for IniError {
     }
 }
 
-fn blank(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r')
+fn blank(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r')
 }
 
 /// The value as stored: trailing line breaks dropped (unless there is nothing else: libdnf
 /// keeps a value made only of line breaks whole), then one pair of matching quotes.
-fn finish_value(mut v: String) -> String {
-    let keep = v.trim_end_matches('\n').len();
-    if keep > 0 {
-        v.truncate(keep);
-    }
-    let b = v.as_bytes();
-    if b.len() > 1 && b[0] == b[b.len() - 1] && matches!(b[0], b'"' | b'\'') {
-        v = v[1..v.len() - 1].to_string();
-    }
-    v
+fn finish_value(v: &[u8]) -> String {
+    let v = match v.iter().rposition(|&c| c != b'\n') {
+        Some(last) => &v[..=last],
+        None => v,
+    };
+    let v = match v {
+        [q, inner @ .., r] if q == r && matches!(q, b'"' | b'\'') => inner,
+        _ => v,
+    };
+    String::from_utf8_lossy(v).into_owned()
 }
 
 /// Parses a whole file.
 pub fn parse(text: &str) -> Result<Vec<Section>, IniError> {
+    parse_bytes(text.as_bytes())
+}
+
+/// Parses a whole file given as bytes, as libdnf reads it: bytes that are not UTF-8 only
+/// matter in names, keys and values (where they read as U+FFFD) and after a section header.
+pub fn parse_bytes(text: &[u8]) -> Result<Vec<Section>, IniError> {
     let mut out: Vec<Section> = Vec::new();
     // Where each section is in `out`: a hostile file may hold many sections.
-    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let mut by_name: HashMap<&[u8], usize> = HashMap::new();
     let mut current: Option<usize> = None;
     // The key whose value may still continue on the next lines.
-    let mut pending: Option<(String, String)> = None;
+    let mut pending: Option<(&[u8], Vec<u8>)> = None;
     let flush =
-        |out: &mut Vec<Section>, current: Option<usize>, p: &mut Option<(String, String)>| {
+        |out: &mut Vec<Section>, current: Option<usize>, p: &mut Option<(&[u8], Vec<u8>)>| {
             if let (Some((k, v)), Some(s)) = (p.take(), current) {
-                out[s].set(k, finish_value(v));
+                out[s].set(k, finish_value(&v));
             }
         };
-    for (n, raw) in text.split('\n').enumerate() {
+    for (n, raw) in text.split(|&c| c == b'\n').enumerate() {
         let line_no = n + 1;
         let err = |kind| IniError {
             line: line_no,
             kind,
         };
         let line = if n == 0 {
-            raw.strip_prefix('\u{feff}').unwrap_or(raw)
+            raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw)
         } else {
             raw
         };
-        if line.is_empty() || line.starts_with(['#', ';']) {
+        if matches!(line.first(), None | Some(b'#' | b';')) {
             flush(&mut out, current, &mut pending);
             continue;
         }
-        let Some(start) = line.find(|c: char| !blank(c)) else {
+        let Some(start) = line.iter().position(|&c| !blank(c)) else {
             if let Some((_, v)) = pending.as_mut() {
-                v.push('\n');
+                v.push(b'\n');
             }
             continue;
         };
-        let end = line.trim_end_matches(blank).len();
+        let end = line.iter().rposition(|&c| !blank(c)).map_or(0, |i| i + 1);
         let body = &line[start..end];
-        if start == 0 || body.starts_with('[') {
+        if start == 0 || body.starts_with(b"[") {
             flush(&mut out, current, &mut pending);
         }
-        if let Some(inner) = body.strip_prefix('[') {
-            let close = inner.find(']').ok_or(err(IniErrorKind::MissingBracket))?;
+        if let Some(inner) = body.strip_prefix(b"[") {
+            let close = inner
+                .iter()
+                .position(|&c| c == b']')
+                .ok_or(err(IniErrorKind::MissingBracket))?;
             if close == 0 {
                 return Err(err(IniErrorKind::EmptySectionName));
             }
             // What follows `]`, up to (not including) the line's last non-blank byte: libdnf
-            // checks bytes, so one ASCII character is let through but no multibyte one.
-            let after = &inner.as_bytes()[close + 1..];
+            // checks bytes, so one ASCII character (or one byte that is not UTF-8) is let
+            // through but no multibyte character.
+            let after = &inner[close + 1..];
             for &c in &after[..after.len().saturating_sub(1)] {
                 if c == b'#' || c == b';' {
                     break;
                 }
-                if !blank(char::from(c)) {
+                if !blank(c) {
                     return Err(err(IniErrorKind::TextAfterSection));
                 }
             }
             let name = &inner[..close];
-            current = Some(match by_name.get(name) {
-                Some(&i) => i,
-                None => {
-                    by_name.insert(name.to_string(), out.len());
-                    out.push(Section::new(name));
-                    out.len() - 1
-                }
-            });
+            current = Some(*by_name.entry(name).or_insert_with(|| {
+                out.push(Section::new(name));
+                out.len() - 1
+            }));
             continue;
         }
         if current.is_none() {
@@ -182,31 +193,38 @@ pub fn parse(text: &str) -> Result<Vec<Section>, IniError> {
             let (_, v) = pending
                 .as_mut()
                 .ok_or(err(IniErrorKind::IllegalContinuationLine))?;
-            v.push('\n');
-            v.push_str(body);
+            v.push(b'\n');
+            v.extend_from_slice(body);
             continue;
         }
-        if line.starts_with('=') {
+        if line.starts_with(b"=") {
             return Err(err(IniErrorKind::MissingKey));
         }
-        let eq = line.find('=').ok_or(err(IniErrorKind::MissingEqual))?;
-        let key = line[..eq].trim_end_matches([' ', '\t']);
+        let eq = line
+            .iter()
+            .position(|&c| c == b'=')
+            .ok_or(err(IniErrorKind::MissingEqual))?;
+        let key_end = line[..eq]
+            .iter()
+            .rposition(|&c| c != b' ' && c != b'\t')
+            .map_or(0, |i| i + 1);
+        let key = &line[..key_end];
         let rest = &line[eq + 1..];
-        let value = match rest.find(|c: char| c != ' ' && c != '\t') {
-            None => "",
+        let value = match rest.iter().position(|&c| c != b' ' && c != b'\t') {
+            None => &[][..],
             Some(i) => {
                 let from = eq + 1 + i;
                 if from < end {
                     &line[from..end]
                 } else if from == end {
-                    ""
+                    &[][..]
                 } else {
                     // only `\r` and blanks after `=`: libdnf keeps them from the first `\r`
                     &line[from..]
                 }
             }
         };
-        pending = Some((key.to_string(), value.to_string()));
+        pending = Some((key, value.to_vec()));
     }
     flush(&mut out, current, &mut pending);
     Ok(out)
@@ -310,6 +328,35 @@ mod tests {
             s[0].entries(),
             [("k".into(), "\n".into()), ("j".into(), "\n\n".into())]
         );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8() {
+        // As libdnf 0.69 reads them (python3-libdnf's ConfigParser).
+        let s = parse_bytes(b"[m]\xff\nk=a\xff\n").unwrap();
+        assert_eq!(s[0].name, "m");
+        assert_eq!(s[0].get("k"), Some("a\u{fffd}"));
+        let kind = |t: &[u8]| parse_bytes(t).unwrap_err().kind;
+        assert_eq!(kind(b"[m]\xe2\x82\n"), IniErrorKind::TextAfterSection);
+        assert_eq!(kind(b"[m]\xef\xbf\xbd\n"), IniErrorKind::TextAfterSection);
+        let s = parse_bytes(b"[\xff]\nk=1\n[\xfe]\nk=2\n[\xff]\nj=3\n").unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].name, "\u{fffd}");
+        assert_eq!(
+            s[0].entries(),
+            [("k".into(), "1".into()), ("j".into(), "3".into())]
+        );
+        assert_eq!(s[1].name, "\u{fffd}");
+        assert_eq!(s[1].entries(), [("k".into(), "2".into())]);
+        let s = parse_bytes(b"[m]\nk\xff=1\nk\xfe=2\n").unwrap();
+        assert_eq!(
+            s[0].entries(),
+            [
+                ("k\u{fffd}".into(), "1".into()),
+                ("k\u{fffd}".into(), "2".into())
+            ]
+        );
+        assert_eq!(s[0].get("k\u{fffd}"), None);
     }
 
     #[test]

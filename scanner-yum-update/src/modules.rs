@@ -119,9 +119,9 @@ pub struct ModuleState {
 }
 
 /// Parses the modules.d files' sections.
-pub fn parse_state(text: &str, into: &mut BTreeMap<String, ModuleState>) {
+pub fn parse_state(text: &[u8], into: &mut BTreeMap<String, ModuleState>) {
     // A file dnf cannot parse sets no state here.
-    for sec in crate::ini::parse(text).unwrap_or_default() {
+    for sec in crate::ini::parse_bytes(text).unwrap_or_default() {
         let name = sec.get("name").unwrap_or(&sec.name).to_string();
         into.insert(
             name,

@@ -588,7 +588,7 @@ fn module_masking(
     let mut names = files.list_files(dir)?;
     names.sort();
     for n in names.iter().filter(|n| n.ends_with(".module")) {
-        if let Some(text) = files.read_text(&format!("{dir}/{n}"))? {
+        if let Some(text) = files.read_bytes(&format!("{dir}/{n}"))? {
             crate::modules::parse_state(&text, &mut state);
         }
     }
