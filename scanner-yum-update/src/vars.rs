@@ -3,7 +3,7 @@
 //! (`$name`, `${name}`, `${name:-default}`, `${name:+alternate}`, `\` escapes; unknown names are
 //! left as written).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::image::Installed;
 use crate::model::SENSE_EQUAL;
@@ -45,11 +45,40 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
+/// Where the `}` closing each `{` is, in one pass from the start (searching again at each `${`
+/// was quadratic in a hostile value). The pass steps over a `\` and the character after it,
+/// as the substitution loop does, so it reaches every `{` the loop looks at and sees the same
+/// characters after it as a search from there.
+fn closing_braces(chars: &[char]) -> HashMap<usize, usize> {
+    let mut close = HashMap::new();
+    let mut open = Vec::new();
+    let mut j = 0;
+    while j < chars.len() {
+        match chars[j] {
+            '\\' => j += 1,
+            '{' => open.push(j),
+            '}' => {
+                if let Some(o) = open.pop() {
+                    close.insert(o, j);
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    close
+}
+
 fn subst_depth(s: &str, vars: &BTreeMap<String, String>, depth: usize) -> String {
     if depth > 32 {
         return s.to_string();
     }
     let chars: Vec<char> = s.chars().collect();
+    let closing = if s.contains("${") {
+        closing_braces(&chars)
+    } else {
+        HashMap::new()
+    };
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
     while i < chars.len() {
@@ -81,26 +110,7 @@ fn subst_depth(s: &str, vars: &BTreeMap<String, String>, depth: usize) -> String
         }
         // ${...}
         if i + 1 < chars.len() && chars[i + 1] == '{' {
-            // find the matching brace
-            let mut level = 0;
-            let mut close = None;
-            let mut j = i + 1;
-            while j < chars.len() {
-                match chars[j] {
-                    '\\' => j += 1,
-                    '{' => level += 1,
-                    '}' => {
-                        level -= 1;
-                        if level == 0 {
-                            close = Some(j);
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            if let Some(close) = close {
+            if let Some(&close) = closing.get(&(i + 1)) {
                 let inner: String = chars[i + 2..close].iter().collect();
                 let name_end = inner
                     .char_indices()
@@ -159,5 +169,15 @@ mod tests {
             "dflt-yes"
         );
         assert_eq!(substitute("a\\$releasever", &v), "a$releasever");
+    }
+
+    #[test]
+    fn many_unclosed_braces() {
+        // Searching again for a closing brace at each `${` took quadratic time.
+        let mut v = BTreeMap::new();
+        v.insert("a".to_string(), "A".to_string());
+        let open = "${".repeat(200_000);
+        let s = format!("{open}${{a}}\\${{a}}${{x:-${{a}}}}");
+        assert_eq!(substitute(&s, &v), format!("{open}A${{a}}A"));
     }
 }
