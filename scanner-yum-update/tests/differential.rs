@@ -384,40 +384,7 @@ fn updateinfo_list_matches_dnf() {
     if !tools() {
         return;
     }
-    let t = tempfile::tempdir().unwrap();
-    let repos = t.path().join("repos");
-    let repo_dir = repos.join("repo-a/9/x86_64");
-    make_repo(&repo_dir, REPO_A, &[]);
-    let ui = t.path().join("updateinfo.xml");
-    fs::write(&ui, UPDATEINFO).unwrap();
-    testkit::run(
-        testkit::command("modifyrepo_c")
-            .arg("--mdtype=updateinfo")
-            .arg(&ui)
-            .arg(repo_dir.join("repodata")),
-    )
-    .unwrap();
-    let root = t.path().join("root");
-    make_root(
-        &root,
-        INSTALLED,
-        &[
-            ("/etc/dnf/dnf.conf", "[main]\n".into()),
-            (
-                "/etc/yum.repos.d/a.repo",
-                repo_section(
-                    "repo-a",
-                    &format!("file://{}/repo-a/$releasever/$basearch", repos.display()),
-                    "",
-                ),
-            ),
-        ],
-    );
-    compare(&root, "x86_64", &Overrides::default());
-    let ours = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap();
-    let theirs = dnf_updateinfo_list(&root, "x86_64");
-    assert!(!theirs.is_empty());
-    assert_eq!(output::advisories_tsv(&ours), theirs);
+    let (ours, theirs) = updateinfo_scenario(UPDATEINFO, "[main]\n", "");
     // The security advisories that apply become atomic vulnerabilities, with their CVEs.
     let vulns = output::vulnerabilities(&ours);
     let ids: Vec<&str> = theirs
@@ -840,12 +807,28 @@ fn updateinfo_edge_cases_and_main_excludes() {
     if !tools() {
         return;
     }
+    let (_, theirs) = updateinfo_scenario(
+        UPDATEINFO_EDGE,
+        "[main]\nexclude=hello kernel-4\n",
+        "exclude=dup\n",
+    );
+    assert!(theirs.contains("SEC-NOSEV"), "{theirs}");
+}
+
+/// The standard image and repo-a with `updateinfo` added (modifyrepo_c), the repo section
+/// given `repo_extra`: checks `compare` and that our advisories.tsv equals `dnf updateinfo
+/// list` (which must list something); returns our outcome and dnf's list.
+fn updateinfo_scenario(
+    updateinfo: &str,
+    main_conf: &str,
+    repo_extra: &str,
+) -> (yum_update::Outcome, String) {
     let t = tempfile::tempdir().unwrap();
     let repos = t.path().join("repos");
     let repo_dir = repos.join("repo-a/9/x86_64");
     make_repo(&repo_dir, REPO_A, &[]);
     let ui = t.path().join("updateinfo.xml");
-    fs::write(&ui, UPDATEINFO_EDGE).unwrap();
+    fs::write(&ui, updateinfo).unwrap();
     testkit::run(
         testkit::command("modifyrepo_c")
             .arg("--mdtype=updateinfo")
@@ -858,16 +841,13 @@ fn updateinfo_edge_cases_and_main_excludes() {
         &root,
         INSTALLED,
         &[
-            (
-                "/etc/dnf/dnf.conf",
-                "[main]\nexclude=hello kernel-4\n".into(),
-            ),
+            ("/etc/dnf/dnf.conf", main_conf.into()),
             (
                 "/etc/yum.repos.d/a.repo",
                 repo_section(
                     "repo-a",
                     &format!("file://{}/repo-a/$releasever/$basearch", repos.display()),
-                    "exclude=dup\n",
+                    repo_extra,
                 ),
             ),
         ],
@@ -875,8 +855,9 @@ fn updateinfo_edge_cases_and_main_excludes() {
     compare(&root, "x86_64", &Overrides::default());
     let ours = scan_path(&root, &Overrides::default(), &Cache::default()).unwrap();
     let theirs = dnf_updateinfo_list(&root, "x86_64");
-    assert!(theirs.contains("SEC-NOSEV"), "{theirs}");
+    assert!(!theirs.is_empty());
     assert_eq!(output::advisories_tsv(&ours), theirs);
+    (ours, theirs)
 }
 
 /// Source packages in a repository. Debian's dnf 4.14 lists them as upgrades of installed
