@@ -7,25 +7,7 @@
 use std::collections::BTreeMap;
 
 use libfuzzer_sys::fuzz_target;
-use yum_update::config::{Config, ConfigError, ImageFiles};
-
-struct Mem(BTreeMap<String, String>);
-
-impl ImageFiles for Mem {
-    fn read_text(&self, path: &str) -> Result<Option<String>, ConfigError> {
-        Ok(self.0.get(path).cloned())
-    }
-    fn list_files(&self, dir: &str) -> Result<Vec<String>, ConfigError> {
-        let prefix = format!("{}/", dir.trim_end_matches('/'));
-        Ok(self
-            .0
-            .keys()
-            .filter_map(|k| k.strip_prefix(&prefix))
-            .filter(|n| !n.contains('/'))
-            .map(str::to_string)
-            .collect())
-    }
-}
+use yum_update::config::{Config, MemoryImage};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -45,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     builtin.insert("releasever".to_string(), "9".to_string());
     builtin.insert("arch".to_string(), "x86_64".to_string());
     builtin.insert("basearch".to_string(), "x86_64".to_string());
-    if let Ok(cfg) = Config::load(&Mem(files), builtin, &Default::default()) {
+    if let Ok(cfg) = Config::load(&MemoryImage(files), builtin, &Default::default()) {
         // Base URLs go on to the URL helpers as the repository loader uses them.
         for repo in &cfg.repos {
             for url in &repo.baseurl {

@@ -43,6 +43,26 @@ pub trait ImageFiles {
     fn list_files(&self, dir: &str) -> Result<Vec<String>, ConfigError>;
 }
 
+/// An image made of files in memory (image path to text), for tests and fuzzing.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryImage(pub BTreeMap<String, String>);
+
+impl ImageFiles for MemoryImage {
+    fn read_text(&self, path: &str) -> Result<Option<String>, ConfigError> {
+        Ok(self.0.get(path).cloned())
+    }
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, ConfigError> {
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        Ok(self
+            .0
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .filter(|n| !n.contains('/'))
+            .map(str::to_string)
+            .collect())
+    }
+}
+
 /// `[main]` options the scan needs.
 #[derive(Debug, Clone)]
 pub struct MainConfig {
@@ -555,25 +575,6 @@ impl Config {
 mod tests {
     use super::*;
 
-    /// An image made of files in memory.
-    struct Mem(BTreeMap<String, String>);
-
-    impl ImageFiles for Mem {
-        fn read_text(&self, path: &str) -> Result<Option<String>, ConfigError> {
-            Ok(self.0.get(path).cloned())
-        }
-        fn list_files(&self, dir: &str) -> Result<Vec<String>, ConfigError> {
-            let prefix = format!("{dir}/");
-            Ok(self
-                .0
-                .keys()
-                .filter_map(|k| k.strip_prefix(&prefix))
-                .filter(|n| !n.contains('/'))
-                .map(str::to_string)
-                .collect())
-        }
-    }
-
     #[test]
     fn many_repositories() {
         // Finding an id already defined must not scan the repositories: an image may hold many
@@ -598,7 +599,7 @@ mod tests {
             ("/etc/yum.repos.d/a.repo", a),
             ("/etc/yum.repos.d/b.repo", b),
         ];
-        let img = Mem(files.map(|(p, t)| (p.to_string(), t)).into());
+        let img = MemoryImage(files.map(|(p, t)| (p.to_string(), t)).into());
         let c = Config::load(&img, BTreeMap::new(), &Overrides::default()).unwrap();
         assert_eq!(c.main.excludepkgs, ["p1", "p2", "p3"]);
         assert_eq!(c.repos.len(), 60_001);

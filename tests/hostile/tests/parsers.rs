@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use yum_update::config::{Config, ConfigError, ImageFiles};
+use yum_update::config::{Config, MemoryImage};
 
 const SENTINEL_PATH: &str = "/etc/hostname";
 
@@ -330,25 +330,6 @@ fn file_url_percent_decoding_never_panics() {
     );
 }
 
-/// An in-memory image for the config loader (what the `repo_config` fuzz target uses).
-struct Mem(BTreeMap<String, String>);
-
-impl ImageFiles for Mem {
-    fn read_text(&self, path: &str) -> Result<Option<String>, ConfigError> {
-        Ok(self.0.get(path).cloned())
-    }
-    fn list_files(&self, dir: &str) -> Result<Vec<String>, ConfigError> {
-        let prefix = format!("{}/", dir.trim_end_matches('/'));
-        Ok(self
-            .0
-            .keys()
-            .filter_map(|k| k.strip_prefix(&prefix))
-            .filter(|n| !n.contains('/'))
-            .map(str::to_string)
-            .collect())
-    }
-}
-
 /// The `repo_config` fuzz target's steps on one input: dnf.conf, a .repo and a vars file split
 /// on NUL, loaded, then every base URL through the `file://` helpers.
 fn repo_config_steps(data: &[u8]) -> usize {
@@ -372,7 +353,7 @@ fn repo_config_steps(data: &[u8]) -> usize {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let Ok(cfg) = Config::load(&Mem(files), builtin, &Default::default()) else {
+    let Ok(cfg) = Config::load(&MemoryImage(files), builtin, &Default::default()) else {
         return 0;
     };
     let mut urls = 0;
