@@ -25,6 +25,16 @@ pub enum ConfigError {
         #[source]
         source: ini::IniError,
     },
+    #[error(
+        "[{section}] {key} in {path} in the image would be longer than {limit} bytes once its \
+         variables are substituted"
+    )]
+    ValueTooLong {
+        path: String,
+        section: String,
+        key: String,
+        limit: usize,
+    },
     #[error("bad override {what}: {value}")]
     BadOverride { what: &'static str, value: String },
 }
@@ -411,6 +421,27 @@ struct Repos {
 
 /// Adds the repositories of one file. A file that does not parse is skipped whole, with a
 /// warning, as dnf skips it.
+/// The longest a section name or option value may be once its variables are substituted.
+pub const MAX_SUBSTITUTED: usize = 4 << 20;
+
+/// The key (or `[]` for the section name) of `sec` whose value could exceed
+/// [`MAX_SUBSTITUTED`] once substituted: each `$` adds at most the longest variable, so a value
+/// of many `$a` and a vars file of megabytes would otherwise expand to terabytes.
+fn too_long_once_substituted(sec: &Section, vars: &BTreeMap<String, String>) -> Option<String> {
+    let longest = vars.values().map(String::len).max().unwrap_or(0);
+    let bound = |v: &str| {
+        let dollars = v.bytes().filter(|&b| b == b'$').count();
+        v.len().saturating_add(dollars.saturating_mul(longest))
+    };
+    if bound(&sec.name) > MAX_SUBSTITUTED {
+        return Some("[]".into());
+    }
+    sec.entries()
+        .iter()
+        .find(|(_, v)| bound(v) > MAX_SUBSTITUTED)
+        .map(|(k, _)| k.clone())
+}
+
 fn add_repos(
     text: &[u8],
     file: &str,
@@ -418,17 +449,25 @@ fn add_repos(
     vars: &BTreeMap<String, String>,
     repos: &mut Repos,
     warnings: &mut Vec<String>,
-) {
+) -> Result<(), ConfigError> {
     let sections = match ini::parse_bytes(text) {
         Ok(s) => s,
         Err(e) => {
             warnings.push(format!("parsing {file} failed ({e}): skipped"));
-            return;
+            return Ok(());
         }
     };
     for sec in sections {
         if sec.name == "main" {
             continue;
+        }
+        if let Some(key) = too_long_once_substituted(&sec, vars) {
+            return Err(ConfigError::ValueTooLong {
+                path: file.to_string(),
+                section: sec.name.clone(),
+                key,
+                limit: MAX_SUBSTITUTED,
+            });
         }
         let repo = repo_from_section(&sec, file, main, vars, warnings);
         if !valid_repo_id(&repo.id) {
@@ -448,6 +487,7 @@ fn add_repos(
         repos.by_id.insert(repo.id.clone(), repos.list.len());
         repos.list.push(repo);
     }
+    Ok(())
 }
 
 /// The `*.repo` files of all the reposdirs in the order dnf reads them: one list sorted by path
@@ -509,11 +549,11 @@ impl Config {
         let mut repos = Repos::default();
         // Repositories defined in the main configuration file come first.
         if let (Some(text), Some(file)) = (&main_text, &main.file) {
-            add_repos(text, file, &main, &vars, &mut repos, &mut warnings);
+            add_repos(text, file, &main, &vars, &mut repos, &mut warnings)?;
         }
         for path in repo_files(img, &main.reposdir)? {
             if let Some(text) = img.read_bytes(&path)? {
-                add_repos(&text, &path, &main, &vars, &mut repos, &mut warnings);
+                add_repos(&text, &path, &main, &vars, &mut repos, &mut warnings)?;
             }
         }
         for extra in &overrides.extra_repo_files {
@@ -528,7 +568,7 @@ impl Config {
                 &vars,
                 &mut repos,
                 &mut warnings,
-            );
+            )?;
         }
         for (id, url) in &overrides.baseurls {
             match repos.by_id.get(id).map(|&i| &mut repos.list[i]) {
@@ -574,6 +614,38 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_that_substitution_would_blow_up_are_refused() {
+        // A 1 MiB variable and a value of 20 `$big`: 20 MiB once substituted (a whole .repo of
+        // them, terabytes). Refused, naming the key, before anything is substituted; with a
+        // short variable the same value loads.
+        let load = |var: String| {
+            let files = [
+                ("/etc/dnf/vars/big", var),
+                (
+                    "/etc/yum.repos.d/r.repo",
+                    format!("[r]\nname=r\nbaseurl=http://x/{}\n", "$big".repeat(20)),
+                ),
+            ];
+            let img = MemoryImage(files.map(|(p, t)| (p.to_string(), t)).into());
+            Config::load(&img, BTreeMap::new(), &Overrides::default())
+        };
+        match load("v".repeat(1 << 20)) {
+            Err(ConfigError::ValueTooLong { key, section, .. }) => {
+                assert_eq!((key.as_str(), section.as_str()), ("baseurl", "r"));
+            }
+            other => panic!(
+                "expected ValueTooLong, got {:?}",
+                other.map(|c| c.repos.len())
+            ),
+        }
+        let cfg = load("v".into()).unwrap();
+        assert_eq!(
+            cfg.repos[0].baseurl,
+            [format!("http://x/{}", "v".repeat(20))]
+        );
+    }
 
     #[test]
     fn many_repositories() {
