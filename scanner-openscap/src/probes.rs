@@ -457,7 +457,7 @@ impl ImageProbes {
             .symlink_metadata(start)
             .map(|m| m.file_type().is_symlink())
             .unwrap_or(false);
-        budget.charge(start, start)?;
+        budget.charge(1, start.len(), start)?;
         out.push(Found {
             path: start.to_string(),
             is_dir: md.is_dir(),
@@ -481,8 +481,14 @@ impl ImageProbes {
             let Ok(entries) = self.root.read_dir(&dir) else {
                 continue;
             };
+            // The listing is paid for whole, entries that are then left out included.
+            let names: usize = entries.iter().map(|e| e.name.len()).sum();
+            budget.charge(entries.len(), names, start)?;
             let mut subdirs = Vec::new();
             for e in entries {
+                if dir.len() + 1 + e.name.len() >= PATH_MAX {
+                    continue;
+                }
                 let path = join(&dir, &e.name.to_string_lossy());
                 if path.len() >= PATH_MAX {
                     continue;
@@ -501,7 +507,7 @@ impl ImageProbes {
                 if cycle && !is_link {
                     continue;
                 }
-                budget.charge(&path, start)?;
+                budget.charge(0, path.len(), start)?;
                 let f = Found {
                     path,
                     is_dir,
@@ -917,17 +923,17 @@ impl WalkBudget {
         }
     }
 
-    /// Takes one entry with path `path` (met walking from `start`) from the budget.
-    fn charge(&mut self, path: &str, start: &str) -> Result<(), String> {
-        if self.entries == 0 || self.bytes < path.len() {
+    /// Takes `entries` entries and `bytes` bytes (met walking from `start`) from the budget.
+    fn charge(&mut self, entries: usize, bytes: usize, start: &str) -> Result<(), String> {
+        if self.entries < entries || self.bytes < bytes {
             return Err(format!(
                 "the walk from {start} met more than {MAX_WALK_ENTRIES} entries or {} MiB of \
                  paths (symlinks to directories repeat what they lead to)",
                 MAX_WALK_PATH_BYTES >> 20
             ));
         }
-        self.entries -= 1;
-        self.bytes -= path.len();
+        self.entries -= entries;
+        self.bytes -= bytes;
         Ok(())
     }
 }

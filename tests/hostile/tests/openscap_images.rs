@@ -275,9 +275,10 @@ fn file_of_matches_is_bounded() {
 
 /// Symlinks to directories making a DAG: 24 levels under /usr/share/hx/d, each holding two
 /// links with 200-byte names to the next level, so a walk that follows symlinks (`leak-walk`:
-/// recurse down through symlinks and directories) meets 2^24 paths growing by 200 bytes a level,
-/// from 48 inodes. The walk stops at its budget (the definition is an error, not a verdict) and
-/// the scan completes within 1 GiB of address space. (Before the budget counted path bytes and
+/// recurse down through symlinks and directories) could meet 2^k paths at level k, each 200
+/// bytes longer per level, from 48 inodes (paths reach PATH_MAX near level 20). The walk stops
+/// at its budget of path bytes, some 15 levels down (the definition is an error, not a verdict),
+/// and the scan completes within 1 GiB of address space. (Before the budget counted path bytes and
 /// was shared by the object's walks, 16 levels took 2 GB and 35 s, and each level doubled it.)
 #[test]
 fn symlink_dag_under_a_walked_directory_is_bounded() {
