@@ -108,11 +108,18 @@ impl Requests {
         defs: &[String],
         exports: &[(String, String, String)],
     ) -> Option<usize> {
+        // What the check binds: a variable exported twice keeps its last value, as stored
+        // below (comparing every export would make such a check agree with no session, not
+        // even the one it opened, and open a new one for every rule using it).
+        let mut bound: BTreeMap<&str, &str> = BTreeMap::new();
+        for (_, var, value) in exports {
+            bound.insert(var, value);
+        }
         let agrees = |s: &Session| {
             s.component == component
-                && exports.iter().all(|(_, var, value)| {
+                && bound.iter().all(|(var, value)| {
                     s.vars
-                        .get(var)
+                        .get(*var)
                         .is_none_or(|v| v.len() == 1 && v[0] == *value)
                 })
         };
@@ -139,8 +146,8 @@ impl Requests {
         };
         let s = &mut self.sessions[i];
         s.defs.extend(defs.iter().cloned());
-        for (_, var, value) in exports {
-            s.vars.insert(var.clone(), vec![value.clone()]);
+        for (var, value) in bound {
+            s.vars.insert(var.to_string(), vec![value.to_string()]);
         }
         Some(i)
     }
@@ -634,4 +641,49 @@ fn run_requests(
         }
     }
     Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Requests, MAX_SESSIONS};
+
+    fn export(var: &str, value: &str) -> (String, String, String) {
+        ("xccdf_value".into(), var.into(), value.into())
+    }
+
+    #[test]
+    fn a_variable_exported_twice_shares_one_session() {
+        let mut r = Requests::default();
+        let check = [export("oval:v:1", "a"), export("oval:v:1", "b")];
+        for _ in 0..3 {
+            assert_eq!(r.add("c", "c.xml", &["oval:d:1".into()], &check), Some(0));
+        }
+        assert_eq!(r.sessions.len(), 1);
+        assert_eq!(r.sessions[0].vars["oval:v:1"], ["b"]);
+    }
+
+    #[test]
+    fn sessions_per_component_are_bounded() {
+        let mut r = Requests::default();
+        for i in 0..MAX_SESSIONS {
+            let value = i.to_string();
+            assert_eq!(
+                r.add("c", "c.xml", &[], &[export("oval:v:1", &value)]),
+                Some(i)
+            );
+        }
+        assert_eq!(
+            r.add("c", "c.xml", &[], &[export("oval:v:1", "more")]),
+            None
+        );
+        // A value already bound still finds its session; another component has its own room.
+        assert_eq!(
+            r.add("c", "c.xml", &[], &[export("oval:v:1", "7")]),
+            Some(7)
+        );
+        assert_eq!(
+            r.add("d", "d.xml", &[], &[export("oval:v:1", "more")]),
+            Some(MAX_SESSIONS)
+        );
+    }
 }

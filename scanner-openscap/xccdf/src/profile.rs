@@ -2,7 +2,7 @@
 //! `select`, `refine-value`, `set-value` and `refine-rule` (by item id or cluster-id), giving the
 //! rules evaluated (with `requires`/`conflicts`), the bound value of every `Value`, and per-rule
 //! refinements.
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::benchmark::{Benchmark, Item, ProfileStatement, Rule};
 use crate::Error;
@@ -277,6 +277,10 @@ fn select_rules(b: &Benchmark, own: &BTreeMap<String, bool>) -> BTreeSet<String>
     struct Walk {
         state: BTreeMap<String, bool>,
         out: BTreeSet<String>,
+        /// Every id deselected so far, in order: a group re-checks its own requirement only
+        /// when one of the ids it names was deselected since (checking it again before each
+        /// child costs children x requirements, quadratic on crafted content).
+        deselected: Vec<String>,
     }
     impl Walk {
         fn on(&self, id: &str) -> bool {
@@ -290,9 +294,11 @@ fn select_rules(b: &Benchmark, own: &BTreeMap<String, bool>) -> BTreeSet<String>
             match it {
                 Item::Rule(r) => {
                     self.state.insert(r.id.clone(), false);
+                    self.deselected.push(r.id.clone());
                 }
                 Item::Group(g) => {
                     self.state.insert(g.id.clone(), false);
+                    self.deselected.push(g.id.clone());
                     for c in &g.children {
                         self.deselect(c);
                     }
@@ -312,11 +318,29 @@ fn select_rules(b: &Benchmark, own: &BTreeMap<String, bool>) -> BTreeSet<String>
                     }
                 }
                 Item::Group(g) => {
+                    // Only deselections change the requirement's outcome (states only go to
+                    // false, and an unmet group is deselected for good).
+                    let named: HashSet<&str> = g
+                        .requires
+                        .iter()
+                        .flatten()
+                        .chain(&g.conflicts)
+                        .map(String::as_str)
+                        .collect();
+                    let mut seen = self.deselected.len();
+                    let mut checked = false;
                     for c in &g.children {
                         let mut on = self.on(&g.id);
-                        if on && !self.met(&g.requires, &g.conflicts) {
-                            self.deselect(it);
-                            on = false;
+                        let changed = self.deselected[seen..]
+                            .iter()
+                            .any(|id| named.contains(id.as_str()));
+                        seen = self.deselected.len();
+                        if on && (!checked || changed) {
+                            checked = true;
+                            if !self.met(&g.requires, &g.conflicts) {
+                                self.deselect(it);
+                                on = false;
+                            }
                         }
                         self.item(c, parent_selected && on);
                     }
@@ -327,6 +351,7 @@ fn select_rules(b: &Benchmark, own: &BTreeMap<String, bool>) -> BTreeSet<String>
     let mut w = Walk {
         state: own.clone(),
         out: BTreeSet::new(),
+        deselected: Vec::new(),
     };
     for it in &b.items {
         w.item(it, true);
