@@ -500,6 +500,15 @@ fn definition(n: u32, criteria: &str, attrs: &str) -> String {
     )
 }
 
+/// Definition `n` whose criteria is the one test `oval:{ns}:tst:{n}`.
+fn one_test_definition(n: u32, ns: &str) -> String {
+    definition(
+        n,
+        &format!("<criteria><criterion test_ref=\"oval:{ns}:tst:{n}\"/></criteria>"),
+        "",
+    )
+}
+
 /// Corners of the result algebra the feeds never use: a (deprecated) definition without
 /// criteria is "not evaluated" — alone, extended, and mixed into every operator — and a test
 /// with the deprecated check "none exist" means check "none satisfy" *and* check_existence
@@ -691,11 +700,7 @@ fn local_variable_function_corners_match_oscap() {
                 "<ind:variable_test id=\"oval:f:tst:{n}\" version=\"1\" check=\"at least one\" comment=\"f\">\
                  <ind:object object_ref=\"oval:f:obj:{v}\"/>{st}</ind:variable_test>"
             ));
-            defs.push_str(&definition(
-                n,
-                &format!("<criteria><criterion test_ref=\"oval:f:tst:{n}\"/></criteria>"),
-                "",
-            ));
+            defs.push_str(&one_test_definition(n, "f"));
             n += 1;
         }
     }
@@ -821,11 +826,7 @@ fn sets_and_filters_with_errors_match_oscap() {
                  check_existence=\"{existence}\" comment=\"s\"><linux:object object_ref=\"oval:s:obj:{o}\"/>{state}\
                  </linux:rpminfo_test>"
             ));
-            defs.push_str(&definition(
-                n,
-                &format!("<criteria><criterion test_ref=\"oval:s:tst:{n}\"/></criteria>"),
-                "",
-            ));
+            defs.push_str(&one_test_definition(n, "s"));
             n += 1;
         }
     }
@@ -998,11 +999,7 @@ fn file_walks_match_oscap() {
         ));
         let mut add = |test: String, n: &mut u32| {
             tests.push_str(&test);
-            defs.push_str(&definition(
-                *n,
-                &format!("<criteria><criterion test_ref=\"oval:w:tst:{n}\"/></criteria>"),
-                "",
-            ));
+            defs.push_str(&one_test_definition(*n, "w"));
             *n += 1;
         };
         add(
@@ -1159,11 +1156,7 @@ fn datatype_comparisons_match_oscap() {
                     "<ind:variable_test id=\"oval:d:tst:{n}\" version=\"1\" check=\"all\" comment=\"d\">\
                      <ind:object object_ref=\"oval:d:obj:{n}\"/><ind:state state_ref=\"oval:d:ste:{n}\"/></ind:variable_test>"
                 ));
-                defs.push_str(&definition(
-                    n,
-                    &format!("<criteria><criterion test_ref=\"oval:d:tst:{n}\"/></criteria>"),
-                    "",
-                ));
+                defs.push_str(&one_test_definition(n, "d"));
                 n += 1;
             }
         }
@@ -1267,11 +1260,7 @@ fn textfilecontent_pattern_variables_match_oscap() {
                 "<ind:textfilecontent54_test id=\"oval:p:tst:{n}\" version=\"1\" check=\"{test_check}\" comment=\"p\">\
                  <ind:object object_ref=\"oval:p:obj:{o}\"/>{st}</ind:textfilecontent54_test>"
             ));
-            defs.push_str(&definition(
-                n,
-                &format!("<criteria><criterion test_ref=\"oval:p:tst:{n}\"/></criteria>"),
-                "",
-            ));
+            defs.push_str(&one_test_definition(n, "p"));
             n += 1;
         }
     }
@@ -1339,11 +1328,7 @@ fn rpminfo_filepaths_behavior_matches_oscap() {
                 "<linux:rpminfo_test id=\"oval:r:tst:{n}\" version=\"1\" check=\"{check}\" comment=\"r\">\
                  <linux:object object_ref=\"oval:r:obj:{obj}\"/><linux:state state_ref=\"oval:r:ste:{s}\"/></linux:rpminfo_test>"
             ));
-            defs.push_str(&definition(
-                n,
-                &format!("<criteria><criterion test_ref=\"oval:r:tst:{n}\"/></criteria>"),
-                "",
-            ));
+            defs.push_str(&one_test_definition(n, "r"));
             n += 1;
         }
     }
@@ -1424,11 +1409,7 @@ fn variables_in_error_match_oscap() {
                 "<ind:variable_test id=\"oval:e:tst:{n}\" version=\"1\" check=\"all\" check_existence=\"{existence}\" \
                  comment=\"e\"><ind:object object_ref=\"oval:e:obj:{v}\"/>{state}</ind:variable_test>"
             ));
-            defs.push_str(&definition(
-                n,
-                &format!("<criteria><criterion test_ref=\"oval:e:tst:{n}\"/></criteria>"),
-                "",
-            ));
+            defs.push_str(&one_test_definition(n, "e"));
             n += 1;
         }
     }
@@ -1446,11 +1427,7 @@ fn variables_in_error_match_oscap() {
                 "<linux:rpminfo_test id=\"oval:e:tst:{n}\" version=\"1\" check=\"all\" check_existence=\"{existence}\" \
                  comment=\"e\"><linux:object object_ref=\"oval:e:obj:{o}\"/></linux:rpminfo_test>"
             ));
-            defs.push_str(&definition(
-                n,
-                &format!("<criteria><criterion test_ref=\"oval:e:tst:{n}\"/></criteria>"),
-                "",
-            ));
+            defs.push_str(&one_test_definition(n, "e"));
             n += 1;
         }
     }
@@ -1530,11 +1507,7 @@ fn file_items_match_oscap() {
                 "<unix:file_test id=\"oval:f:tst:{n}\" version=\"1\" check=\"all\" comment=\"f\">\
                  <unix:object object_ref=\"oval:f:obj:{o}\"/><unix:state state_ref=\"oval:f:ste:{s}\"/></unix:file_test>"
             ));
-            defs.push_str(&definition(
-                n,
-                &format!("<criteria><criterion test_ref=\"oval:f:tst:{n}\"/></criteria>"),
-                "",
-            ));
+            defs.push_str(&one_test_definition(n, "f"));
             n += 1;
         }
     }
