@@ -7,7 +7,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use openscap_xccdf::native::{evaluate_native, NativeInput};
 use openscap_xccdf::{ComplianceOptions, DataStreamCollection, Engine};
@@ -28,21 +27,7 @@ fn hand_written_semantics_equal_oscap() {
     if !testkit::require_tool("oscap") {
         return;
     }
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/semantics");
-    let dir = tempfile::tempdir().unwrap();
-    for f in ["xccdf.xml", "oval.xml"] {
-        std::fs::copy(fixtures.join(f), dir.path().join(f)).unwrap();
-    }
-    testkit::run(
-        std::process::Command::new("oscap")
-            .args(["ds", "sds-compose", "xccdf.xml", "ds.xml"])
-            .current_dir(dir.path()),
-    )
-    .unwrap();
-    let ds_path = dir.path().join("ds.xml");
-    let root = dir.path().join("root");
-    std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::write(root.join("etc/flag"), "enabled=no\nlevel=5\n").unwrap();
+    let (_dir, ds_path, root) = common::compose_fixture("semantics", "xccdf.xml");
     let ds = DataStreamCollection::load(&ds_path).unwrap();
     let rootfs = rootfs::Rootfs::open(&root).unwrap();
     let mut r8 = Vec::new();

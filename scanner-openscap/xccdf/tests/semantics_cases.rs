@@ -7,7 +7,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use openscap_xccdf::native::{evaluate_native, NativeInput};
 use openscap_xccdf::{ComplianceOptions, ComplianceResult, DataStreamCollection, Engine};
@@ -24,32 +23,12 @@ fn results(r: &ComplianceResult) -> BTreeMap<String, Vec<String>> {
     m
 }
 
-/// The fixture's benchmark and the shared OVAL document composed into a data stream, and a tiny
-/// root (`/etc/flag`) for the OVAL checks. Returns (temp dir, data stream, root).
-fn compose(benchmark: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/semantics-cases");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(fixtures.join("oval.xml"), dir.path().join("oval.xml")).unwrap();
-    std::fs::copy(fixtures.join(benchmark), dir.path().join("xccdf.xml")).unwrap();
-    testkit::run(
-        std::process::Command::new("oscap")
-            .args(["ds", "sds-compose", "xccdf.xml", "ds.xml"])
-            .current_dir(dir.path()),
-    )
-    .unwrap();
-    let root = dir.path().join("root");
-    std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::write(root.join("etc/flag"), "enabled=no\nlevel=5\n").unwrap();
-    let ds = dir.path().join("ds.xml");
-    (dir, ds, root)
-}
-
 /// Evaluates every profile (None: the benchmark defaults) with oscap and natively and compares.
 fn same_as_oscap(benchmark: &str, profiles: &[Option<&str>]) {
     if !testkit::require_tool("oscap") {
         return;
     }
-    let (_dir, ds_path, root) = compose(benchmark);
+    let (_dir, ds_path, root) = common::compose_fixture("semantics-cases", benchmark);
     let ds = DataStreamCollection::load(&ds_path).unwrap();
     let rootfs = rootfs::Rootfs::open(&root).unwrap();
     for profile in profiles {
@@ -125,7 +104,7 @@ fn profiles_extends_and_abstract_equal_oscap() {
     if !testkit::require_tool("oscap") {
         return;
     }
-    let (_dir, ds_path, root) = compose("profiles.xml");
+    let (_dir, ds_path, root) = common::compose_fixture("semantics-cases", "profiles.xml");
     let abs = "xccdf_org.t_profile_pA";
     let mut opts = ComplianceOptions::new(&ds_path)
         .profile(abs)
@@ -227,7 +206,7 @@ fn exports_to_one_variable_with_scanner_oval_equal_oscap() {
     if !testkit::require_tool("oscap") {
         return;
     }
-    let (_dir, ds_path, root) = compose("exports.xml");
+    let (_dir, ds_path, root) = common::compose_fixture("semantics-cases", "exports.xml");
     let ds = DataStreamCollection::load(&ds_path).unwrap();
     let rootfs = rootfs::Rootfs::open(&root).unwrap();
     for profile in [None, Some("xccdf_org.t_profile_p1")] {

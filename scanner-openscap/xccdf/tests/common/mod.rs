@@ -271,3 +271,26 @@ pub fn compare(
     }
     (claimed, wrong, left)
 }
+
+/// A hand-written benchmark (`tests/fixtures/<dir>/<benchmark>`) and that folder's `oval.xml`
+/// composed into a source data stream by `oscap ds sds-compose`, and a tiny root (`/etc/flag`)
+/// for the OVAL checks. Returns (temp dir, data stream, root).
+pub fn compose_fixture(dir: &str, benchmark: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir);
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(fixtures.join("oval.xml"), tmp.path().join("oval.xml")).unwrap();
+    std::fs::copy(fixtures.join(benchmark), tmp.path().join("xccdf.xml")).unwrap();
+    testkit::run(
+        std::process::Command::new("oscap")
+            .args(["ds", "sds-compose", "xccdf.xml", "ds.xml"])
+            .current_dir(tmp.path()),
+    )
+    .unwrap();
+    let root = tmp.path().join("root");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/flag"), "enabled=no\nlevel=5\n").unwrap();
+    let ds = tmp.path().join("ds.xml");
+    (tmp, ds, root)
+}
