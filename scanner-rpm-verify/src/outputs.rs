@@ -38,7 +38,7 @@ fn opt(v: &Option<String>) -> Value {
 /// The atomic `Vulnerabilities` item of one finding.
 pub fn vulnerability(issue: &Issue, pkg: &PackageMeta) -> Vulnerability {
     let sev = severity::severity(issue);
-    let flags = issue.line.split(' ').next().unwrap_or("").to_string();
+    let flags = issue.line().split(' ').next().unwrap_or("").to_string();
     let mut custom = Map::new();
     custom.insert("Path".into(), json!(issue.path));
     custom.insert("Flags".into(), json!(flags));
@@ -56,7 +56,7 @@ pub fn vulnerability(issue: &Issue, pkg: &PackageMeta) -> Vulnerability {
     custom.insert("Vendor".into(), opt(&pkg.vendor));
     custom.insert("Packager".into(), opt(&pkg.packager));
     custom.insert("Build host".into(), opt(&pkg.buildhost));
-    custom.insert("rpm -V".into(), json!(issue.line));
+    custom.insert("rpm -V".into(), json!(issue.line()));
     Vulnerability {
         title: severity::title(issue),
         severity: sev.as_str().to_string(),
@@ -120,7 +120,7 @@ pub fn legacy_json(
             let flags = if i.result.is_missing() {
                 "missing".to_string()
             } else {
-                i.line.split(' ').next().unwrap_or("").to_string()
+                i.line().split(' ').next().unwrap_or("").to_string()
             };
             json!({
                 "issue": flags,

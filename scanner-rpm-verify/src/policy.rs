@@ -120,7 +120,6 @@ mod tests {
         Issue {
             package: 0,
             path: path.into(),
-            line: String::new(),
             line_bytes: Vec::new(),
             flags,
             mode: 0o100644,

@@ -36,9 +36,7 @@ pub struct Issue {
     /// Index into [`Verification::packages`].
     pub package: usize,
     pub path: String,
-    /// The `rpm -V` line as text (bytes of the path that are not UTF-8 read as U+FFFD).
-    pub line: String,
-    /// The exact bytes of the `rpm -V` line.
+    /// The exact bytes of the `rpm -V` line ([`Issue::line`] as text).
     pub line_bytes: Vec<u8>,
     /// FILEFLAGS of the file.
     pub flags: u32,
@@ -46,6 +44,13 @@ pub struct Issue {
     pub mode: u16,
     pub state: FileState,
     pub result: FileResult,
+}
+
+impl Issue {
+    /// The `rpm -V` line as text (bytes of the path that are not UTF-8 read as U+FFFD).
+    pub fn line(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.line_bytes)
+    }
 }
 
 /// The result of verifying one image.
@@ -147,7 +152,6 @@ pub fn verify_packages(root: &Rootfs, packages: &[Package]) -> Result<Verificati
                     Issue {
                         package: pi,
                         path: s.path.to_string(),
-                        line: f.line,
                         line_bytes: f.line_bytes,
                         flags: s.flags,
                         mode: s.mode,

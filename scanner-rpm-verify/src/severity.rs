@@ -126,7 +126,6 @@ mod tests {
         Issue {
             package: 0,
             path: path.into(),
-            line: String::new(),
             line_bytes: Vec::new(),
             flags: 0,
             mode,

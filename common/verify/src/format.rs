@@ -62,15 +62,9 @@ pub fn strerror(errno: i32) -> String {
     }
 }
 
-/// The line `rpm -V` prints for this file, or `None` when it prints nothing. `failed` is the
-/// result after the shared-file mtime filter. Bytes of the path that are not UTF-8 read as
-/// U+FFFD ([`line_bytes`] has them exactly).
-pub fn line(spec: &FileSpec<'_>, result: &FileResult) -> Option<String> {
-    line_bytes(spec, result).map(|b| String::from_utf8_lossy(&b).into_owned())
-}
-
 /// The exact bytes of the line `rpm -V` prints for this file (the path as the header has it),
-/// or `None` when it prints nothing.
+/// or `None` when it prints nothing. `result` is the outcome after the shared-file mtime
+/// filter.
 pub fn line_bytes(spec: &FileSpec<'_>, result: &FileResult) -> Option<Vec<u8>> {
     let ac = attr_char(spec.flags);
     let state = spec.state.label();

@@ -92,9 +92,6 @@ pub struct Finding {
     pub index: usize,
     /// The check outcome, after the shared-file mtime filter.
     pub result: FileResult,
-    /// The line rpm prints (without newline), as text: bytes of the path that are not UTF-8
-    /// read as U+FFFD.
-    pub line: String,
     /// The exact bytes of the line rpm prints (without newline).
     pub line_bytes: Vec<u8>,
 }
@@ -118,7 +115,6 @@ pub fn verify_files(
             format::line_bytes(spec, &result).map(|line_bytes| Finding {
                 index,
                 result,
-                line: String::from_utf8_lossy(&line_bytes).into_owned(),
                 line_bytes,
             })
         })
