@@ -425,10 +425,10 @@ struct Repos {
 pub const MAX_SUBSTITUTED: usize = 4 << 20;
 
 /// The key (or `[]` for the section name) of `sec` whose value could exceed
-/// [`MAX_SUBSTITUTED`] once substituted: each `$` adds at most the longest variable, so a value
-/// of many `$a` and a vars file of megabytes would otherwise expand to terabytes.
-fn too_long_once_substituted(sec: &Section, vars: &BTreeMap<String, String>) -> Option<String> {
-    let longest = vars.values().map(String::len).max().unwrap_or(0);
+/// [`MAX_SUBSTITUTED`] once substituted: each `$` adds at most `longest` (the longest
+/// variable), so a value of many `$a` and a vars file of megabytes would otherwise expand to
+/// terabytes.
+fn too_long_once_substituted(sec: &Section, longest: usize) -> Option<String> {
     let bound = |v: &str| {
         let dollars = v.bytes().filter(|&b| b == b'$').count();
         v.len().saturating_add(dollars.saturating_mul(longest))
@@ -442,11 +442,13 @@ fn too_long_once_substituted(sec: &Section, vars: &BTreeMap<String, String>) -> 
         .map(|(k, _)| k.clone())
 }
 
+/// `longest_var`: the length of the longest value in `vars`.
 fn add_repos(
     text: &[u8],
     file: &str,
     main: &MainConfig,
     vars: &BTreeMap<String, String>,
+    longest_var: usize,
     repos: &mut Repos,
     warnings: &mut Vec<String>,
 ) -> Result<(), ConfigError> {
@@ -461,7 +463,7 @@ fn add_repos(
         if sec.name == "main" {
             continue;
         }
-        if let Some(key) = too_long_once_substituted(&sec, vars) {
+        if let Some(key) = too_long_once_substituted(&sec, longest_var) {
             return Err(ConfigError::ValueTooLong {
                 path: file.to_string(),
                 section: sec.name.clone(),
@@ -546,14 +548,31 @@ impl Config {
             vars.entry("releasever_major".into()).or_insert(major);
             vars.entry("releasever_minor".into()).or_insert(minor);
         }
+        let longest_var = vars.values().map(String::len).max().unwrap_or(0);
         let mut repos = Repos::default();
         // Repositories defined in the main configuration file come first.
         if let (Some(text), Some(file)) = (&main_text, &main.file) {
-            add_repos(text, file, &main, &vars, &mut repos, &mut warnings)?;
+            add_repos(
+                text,
+                file,
+                &main,
+                &vars,
+                longest_var,
+                &mut repos,
+                &mut warnings,
+            )?;
         }
         for path in repo_files(img, &main.reposdir)? {
             if let Some(text) = img.read_bytes(&path)? {
-                add_repos(&text, &path, &main, &vars, &mut repos, &mut warnings)?;
+                add_repos(
+                    &text,
+                    &path,
+                    &main,
+                    &vars,
+                    longest_var,
+                    &mut repos,
+                    &mut warnings,
+                )?;
             }
         }
         for extra in &overrides.extra_repo_files {
@@ -566,6 +585,7 @@ impl Config {
                 &extra.display().to_string(),
                 &main,
                 &vars,
+                longest_var,
                 &mut repos,
                 &mut warnings,
             )?;
